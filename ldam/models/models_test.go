@@ -1,0 +1,161 @@
+package models
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+func newBackend(t testing.TB) compute.Backend {
+	t.Helper()
+	b, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func trainableParams(store *model.Store) int {
+	n := 0
+	for v := range store.IterVariables() {
+		if v.Trainable {
+			n += v.Shape().Size()
+		}
+	}
+	return n
+}
+
+// buildOnce runs the network once on a zero batch so that its variables exist.
+func buildOnce(t *testing.T, cfg Config, dims ...int) *model.Store {
+	t.Helper()
+	net, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := model.NewStore()
+	exec, err := model.NewExec(newBackend(t), store, func(scope *model.Scope, x *Node) *Node {
+		logits, _ := net(scope, []*Node{x})
+		return logits
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Call(tensors.FromShape(shapesFloat32(dims...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out[0].Shape().Dimensions; got[0] != dims[0] || got[1] != cfg.Classes {
+		t.Fatalf("logits shape %v, want [%d %d]", got, dims[0], cfg.Classes)
+	}
+	return store
+}
+
+func TestResNet32ParameterCount(t *testing.T) {
+	// PyTorch's resnet32 (models/resnet_cifar.py) with nn.Linear(64, 10): 464,154 parameters;
+	// with NormedLinear(64, 10) (no bias): 464,144.
+	cases := []struct {
+		cosine bool
+		want   int
+	}{{false, 464154}, {true, 464144}}
+	for _, tc := range cases {
+		store := buildOnce(t, Config{Arch: ResNet32, Classes: 10, Cosine: tc.cosine}, 2, 32, 32, 3)
+		if got := trainableParams(store); got != tc.want {
+			t.Errorf("ResNet-32 (cosine=%v) has %d trainable parameters, PyTorch has %d", tc.cosine, got, tc.want)
+		}
+	}
+}
+
+func TestBatchNormMatchesHandComputation(t *testing.T) {
+	const B, C = 4, 3
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := make([]float32, B*C)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64()*2 + 1)
+	}
+	store := model.NewStore()
+	backend := newBackend(t)
+	train, err := model.NewExec(backend, store, func(scope *model.Scope, in *Node) *Node {
+		scope.Store().SetTraining(in.Graph(), true)
+		return BatchNorm(scope.In("bn"), in)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := tensors.MustCopyFlatData[float32](train.MustCall(tensors.FromFlatDataAndDimensions(x, B, C))[0])
+	for c := range C {
+		mean, v := 0.0, 0.0
+		for b := range B {
+			mean += float64(x[b*C+c])
+		}
+		mean /= B
+		for b := range B {
+			d := float64(x[b*C+c]) - mean
+			v += d * d
+		}
+		biased := v / B
+		for b := range B {
+			want := (float64(x[b*C+c]) - mean) / math.Sqrt(biased+1e-5)
+			if math.Abs(float64(out[b*C+c])-want) > 1e-5 {
+				t.Errorf("train y[%d,%d] = %g, want %g", b, c, out[b*C+c], want)
+			}
+		}
+		rm := tensors.MustCopyFlatData[float32](store.GetVariable("/bn/running_mean").MustValue())
+		rv := tensors.MustCopyFlatData[float32](store.GetVariable("/bn/running_var").MustValue())
+		if math.Abs(float64(rm[c])-0.1*mean) > 1e-5 || math.Abs(float64(rv[c])-(0.9+0.1*v/(B-1))) > 1e-5 {
+			t.Errorf("channel %d running stats (%g, %g), want (%g, %g)", c, rm[c], rv[c], 0.1*mean, 0.9+0.1*v/(B-1))
+		}
+	}
+	// Gradient flows through the batch statistics: for y = BN(x) (γ=1, β=0), Σ_b ∂(Σ y)/∂x_b = 0
+	// and ∂(Σ y²)/∂x = 0 exactly (both are constants in x); without that gradient they are not.
+	grad, err := model.NewExec(backend, model.NewStore(), func(scope *model.Scope, in *Node) *Node {
+		scope.Store().SetTraining(in.Graph(), true)
+		y := BatchNorm(scope.In("bn"), in)
+		return Gradient(ReduceAllSum(Square(y)), in)[0]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := tensors.MustCopyFlatData[float32](grad.MustCall(tensors.FromFlatDataAndDimensions(x, B, C))[0])
+	for i, v := range g {
+		if math.Abs(float64(v)) > 1e-3 {
+			t.Errorf("∂Σy²/∂x[%d] = %g, want 0 (gradient through the batch statistics)", i, v)
+		}
+	}
+}
+
+func TestNetworksBuild(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  Config
+		dims []int
+	}{
+		{"resnet18 64×64", Config{Arch: ResNet18, Classes: 200}, []int{1, 64, 64, 3}},
+		{"sphere cnn", Config{Arch: Sphere, Classes: 10, Cosine: true, FeatureDim: 3}, []int{2, 28, 28, 1}},
+		{"mlp", Config{Arch: MLPArch, Classes: 3, Hidden: []int{8}}, []int{5, 2}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { buildOnce(t, tc.cfg, tc.dims...) })
+	}
+	// ResNet-18: 11.17 M parameters without the 1000-class head (torchvision: 11,689,512 with
+	// fc 512×1000+1000 and a 7×7 stem; our 3×3 stem has 64·3·9 instead of 64·3·49 weights).
+	store := buildOnce(t, Config{Arch: ResNet18, Classes: 200}, 1, 64, 64, 3)
+	want := 11689512 - (512*1000 + 1000) - 64*3*49 + 64*3*9 + 512*200 + 200
+	if got := trainableParams(store); got != want {
+		t.Errorf("ResNet-18 has %d parameters, want %d", got, want)
+	}
+}
+
+func TestUnknownArch(t *testing.T) {
+	if _, err := New(Config{Arch: "vgg", Classes: 10}); err == nil {
+		t.Error("unknown architecture accepted")
+	}
+	if _, err := New(Config{Arch: ResNet32, Classes: 1}); err == nil {
+		t.Error("1 class accepted")
+	}
+}

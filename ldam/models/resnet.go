@@ -1,0 +1,110 @@
+package models
+
+import (
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// ResNetConfig describes a residual network on NHWC images.
+type ResNetConfig struct {
+	// Blocks per stage and the output channels of each stage.
+	Blocks, Channels []int
+	// Bottleneck selects 1×1–3×3–1×1 bottleneck blocks with expansion 4 (ResNet-50) instead of
+	// two 3×3 basic blocks.
+	Bottleneck bool
+	// OptionA selects the parameter-free shortcut of the CIFAR ResNets (stride-2 subsampling and
+	// zero channel padding); otherwise a 1×1 convolution + batch norm projects the shortcut.
+	OptionA bool
+	// StemChannels, StemKernel and StemStride define the first convolution; StemMaxPool adds a
+	// 3×3/2 max pooling after it (ImageNet ResNets).
+	StemChannels, StemKernel, StemStride int
+	StemMaxPool                          bool
+}
+
+// CIFARResNet32 is the ResNet-32 of the official code (models/resnet_cifar.py): a 3×3 stem with
+// 16 channels, 3 stages of 5 basic blocks with 16/32/64 channels (stride 2 at the start of the
+// last two), option-A shortcuts, global average pooling: a 64-d feature. width scales channels.
+func CIFARResNet32(width float64) ResNetConfig {
+	c := func(n int) int { return max(1, int(float64(n)*width+0.5)) }
+	return ResNetConfig{
+		Blocks: []int{5, 5, 5}, Channels: []int{c(16), c(32), c(64)}, OptionA: true,
+		StemChannels: c(16), StemKernel: 3, StemStride: 1,
+	}
+}
+
+// ResNet18TinyImageNet is ResNet-18 (4 stages of 2 basic blocks, 64…512 channels, projection
+// shortcuts) for 64×64 Tiny ImageNet images. Following the usual practice for 64×64 inputs the
+// stem is a 3×3 stride-1 convolution without max pooling (the paper does not give its stem).
+func ResNet18TinyImageNet() ResNetConfig {
+	return ResNetConfig{
+		Blocks: []int{2, 2, 2, 2}, Channels: []int{64, 128, 256, 512},
+		StemChannels: 64, StemKernel: 3, StemStride: 1,
+	}
+}
+
+// ResNet50 is the ImageNet ResNet-50 used for iNaturalist 2018 (He et al. 2016): 7×7/2 stem,
+// 3×3/2 max pooling, bottleneck stages [3, 4, 6, 3] with 256…2048 output channels: a 2048-d
+// feature.
+func ResNet50() ResNetConfig {
+	return ResNetConfig{
+		Blocks: []int{3, 4, 6, 3}, Channels: []int{256, 512, 1024, 2048}, Bottleneck: true,
+		StemChannels: 64, StemKernel: 7, StemStride: 2, StemMaxPool: true,
+	}
+}
+
+// ResNetFeatures applies the network to images [B, H, W, C] and returns the pooled feature
+// [B, Channels[last]].
+func ResNetFeatures(scope *model.Scope, cfg ResNetConfig, x *Node) *Node {
+	x = Conv2D(scope.In("stem"), x, cfg.StemChannels, cfg.StemKernel, cfg.StemStride)
+	x = Relu(BatchNorm(scope.In("stem_bn"), x))
+	if cfg.StemMaxPool {
+		x = MaxPool2D(x, 3, 2)
+	}
+	for s, n := range cfg.Blocks {
+		for b := range n {
+			stride := 1
+			if s > 0 && b == 0 {
+				stride = 2
+			}
+			block := scope.In("stage%d_block%d", s, b)
+			if cfg.Bottleneck {
+				x = bottleneckBlock(block, x, cfg.Channels[s], stride)
+			} else {
+				x = basicBlock(block, x, cfg.Channels[s], stride, cfg.OptionA)
+			}
+		}
+	}
+	return ReduceMean(x, 1, 2)
+}
+
+// Relu is max(x, 0).
+func Relu(x *Node) *Node { return MaxScalar(x, 0.0) }
+
+func basicBlock(scope *model.Scope, x *Node, channels, stride int, optionA bool) *Node {
+	in := x.Shape().Dimensions[3]
+	out := Relu(BatchNorm(scope.In("bn1"), Conv2D(scope.In("conv1"), x, channels, 3, stride)))
+	out = BatchNorm(scope.In("bn2"), Conv2D(scope.In("conv2"), out, channels, 3, 1))
+	return Relu(Add(out, shortcut(scope, x, in, channels, stride, optionA)))
+}
+
+func bottleneckBlock(scope *model.Scope, x *Node, channels, stride int) *Node {
+	in := x.Shape().Dimensions[3]
+	mid := channels / 4
+	out := Relu(BatchNorm(scope.In("bn1"), Conv2D(scope.In("conv1"), x, mid, 1, 1)))
+	out = Relu(BatchNorm(scope.In("bn2"), Conv2D(scope.In("conv2"), out, mid, 3, stride)))
+	out = BatchNorm(scope.In("bn3"), Conv2D(scope.In("conv3"), out, channels, 1, 1))
+	return Relu(Add(out, shortcut(scope, x, in, channels, stride, false)))
+}
+
+func shortcut(scope *model.Scope, x *Node, in, channels, stride int, optionA bool) *Node {
+	if stride == 1 && in == channels {
+		return x
+	}
+	if optionA {
+		// x[:, ::2, ::2, :] zero-padded with (channels−in)/2 channels on each side.
+		s := Slice(x, AxisRange(), AxisRange().Stride(stride), AxisRange().Stride(stride), AxisRange())
+		extra := channels - in
+		return PadZeros(s, 3, extra/2, extra-extra/2)
+	}
+	return BatchNorm(scope.In("shortcut_bn"), Conv2D(scope.In("shortcut"), x, channels, 1, stride))
+}

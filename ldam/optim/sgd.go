@@ -1,0 +1,83 @@
+// Package optim is SGD with momentum and weight decay with PyTorch's torch.optim.SGD semantics,
+// which GoMLX v0.28 does not offer: for every trainable parameter p with gradient g,
+//
+//	d = g + λ·p            (weight decay on all parameters, as the official code)
+//	b = μ·b + d            (momentum buffer, zero-initialized; no dampening, no Nesterov)
+//	p = p − lr·b
+//
+// The learning rate is a scalar variable of the model Store (optimizer.LearningRateVar), so a
+// schedule changes it between steps with [SetLearningRate] without recompiling the graph.
+package optim
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// momentumScope is where the momentum buffers live in the Store.
+const momentumScope = "/optimizers/sgd_momentum"
+
+// SGD is torch.optim.SGD(lr, momentum, weight_decay) as a GoMLX optimizer.Interface.
+type SGD struct {
+	// LR is the initial learning rate (used only when the variable does not exist yet).
+	LR          float64
+	Momentum    float64
+	WeightDecay float64
+}
+
+var _ optimizer.Interface = (*SGD)(nil)
+
+// UpdateGraph implements optimizer.Interface.
+func (o *SGD) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
+	if !loss.Shape().IsScalar() {
+		panic(fmt.Sprintf("optim: SGD needs a scalar loss, got shape %s", loss.Shape()))
+	}
+	var vars []*model.Variable
+	var values []*Node
+	for v := range scope.IterVariables() {
+		if v.Trainable && v.InUseByGraph(g) {
+			vars = append(vars, v)
+			values = append(values, v.NodeValue(g))
+		}
+	}
+	if len(vars) == 0 {
+		return
+	}
+	grads := Gradient(loss, values...)
+	lr := optimizer.LearningRateVar(scope, loss.DType(), o.LR).NodeValue(g)
+	optimizer.IncrementGlobalStep(g, dtypes.Int64)
+	store := scope.Store()
+	for i, v := range vars {
+		p := values[i]
+		d := grads[i]
+		if o.WeightDecay != 0 {
+			d = Add(d, MulScalar(p, o.WeightDecay))
+		}
+		step := d
+		if o.Momentum != 0 {
+			buf := store.Scope(momentumScope+v.Scope()).WithInitializer(initializer.Zero).
+				VariableWithShape(v.Name(), v.Shape()).SetTrainable(false)
+			b := Add(MulScalar(buf.NodeValue(g), o.Momentum), d)
+			buf.SetNodeValue(b)
+			step = b
+		}
+		v.SetNodeValue(Sub(p, Mul(ConvertDType(lr, p.DType()), step)))
+	}
+}
+
+// Clear implements optimizer.Interface: it deletes the momentum buffers.
+func (o *SGD) Clear(scope *model.Scope) error {
+	return scope.Store().Scope(momentumScope).DeleteVariablesInScope()
+}
+
+// SetLearningRate sets the learning-rate variable used by the next training steps.
+func SetLearningRate(store *model.Store, lr float64) error {
+	v := optimizer.LearningRateVar(store.RootScope(), dtypes.Float32, lr)
+	return v.SetValue(tensors.FromScalar(float32(lr)))
+}

@@ -1,0 +1,113 @@
+// Package schedule holds the learning-rate schedule of section 5.3 of the facts file (the
+// official cifar_train.py adjust_learning_rate) and the named presets: "paper" (the 200-epoch
+// CIFAR recipe) and "quick" (the same shape scaled down to run on a 2-core CPU).
+package schedule
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Schedule is a per-epoch step learning-rate schedule with a linear warm-up.
+type Schedule struct {
+	// BaseLR is the learning rate after warm-up (0.1 in the paper).
+	BaseLR float64
+	// WarmupEpochs: epoch e (0-based) with e+1 ≤ WarmupEpochs uses BaseLR·(e+1)/WarmupEpochs,
+	// a step per epoch as in the official code (0.02, 0.04, …, 0.1 for 5 epochs).
+	WarmupEpochs int
+	// DecayEpochs are the 0-based epochs from which the rate is multiplied by DecayFactor once
+	// more (160 and 180 for CIFAR).
+	DecayEpochs []int
+	// DecayFactor is the factor of each decay (0.01 for CIFAR: 0.1 → 1e-3 → 1e-5).
+	DecayFactor float64
+}
+
+// LR returns the learning rate of the given 0-based epoch.
+func (s Schedule) LR(epoch int) float64 {
+	if epoch+1 <= s.WarmupEpochs {
+		return s.BaseLR * float64(epoch+1) / float64(s.WarmupEpochs)
+	}
+	lr := s.BaseLR
+	for _, d := range s.DecayEpochs {
+		if epoch >= d {
+			lr *= s.DecayFactor
+		}
+	}
+	return lr
+}
+
+// Preset is a complete training recipe: schedule, optimizer settings and data scale.
+type Preset struct {
+	Name   string
+	Epochs int
+	Schedule
+	// DeferEpoch is T0, the epoch where DRW/DRS switch on (the first decay for CIFAR).
+	DeferEpoch  int
+	BatchSize   int
+	Momentum    float64
+	WeightDecay float64
+	// MaxPerClass caps the training images of the most frequent class (img_max of the
+	// long-tailed formula) before the imbalance profile is applied; 0 keeps the dataset's own
+	// (5000 for CIFAR-10). The imbalance ratio ρ is unchanged.
+	MaxPerClass int
+	// TestPerClass caps the (balanced) test images per class; 0 keeps the whole test split.
+	TestPerClass int
+	// Width multiplies the channels of the CIFAR ResNet (1 = the paper's 16/32/64).
+	Width float64
+}
+
+// Paper is the CIFAR recipe of appendix B and the official code: 200 epochs, batch 128,
+// SGD momentum 0.9, weight decay 2e-4, LR 0.1 with a 5-epoch warm-up, ×0.01 at epochs 160 and
+// 180, DRW from epoch 160.
+var Paper = Preset{
+	Name: "paper", Epochs: 200,
+	Schedule:   Schedule{BaseLR: 0.1, WarmupEpochs: 5, DecayEpochs: []int{160, 180}, DecayFactor: 0.01},
+	DeferEpoch: 160, BatchSize: 128, Momentum: 0.9, WeightDecay: 2e-4, Width: 1,
+}
+
+// Quick keeps the paper's shape (warm-up, two ×0.01 decays at 80 % and 90 % of the run, DRW at
+// the first decay) on 10 epochs, 1/10 of the CIFAR training images per class (500 for the head
+// class) and 100 test images per class, so a run fits in minutes on a 2-core CPU. Its numbers
+// are a demonstration, not a reproduction of the paper's.
+var Quick = Preset{
+	Name: "quick", Epochs: 10,
+	Schedule:   Schedule{BaseLR: 0.1, WarmupEpochs: 1, DecayEpochs: []int{8, 9}, DecayFactor: 0.01},
+	DeferEpoch: 8, BatchSize: 128, Momentum: 0.9, WeightDecay: 2e-4,
+	MaxPerClass: 500, TestPerClass: 100, Width: 1,
+}
+
+// Presets lists the named presets.
+var Presets = []Preset{Paper, Quick}
+
+// Lookup returns the preset with the given name.
+func Lookup(name string) (Preset, error) {
+	var names []string
+	for _, p := range Presets {
+		if strings.EqualFold(p.Name, name) {
+			p.DecayEpochs = append([]int(nil), p.DecayEpochs...)
+			return p, nil
+		}
+		names = append(names, p.Name)
+	}
+	return Preset{}, fmt.Errorf("unknown preset %q; use one of %s", name, strings.Join(names, ", "))
+}
+
+// Scaled returns the preset stretched to a different number of epochs, keeping the warm-up,
+// decays and T0 at the same fractions of the run (rounded, warm-up at least 1 epoch).
+func (p Preset) Scaled(epochs int) Preset {
+	if epochs == p.Epochs || p.Epochs == 0 {
+		return p
+	}
+	f := float64(epochs) / float64(p.Epochs)
+	scale := func(e int) int { return int(math.Round(float64(e) * f)) }
+	q := p
+	q.Epochs = epochs
+	q.WarmupEpochs = max(1, scale(p.WarmupEpochs))
+	q.DecayEpochs = nil
+	for _, d := range p.DecayEpochs {
+		q.DecayEpochs = append(q.DecayEpochs, scale(d))
+	}
+	q.DeferEpoch = scale(p.DeferEpoch)
+	return q
+}

@@ -1,0 +1,46 @@
+package schedule
+
+import (
+	"math"
+	"testing"
+)
+
+func TestPaperSchedule(t *testing.T) {
+	cases := []struct {
+		epoch int
+		want  float64
+	}{
+		{0, 0.02}, {1, 0.04}, {4, 0.1}, {5, 0.1}, {159, 0.1}, {160, 1e-3}, {179, 1e-3}, {180, 1e-5}, {199, 1e-5},
+	}
+	for _, tc := range cases {
+		if got := Paper.LR(tc.epoch); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("paper LR(epoch %d) = %g, want %g", tc.epoch, got, tc.want)
+		}
+	}
+	if Paper.DeferEpoch != 160 || Paper.Epochs != 200 || Paper.BatchSize != 128 || Paper.WeightDecay != 2e-4 {
+		t.Errorf("paper preset differs from appendix B: %+v", Paper)
+	}
+}
+
+func TestQuickKeepsShape(t *testing.T) {
+	q := Quick
+	if q.LR(0) != q.BaseLR || q.LR(q.DecayEpochs[0]) >= q.LR(q.DecayEpochs[0]-1) || q.LR(q.Epochs-1) >= q.LR(q.DecayEpochs[0]) {
+		t.Errorf("quick preset lost the warm-up/decay shape: %+v", q)
+	}
+	if q.DeferEpoch != q.DecayEpochs[0] {
+		t.Errorf("quick preset T0 = %d, first decay %d", q.DeferEpoch, q.DecayEpochs[0])
+	}
+	s := Paper.Scaled(20)
+	if s.WarmupEpochs != 1 || s.DecayEpochs[0] != 16 || s.DecayEpochs[1] != 18 || s.DeferEpoch != 16 {
+		t.Errorf("paper scaled to 20 epochs = %+v", s)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	if p, err := Lookup("Quick"); err != nil || p.Name != "quick" {
+		t.Errorf("Lookup(Quick) = %v, %v", p.Name, err)
+	}
+	if _, err := Lookup("fast"); err == nil {
+		t.Error("unknown preset accepted")
+	}
+}
