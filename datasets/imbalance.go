@@ -1,0 +1,145 @@
+package datasets
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Profile is an imbalance profile, named as the official code's --imb_type.
+type Profile string
+
+// The profiles of section 5.1.
+const (
+	LongTailed Profile = "exp"  // n_i = img_max·ρ^{−i/(C−1)} (Cui et al. 2019)
+	Step       Profile = "step" // a fraction μ of minority classes with img_max/ρ (Buda et al. 2018)
+)
+
+// ParseProfile parses --imb_type.
+func ParseProfile(s string) (Profile, error) {
+	switch s {
+	case "exp", "lt", "long-tailed":
+		return LongTailed, nil
+	case "step":
+		return Step, nil
+	}
+	return "", fmt.Errorf("unknown imbalance type %q; use exp (long-tailed) or step", s)
+}
+
+// ClassCounts returns the per-class training counts of the official imbalance_cifar.py:
+// imbFactor = 1/ρ ∈ (0, 1]; long-tailed n_i = int(imgMax·imbFactor^{i/(C−1)}); step: the first
+// C − int(μ·C) classes keep imgMax, the rest int(imgMax·imbFactor) (μ = 0.5 in the paper).
+func ClassCounts(p Profile, imgMax, classes int, imbFactor, mu float64) ([]int, error) {
+	if classes < 1 || imgMax < 1 {
+		return nil, fmt.Errorf("datasets: %d classes with %d images at most: both must be ≥ 1", classes, imgMax)
+	}
+	if !(imbFactor > 0 && imbFactor <= 1) {
+		return nil, fmt.Errorf("datasets: imb_factor %g is outside (0, 1]; it is 1/ρ, e.g. 0.01 for ρ = 100", imbFactor)
+	}
+	counts := make([]int, classes)
+	switch p {
+	case LongTailed:
+		for i := range counts {
+			e := 0.0
+			if classes > 1 {
+				e = float64(i) / float64(classes-1)
+			}
+			counts[i] = int(float64(imgMax) * math.Pow(imbFactor, e))
+		}
+	case Step:
+		if !(mu > 0 && mu < 1) {
+			return nil, fmt.Errorf("datasets: step fraction μ = %g is outside (0, 1); the paper uses 0.5", mu)
+		}
+		minority := int(mu * float64(classes))
+		for i := range counts {
+			counts[i] = imgMax
+			if i >= classes-minority {
+				counts[i] = int(float64(imgMax) * imbFactor)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("datasets: unknown imbalance profile %q; use exp or step", p)
+	}
+	for i, n := range counts {
+		if n < 1 {
+			return nil, fmt.Errorf("datasets: imb_factor %g leaves class %d with no image (img_max %d); use a larger imb_factor", imbFactor, i, imgMax)
+		}
+	}
+	return counts, nil
+}
+
+// SelectPerClass returns the indices of a subset with counts[c] examples of each class c: for
+// each class its indices are shuffled with a generator seeded by seed and the first counts[c]
+// are kept (the official code does the same with numpy's generator, so the chosen images
+// differ from it, but not the counts). The result lists the classes in order.
+func SelectPerClass(labels []int, counts []int, seed uint64) ([]int, error) {
+	byClass := make([][]int, len(counts))
+	for i, y := range labels {
+		if y < 0 || y >= len(counts) {
+			return nil, fmt.Errorf("datasets: label %d of example %d outside the %d classes of the profile", y, i, len(counts))
+		}
+		byClass[y] = append(byClass[y], i)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x1da3))
+	var out []int
+	for c, idx := range byClass {
+		if counts[c] > len(idx) {
+			return nil, fmt.Errorf("datasets: class %d needs %d examples but has only %d; lower img_max or the profile", c, counts[c], len(idx))
+		}
+		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+		out = append(out, idx[:counts[c]]...)
+	}
+	return out, nil
+}
+
+// Imbalanced returns the imbalanced training set of a profile: per-class counts from
+// [ClassCounts] with img_max = the largest class of d, chosen by [SelectPerClass].
+func Imbalanced(d *Images, p Profile, imbFactor, mu float64, seed uint64) (*Images, error) {
+	counts := d.Counts()
+	imgMax := 0
+	for _, n := range counts {
+		imgMax = max(imgMax, n)
+	}
+	want, err := ClassCounts(p, imgMax, len(counts), imbFactor, mu)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := SelectPerClass(d.Labels, want, seed)
+	if err != nil {
+		return nil, err
+	}
+	return d.Subset(idx), nil
+}
+
+// CapPerClass keeps at most n examples of each class (a seeded choice); n ≤ 0 keeps all.
+func CapPerClass(d *Images, n int, seed uint64) (*Images, error) {
+	if n <= 0 {
+		return d, nil
+	}
+	counts := d.Counts()
+	for c := range counts {
+		counts[c] = min(counts[c], n)
+	}
+	idx, err := SelectPerClass(d.Labels, counts, seed)
+	if err != nil {
+		return nil, err
+	}
+	return d.Subset(idx), nil
+}
+
+// PermutedTestCounts returns an imbalanced test distribution for Table 6 / Fig. 7 (appendix
+// C.5): the counts of the same profile and ratio with img_max = testMax (1000 for CIFAR), whose
+// assignment to classes is a random permutation drawn with seed, so train and test label
+// distributions differ.
+func PermutedTestCounts(p Profile, testMax, classes int, imbFactor, mu float64, seed uint64) ([]int, error) {
+	base, err := ClassCounts(p, testMax, classes, imbFactor, mu)
+	if err != nil {
+		return nil, err
+	}
+	perm := rand.New(rand.NewPCG(seed, 0x7e57)).Perm(classes)
+	out := make([]int, classes)
+	for c := range out {
+		out[c] = base[perm[c]]
+	}
+	return out, nil
+}

@@ -1,0 +1,172 @@
+package datasets
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// labelledImages makes n 6×6×3 images whose every pixel equals 10·label+1.
+func labelledImages(n, classes int) *Images {
+	d := &Images{Name: "t", Height: 6, Width: 6, Channels: 3}
+	for c := range classes {
+		d.Classes = append(d.Classes, string(rune('a'+c)))
+	}
+	for i := range n {
+		y := i % classes
+		d.Labels = append(d.Labels, y)
+		for range 6 * 6 * 3 {
+			d.Pixels = append(d.Pixels, uint8(10*y+1))
+		}
+	}
+	return d
+}
+
+func shuffled(n int) OrderFn {
+	return func(epoch int, rng *rand.Rand) ([]int, error) { return rng.Perm(n), nil }
+}
+
+func TestLoaderAugmentationKeepsLabels(t *testing.T) {
+	d := labelledImages(50, 5)
+	l, err := NewImageLoader("t", d, LoaderConfig{BatchSize: 8, Order: shuffled(50), Augment: &Augment{Pad: 2, Flip: true}, Seed: 3, Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, padded := 0, 0
+	for batch, err := range l.Iter() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := tensors.MustCopyFlatData[float32](batch.Inputs[0])
+		lab := tensors.MustCopyFlatData[int32](batch.Labels[0])
+		dims := batch.Inputs[0].Shape().Dimensions
+		if dims[1] != 6 || dims[2] != 6 || dims[3] != 3 || dims[0] != len(lab) {
+			t.Fatalf("batch shape %v for %d labels", dims, len(lab))
+		}
+		for k, y := range lab {
+			for _, v := range img[k*108 : (k+1)*108] {
+				if v == 0 {
+					padded++
+					continue
+				}
+				if want := float32(10*y+1) / 255; v != want {
+					t.Fatalf("image of label %d has pixel %g, want %g or padding", y, v, want)
+				}
+			}
+		}
+		seen += len(lab)
+	}
+	if seen != 50 {
+		t.Errorf("epoch yielded %d examples, want 50 (last batch kept)", seen)
+	}
+	if padded == 0 {
+		t.Error("no padding pixel seen: random crops did not move")
+	}
+}
+
+func TestLoaderDeterministicAndEpochs(t *testing.T) {
+	d := labelledImages(40, 4)
+	cfg := LoaderConfig{BatchSize: 16, Order: shuffled(40), Augment: &Augment{Pad: 2, Flip: true}, Seed: 9, DropLast: true}
+	collect := func(workers int, epoch int) []float32 {
+		cfg.Workers = workers
+		l, _ := NewImageLoader("t", d, cfg)
+		l.SetEpoch(epoch)
+		var all []float32
+		n := 0
+		for b, err := range l.Iter() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, tensors.MustCopyFlatData[float32](b.Inputs[0])...)
+			n++
+		}
+		if n != 2 {
+			t.Fatalf("%d batches with DropLast, want 2", n)
+		}
+		if l.Epoch() != epoch+1 {
+			t.Fatalf("epoch counter %d", l.Epoch())
+		}
+		return all
+	}
+	a, b, c := collect(1, 3), collect(4, 3), collect(2, 4)
+	if !slices.Equal(a, b) {
+		t.Error("same seed and epoch gave different batches with 1 and 4 workers")
+	}
+	if slices.Equal(a, c) {
+		t.Error("different epochs gave the same batches")
+	}
+}
+
+func TestLoaderStopsEarlyAndErrors(t *testing.T) {
+	d := labelledImages(64, 4)
+	l, _ := NewImageLoader("t", d, LoaderConfig{BatchSize: 4, Workers: 2, Prefetch: 2})
+	for range l.Iter() {
+		break // the producer and workers must not leak or block
+	}
+	if _, err := NewImageLoader("t", d, LoaderConfig{BatchSize: 65}); err == nil {
+		t.Error("batch larger than the data accepted")
+	}
+	bad := func(int, *rand.Rand) ([]int, error) { return []int{0, 1, 2, 3}, nil }
+	l, _ = NewImageLoader("t", d, LoaderConfig{BatchSize: 4, Order: bad})
+	n := 0
+	for _, err := range l.Iter() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Errorf("custom order of 4 examples gave %d batches", n)
+	}
+}
+
+func TestTextAndPointsLoaders(t *testing.T) {
+	r := Reviews{Texts: []string{"good film", "bad bad film", "ok"}, Labels: []int{1, 0, 1}}
+	v, _ := BuildVocab(r.Texts, 10)
+	txt, err := r.Encode("imdb", v, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewTextLoader("imdb", txt, LoaderConfig{BatchSize: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b, err := range l.Iter() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		lens := tensors.MustCopyFlatData[int32](b.Inputs[1])
+		if !slices.Equal(lens, []int32{2, 3, 1}) || b.Inputs[0].Shape().Dimensions[1] != 4 {
+			t.Errorf("lengths %v, tokens %s", lens, b.Inputs[0].Shape())
+		}
+	}
+	p := Separable2D(5, 5, 0.5, 1)
+	pl, _ := NewPointsLoader("p", p, LoaderConfig{BatchSize: 10})
+	for b := range pl.Iter() {
+		if got := b.Inputs[0].Shape().Dimensions; got[0] != 10 || got[1] != 2 {
+			t.Errorf("points batch %v", got)
+		}
+	}
+}
+
+func BenchmarkLoaderCIFARShape(b *testing.B) {
+	d := labelledImages(4096, 10)
+	d.Height, d.Width = 32, 32
+	d.Pixels = make([]uint8, 4096*32*32*3)
+	l, _ := NewImageLoader("bench", d, LoaderConfig{BatchSize: 128, Order: shuffled(4096), Augment: &Augment{Pad: 4, Flip: true},
+		Mean: CIFARMean[:], Std: CIFARStd[:]})
+	b.ResetTimer()
+	images := 0
+	for b.Loop() {
+		for batch, err := range l.Iter() {
+			if err != nil {
+				b.Fatal(err)
+			}
+			images += batch.Inputs[0].Shape().Dimensions[0]
+			batch.Finalize()
+		}
+	}
+	b.ReportMetric(float64(images)/b.Elapsed().Seconds(), "images/s")
+}
