@@ -1,0 +1,34 @@
+package backend
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestResolveAndErrors(t *testing.T) {
+	t.Setenv("GOMLX_BACKEND", "")
+	cases := []struct{ flag, want string }{
+		{"", "go"}, {"go", "go"}, {"xla:cuda", "xla:cuda"}, {"/opt/x/xla_cuda_plugin.so", "xla:/opt/x/xla_cuda_plugin.so"},
+	}
+	for _, tc := range cases {
+		if got := Resolve(tc.flag); got != tc.want {
+			t.Errorf("Resolve(%q) = %q, want %q", tc.flag, got, tc.want)
+		}
+	}
+	t.Setenv("GOMLX_BACKEND", "xla:cpu")
+	if got := Resolve(""); got != "xla:cpu" {
+		t.Errorf("GOMLX_BACKEND ignored: %q", got)
+	}
+	b, err := New("go")
+	if err != nil || b == nil {
+		t.Fatalf("go backend: %v", err)
+	}
+	if _, err := New("tpu"); err == nil || !strings.Contains(err.Error(), "unknown backend") {
+		t.Errorf("unknown backend: %v", err)
+	}
+	if !xlaCompiled {
+		if _, err := New("xla:cpu"); err == nil || !strings.Contains(err.Error(), "-tags xla") {
+			t.Errorf("xla without the tag: %v", err)
+		}
+	}
+}

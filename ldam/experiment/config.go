@@ -1,0 +1,301 @@
+// Package experiment is the one entry point that trains and evaluates a model of the paper —
+// used by the ldam command and by the notebooks: [Train] takes a [Config] (the official code's
+// flags), loads and imbalances the data, builds the model and loss, runs GoMLX's train.Loop with
+// the preset's schedule and the DRW/DRS plan, evaluates every epoch, and writes results.json
+// and an atomic checkpoint to Config.Out; with Resume it continues from that checkpoint.
+package experiment
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/balance"
+	"github.com/ldamlab/ldamlab/ldam/losses"
+	"github.com/ldamlab/ldamlab/ldam/models"
+	"github.com/ldamlab/ldamlab/ldam/schedule"
+)
+
+// LossType is --loss_type.
+type LossType string
+
+// The losses of Table 2.
+const (
+	CE      LossType = "CE"      // cross-entropy (ERM)
+	Focal   LossType = "Focal"   // focal loss, γ = Config.Gamma
+	LDAM    LossType = "LDAM"    // LDAM softmax loss, Eq. 12–13
+	LDAMHG  LossType = "LDAM-HG" // LDAM hinge loss, Eq. 10–11
+	Uniform LossType = "M"       // constant-margin softmax (M-DRW baseline)
+	HG      LossType = "HG"      // constant-margin hinge (HG-DRS baseline)
+)
+
+// LossTypes lists every loss.
+var LossTypes = []LossType{CE, Focal, LDAM, LDAMHG, Uniform, HG}
+
+// ParseLossType parses --loss_type (case-insensitive).
+func ParseLossType(s string) (LossType, error) {
+	for _, l := range LossTypes {
+		if strings.EqualFold(s, string(l)) {
+			return l, nil
+		}
+	}
+	names := make([]string, len(LossTypes))
+	for i, l := range LossTypes {
+		names[i] = string(l)
+	}
+	return "", fmt.Errorf("unknown loss type %q; use one of %s", s, strings.Join(names, ", "))
+}
+
+// cosine reports whether the loss uses the cosine (NormedLinear) head with margins and scale.
+func (l LossType) cosine() bool { return l == LDAM || l == LDAMHG || l == Uniform || l == HG }
+
+// Config is one training run. Zero values take the preset's or the paper's defaults.
+type Config struct {
+	// Dataset is one of datasets.Names, or "synthetic" with Data set.
+	Dataset string
+	// ImbType is "exp" (long-tailed) or "step"; ImbFactor = 1/ρ ∈ (0, 1] (1 = balanced);
+	// StepMu is the fraction of minority classes of the step profile (0.5).
+	ImbType   string
+	ImbFactor float64
+	StepMu    float64
+	// DataSeed picks the imbalanced subset (the official rand_number).
+	DataSeed uint64
+
+	LossType  string
+	TrainRule string
+	// Beta selects the re-balancing weights: 0.9999 (official code, default) or 1 (inverse
+	// frequency, Algorithm 1).
+	Beta float64
+	// Gamma is the focal loss γ (1 as in the official code).
+	Gamma float64
+	// MaxMargin is Δ_max (0.5; 0.3 for iNaturalist), Scale is s (30), and UniformMargin the
+	// margin of the M and HG baselines (default MaxMargin).
+	MaxMargin, Scale, UniformMargin float64
+
+	// Preset is "quick" (default) or "paper"; Epochs, BatchSize, LR, WeightDecay override it.
+	Preset      string
+	Epochs      int
+	BatchSize   int
+	LR          float64
+	WeightDecay float64
+	// MaxPerClass and TestPerClass override the preset's data caps (−1: no cap).
+	MaxPerClass, TestPerClass int
+	// Arch overrides the dataset's network; Width scales ResNet-32.
+	Arch  string
+	Width float64
+
+	Seed    uint64
+	Backend string
+	DataDir string
+	// Out is the run directory (results.json, checkpoint.ckpt); empty writes nothing.
+	Out    string
+	Resume bool
+	// StopAfter ends the run after this many epochs of this call (0 = run to the end); with
+	// Resume it lets a run be split, as an interruption would.
+	StopAfter int
+	// Progress attaches GoMLX's progress bar; Log receives one line per epoch (nil: none).
+	Progress bool
+	Log      io.Writer `json:"-"`
+
+	// Data, if set, is used instead of loading Dataset (notebooks and tests).
+	Data *Data `json:"-"`
+}
+
+// Data is a pre-loaded train/test pair: images (in memory or read lazily), points or texts.
+// Exactly one pair must be set.
+type Data struct {
+	Name                    string
+	Classes                 []string
+	TrainImages, TestImages datasets.ImageSource
+	TrainPoints, TestPoints *datasets.Points
+	TrainText, TestText     *datasets.Text
+	Info                    datasets.Info
+	Source                  datasets.Source
+}
+
+// labels returns the labels of the train (test=false) or test split.
+func (d *Data) labels(test bool) []int {
+	switch {
+	case d.TrainImages != nil:
+		src := d.TrainImages
+		if test {
+			src = d.TestImages
+		}
+		ys := make([]int, src.Len())
+		for i := range ys {
+			ys[i] = src.Label(i)
+		}
+		return ys
+	case d.TrainPoints != nil:
+		if test {
+			return d.TestPoints.Labels
+		}
+		return d.TrainPoints.Labels
+	case d.TrainText != nil:
+		if test {
+			return d.TestText.Labels
+		}
+		return d.TrainText.Labels
+	}
+	return nil
+}
+
+func (d *Data) validate() error {
+	n := 0
+	for _, ok := range []bool{d.TrainImages != nil && d.TestImages != nil, d.TrainPoints != nil && d.TestPoints != nil, d.TrainText != nil && d.TestText != nil} {
+		if ok {
+			n++
+		}
+	}
+	if n != 1 {
+		return fmt.Errorf("experiment: Data must hold exactly one train/test pair (images, points or texts)")
+	}
+	if len(d.Classes) < 2 {
+		return fmt.Errorf("experiment: Data has %d class names; a classifier needs at least 2", len(d.Classes))
+	}
+	for _, test := range []bool{false, true} {
+		for i, y := range d.labels(test) {
+			if y < 0 || y >= len(d.Classes) {
+				return fmt.Errorf("experiment: example %d has label %d but there are %d classes; class counts do not match the class list", i, y, len(d.Classes))
+			}
+		}
+	}
+	return nil
+}
+
+// resolved is a validated Config with every default filled in.
+type resolved struct {
+	Config
+	preset schedule.Preset
+	loss   LossType
+	rule   balance.Rule
+	prof   datasets.Profile
+	arch   models.Arch
+}
+
+// resolve fills defaults and validates everything that does not need the data.
+func resolve(c Config) (resolved, error) {
+	r := resolved{Config: c}
+	if r.Preset == "" {
+		r.Preset = "quick"
+	}
+	p, err := schedule.Lookup(r.Preset)
+	if err != nil {
+		return r, err
+	}
+	if r.Epochs < 0 || r.BatchSize < 0 || r.LR < 0 || r.WeightDecay < 0 {
+		return r, fmt.Errorf("epochs, batch size, learning rate and weight decay must not be negative")
+	}
+	if r.Epochs > 0 {
+		p = p.Scaled(r.Epochs)
+	}
+	if r.BatchSize > 0 {
+		p.BatchSize = r.BatchSize
+	}
+	if r.LR > 0 {
+		p.BaseLR = r.LR
+	}
+	if r.WeightDecay > 0 {
+		p.WeightDecay = r.WeightDecay
+	}
+	if r.MaxPerClass != 0 {
+		p.MaxPerClass = max(0, r.MaxPerClass)
+	}
+	if r.TestPerClass != 0 {
+		p.TestPerClass = max(0, r.TestPerClass)
+	}
+	if r.Width > 0 {
+		p.Width = r.Width
+	}
+	r.preset = p
+	if r.LossType == "" {
+		r.LossType = string(CE)
+	}
+	if r.loss, err = ParseLossType(r.LossType); err != nil {
+		return r, err
+	}
+	if r.TrainRule == "" {
+		r.TrainRule = string(balance.None)
+	}
+	if r.rule, err = balance.ParseRule(r.TrainRule); err != nil {
+		return r, err
+	}
+	if r.ImbType == "" {
+		r.ImbType = "exp"
+	}
+	if r.prof, err = datasets.ParseProfile(r.ImbType); err != nil {
+		return r, err
+	}
+	if r.ImbFactor == 0 {
+		r.ImbFactor = 0.01
+		if r.Dataset == "imdb" {
+			r.ImbFactor = 0.1 // the paper removes 90 % of the negative reviews
+		}
+	}
+	if !(r.ImbFactor > 0 && r.ImbFactor <= 1) {
+		return r, fmt.Errorf("--imb_factor %g is outside (0, 1]: it is 1/ρ, e.g. 0.01 for ρ = 100 or 1 for balanced data", r.ImbFactor)
+	}
+	if r.StepMu == 0 {
+		r.StepMu = 0.5
+	}
+	if r.Beta == 0 {
+		r.Beta = balance.DefaultBeta
+	}
+	if r.Gamma == 0 {
+		r.Gamma = 1
+	}
+	if r.MaxMargin == 0 {
+		r.MaxMargin = losses.DefaultMaxMargin
+	}
+	if r.MaxMargin < 0 {
+		return r, fmt.Errorf("--max_m %g is negative", r.MaxMargin)
+	}
+	if r.Scale == 0 {
+		r.Scale = losses.DefaultScale
+	}
+	if r.UniformMargin == 0 {
+		r.UniformMargin = r.MaxMargin
+	}
+	if r.Dataset == "" && r.Data == nil {
+		r.Dataset = "cifar10"
+	}
+	if r.Data != nil && r.Dataset == "" {
+		r.Dataset = r.Data.Name
+	}
+	if r.Data == nil {
+		known := false
+		for _, n := range datasets.Names {
+			known = known || n == r.Dataset
+		}
+		if !known {
+			return r, fmt.Errorf("unknown dataset %q; use one of %s", r.Dataset, strings.Join(datasets.Names, ", "))
+		}
+	}
+	if r.Arch != "" {
+		r.arch = models.Arch(r.Arch)
+	} else {
+		r.arch = defaultArch(r.Dataset)
+	}
+	if r.StopAfter < 0 {
+		return r, fmt.Errorf("stop-after %d is negative", r.StopAfter)
+	}
+	return r, nil
+}
+
+// defaultArch is the network of the paper for each dataset.
+func defaultArch(dataset string) models.Arch {
+	switch dataset {
+	case "tinyimagenet":
+		return models.ResNet18
+	case "inat2018":
+		return models.ResNet50A
+	case "imdb":
+		return models.BiLSTM
+	case "mnist", "fashion-mnist":
+		return models.Sphere
+	case "synthetic":
+		return models.MLPArch
+	}
+	return models.ResNet32
+}

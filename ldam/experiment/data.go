@@ -1,0 +1,124 @@
+package experiment
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/ldamlab/ldamlab/datasets"
+)
+
+// Defaults of the IMDB pipeline (the paper gives none).
+const (
+	IMDBVocab  = 20000
+	IMDBMaxLen = 256
+)
+
+// LoadData loads the configured dataset and builds its imbalanced training split: the
+// preset's per-class cap (img_max), the profile and ratio of the config, chosen with DataSeed;
+// the test split stays balanced (capped at TestPerClass images per class).
+func LoadData(c Config) (*Data, error) {
+	r, err := resolve(c)
+	if err != nil {
+		return nil, err
+	}
+	return loadData(r)
+}
+
+func loadData(r resolved) (*Data, error) {
+	if r.Data != nil {
+		return r.Data, r.Data.validate()
+	}
+	dataDir, err := datasets.DataDir(r.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	switch r.Dataset {
+	case "imdb":
+		train, test, src, err := datasets.LoadIMDBReviews(dataDir)
+		if err != nil {
+			return nil, err
+		}
+		// Positive reviews are the majority: keep a fraction imb_factor of the negatives.
+		if train, err = train.DropFraction(0, 1-r.ImbFactor, r.DataSeed); err != nil {
+			return nil, err
+		}
+		v, err := datasets.BuildVocab(train.Texts, IMDBVocab)
+		if err != nil {
+			return nil, err
+		}
+		tr, _ := train.Encode("imdb-train", v, IMDBMaxLen)
+		te, _ := test.Encode("imdb-test", v, IMDBMaxLen)
+		if tr, err = capText(tr, r.preset.MaxPerClass, r.DataSeed); err != nil {
+			return nil, err
+		}
+		if te, err = capText(te, r.preset.TestPerClass, r.DataSeed); err != nil {
+			return nil, err
+		}
+		return &Data{Name: "imdb", Classes: datasets.IMDBClasses, TrainText: tr, TestText: te, Source: src}, nil
+	case "inat2018":
+		dir := filepath.Join(dataDir, "inat2018")
+		tr, err := datasets.LoadINat(dir, "train")
+		if err != nil {
+			return nil, err
+		}
+		te, err := datasets.LoadINat(dir, "val")
+		if err != nil {
+			return nil, err
+		}
+		return &Data{Name: "inat2018", Classes: tr.Classes, TrainImages: tr, TestImages: te, Info: datasets.InfoFor("inat2018"),
+			Source: datasets.Source{Files: []string{dir}, Note: "iNaturalist 2018 (natural imbalance, read lazily)"}}, nil
+	}
+	split, src, err := datasets.LoadImages(r.Dataset, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	train, err := imbalance(split.Train, r)
+	if err != nil {
+		return nil, err
+	}
+	test, err := datasets.CapPerClass(split.Test, r.preset.TestPerClass, r.DataSeed)
+	if err != nil {
+		return nil, err
+	}
+	return &Data{Name: r.Dataset, Classes: split.Train.Classes, TrainImages: train, TestImages: test, Info: datasets.InfoFor(r.Dataset), Source: src}, nil
+}
+
+// imbalance applies the preset cap and the profile to a balanced training split.
+func imbalance(d *datasets.Images, r resolved) (*datasets.Images, error) {
+	imgMax := 0
+	for _, n := range d.Counts() {
+		imgMax = max(imgMax, n)
+	}
+	if r.preset.MaxPerClass > 0 {
+		imgMax = min(imgMax, r.preset.MaxPerClass)
+	}
+	counts, err := datasets.ClassCounts(r.prof, imgMax, len(d.Classes), r.ImbFactor, r.StepMu)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := datasets.SelectPerClass(d.Labels, counts, r.DataSeed)
+	if err != nil {
+		return nil, err
+	}
+	return d.Subset(idx), nil
+}
+
+// capText keeps at most n examples of the largest class and the same ratio for the others.
+func capText(t *datasets.Text, n int, seed uint64) (*datasets.Text, error) {
+	if n <= 0 {
+		return t, nil
+	}
+	counts := t.Counts()
+	big := max(counts[0], counts[1])
+	if big <= n {
+		return t, nil
+	}
+	for c := range counts {
+		counts[c] = max(1, counts[c]*n/big)
+	}
+	idx, err := datasets.SelectPerClass(t.Labels, counts, seed)
+	if err != nil {
+		return nil, fmt.Errorf("capping %s: %w", t.Name, err)
+	}
+	return t.Subset(idx), nil
+}

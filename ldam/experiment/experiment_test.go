@@ -1,0 +1,172 @@
+package experiment
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/ldamlab/ldamlab/datasets"
+)
+
+// mixture is a 3-class 2-d Gaussian mixture, imbalanced 64/16/4 for training.
+func mixture(t *testing.T, counts []int, seed uint64) *datasets.Points {
+	t.Helper()
+	p, err := datasets.GaussianMixture(datasets.RingMeans(3, 2, 2), 0.5, counts, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func pointsData(t *testing.T) *Data {
+	train := mixture(t, []int{64, 16, 4}, 1)
+	test := mixture(t, []int{30, 30, 30}, 2)
+	return &Data{Name: "synthetic", Classes: train.Classes, TrainPoints: train, TestPoints: test}
+}
+
+func TestEveryLossOverfitsAFixedBatch(t *testing.T) {
+	for _, loss := range LossTypes {
+		t.Run(string(loss), func(t *testing.T) {
+			d := pointsData(t)
+			res, err := Train(Config{Data: d, LossType: string(loss), TrainRule: "DRW", Epochs: 30, BatchSize: 84, LR: 0.1, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := res.History
+			first, last := h[0].TrainLoss, h[len(h)-1].TrainLoss
+			if !(last < 0.5*first) || math.IsNaN(last) {
+				t.Errorf("%s: training loss %g → %g, did not halve", loss, first, last)
+			}
+			if res.Final.Top1Error > 0.3 {
+				t.Errorf("%s: balanced test error %g on an easy mixture", loss, res.Final.Top1Error)
+			}
+		})
+	}
+}
+
+func TestDRWSwitchesAtT0AndDRSResamples(t *testing.T) {
+	d := pointsData(t)
+	res, err := Train(Config{Data: d, LossType: "LDAM", TrainRule: "DRW", Preset: "paper", Epochs: 10, BatchSize: 16, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Preset.DeferEpoch != 8 {
+		t.Fatalf("paper preset scaled to 10 epochs: T0 = %d, want 8", res.Preset.DeferEpoch)
+	}
+	for _, e := range res.History {
+		if e.Reweighted != (e.Epoch >= 8) || e.Resampled {
+			t.Errorf("DRW epoch %d: reweighted %v resampled %v", e.Epoch, e.Reweighted, e.Resampled)
+		}
+	}
+	if got := res.Margins; len(got) != 3 || math.Abs(got[2]-0.5) > 1e-12 || got[0] >= got[1] {
+		t.Errorf("LDAM margins %v", got)
+	}
+	res, err = Train(Config{Data: d, LossType: "CE", TrainRule: "DRS", Preset: "paper", Epochs: 10, BatchSize: 16, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range res.History {
+		if e.Resampled != (e.Epoch >= 8) || e.Reweighted {
+			t.Errorf("DRS epoch %d: reweighted %v resampled %v", e.Epoch, e.Reweighted, e.Resampled)
+		}
+	}
+}
+
+func TestResumeGivesTheSameWeights(t *testing.T) {
+	d := pointsData(t)
+	base := Config{Data: d, LossType: "LDAM", TrainRule: "DRW", Epochs: 6, BatchSize: 16, Seed: 3}
+	straightDir, splitDir := t.TempDir(), t.TempDir()
+	straight := base
+	straight.Out = straightDir
+	runA, err := Prepare(straight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runA.Fit(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupted after 4 epochs, then resumed in a fresh process-like Run.
+	part := base
+	part.Out, part.StopAfter = splitDir, 4
+	if _, err := Train(part); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := ReadResult(filepath.Join(splitDir, ResultsFile))
+	if r.Done || len(r.History) != 4 {
+		t.Fatalf("after the interruption: done=%v, %d epochs", r.Done, len(r.History))
+	}
+	rest := base
+	rest.Out, rest.Resume = splitDir, true
+	runB, err := Prepare(rest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runB.Fit(); err != nil {
+		t.Fatal(err)
+	}
+	if len(runB.Result.History) != 6 || !runB.Result.Done {
+		t.Fatalf("resumed run has %d epochs, done=%v", len(runB.Result.History), runB.Result.Done)
+	}
+	compared := 0
+	for v := range runA.Store.IterVariables() {
+		if strings.HasPrefix(v.Path(), "/trainer/") || strings.HasPrefix(v.Path(), "/metrics/") {
+			continue // the loop's and the progress metrics' own bookkeeping
+		}
+		w := runB.Store.GetVariable(v.Path())
+		if w == nil {
+			t.Errorf("variable %s missing after resume", v.Path())
+			continue
+		}
+		if !slices.Equal(rawBytes(v.MustValue()), rawBytes(w.MustValue())) {
+			t.Errorf("variable %s differs between the straight and the resumed run", v.Path())
+		}
+		compared++
+	}
+	if compared < 5 {
+		t.Errorf("only %d variables compared", compared)
+	}
+	if runA.Result.Final.Top1Error != runB.Result.Final.Top1Error {
+		t.Errorf("final error %g vs %g", runA.Result.Final.Top1Error, runB.Result.Final.Top1Error)
+	}
+	if _, err := os.Stat(filepath.Join(splitDir, CheckpointFile)); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestBadConfigs(t *testing.T) {
+	d := pointsData(t)
+	cases := []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Data: d, LossType: "Hinge2"}, "unknown loss type"},
+		{Config{Data: d, TrainRule: "Magic"}, "unknown train rule"},
+		{Config{Data: d, ImbFactor: 1.5}, "outside (0, 1]"},
+		{Config{Data: d, ImbFactor: -1}, "outside (0, 1]"},
+		{Config{Data: d, Preset: "slow"}, "unknown preset"},
+		{Config{Data: d, BatchSize: 1000}, "larger than"},
+		{Config{Dataset: "svhn"}, "unknown dataset"},
+		{Config{Data: d, ImbType: "zigzag"}, "unknown imbalance type"},
+		{Config{Data: d, Backend: "tpu"}, "unknown backend"},
+		{Config{Data: d, Arch: "vgg"}, "unknown architecture"},
+		{Config{Data: &Data{Name: "x", Classes: []string{"a", "b"}, TrainPoints: d.TrainPoints, TestPoints: d.TestPoints}}, "class counts do not match"},
+		{Config{Data: d, LossType: "LDAM", BatchSize: 16, Resume: true}, "--resume needs --out"},
+	}
+	for _, tc := range cases {
+		_, err := Prepare(tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("config %+v: error %v, want it to say %q", tc.cfg, err, tc.want)
+		}
+	}
+}
+
+func rawBytes(t *tensors.Tensor) []byte {
+	var out []byte
+	t.ConstBytes(func(b []byte) { out = slices.Clone(b) })
+	return out
+}

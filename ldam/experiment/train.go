@@ -1,0 +1,395 @@
+package experiment
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/gomlx/gomlx/ui/commandline"
+
+	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/balance"
+	"github.com/ldamlab/ldamlab/ldam/ckpt"
+	"github.com/ldamlab/ldamlab/ldam/losses"
+	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/models"
+	"github.com/ldamlab/ldamlab/ldam/optim"
+)
+
+// Files written in Config.Out.
+const (
+	ResultsFile    = "results.json"
+	CheckpointFile = "checkpoint.ckpt"
+)
+
+// Store paths of the graph inputs that change during a run without recompiling.
+const (
+	classWeightsVar = "/ldam/class_weights"
+	marginsVar      = "/ldam/margins"
+)
+
+// state is the training state saved with each checkpoint.
+type state struct {
+	NextEpoch int
+	Result    *Result
+}
+
+// Run is a prepared experiment: data loaded, model and trainer built. [Train] is
+// Prepare + Run.Fit; notebooks may use the pieces (e.g. Run.Features for Fig. 5 and 6).
+type Run struct {
+	cfg      resolved
+	Data     *Data
+	Backend  compute.Backend
+	Store    *model.Store
+	Net      models.Net
+	Plan     balance.Plan
+	Result   *Result
+	trainer  *train.Trainer
+	loop     *train.Loop
+	trainDS  *datasets.Loader
+	testDS   *datasets.Loader
+	evalExec *model.Exec
+	labels   []int
+	start    int
+}
+
+// Train runs an experiment end to end; see the package documentation.
+func Train(c Config) (*Result, error) {
+	run, err := Prepare(c)
+	if err != nil {
+		return nil, err
+	}
+	return run.Result, run.Fit()
+}
+
+// Prepare validates the config, loads the data, and builds the model, trainer and loaders;
+// with Resume it restores the checkpoint in Out.
+func Prepare(c Config) (*Run, error) {
+	r, err := resolve(c)
+	if err != nil {
+		return nil, err
+	}
+	data, err := loadData(r)
+	if err != nil {
+		return nil, err
+	}
+	run := &Run{cfg: r, Data: data}
+	classes := len(data.Classes)
+	trainLabels := data.labels(false)
+	counts := datasets.CountLabels(trainLabels, classes)
+	for j, n := range counts {
+		if n == 0 {
+			return nil, fmt.Errorf("class %d (%s) has no training example after imbalancing; use a larger --imb_factor or more data per class", j, data.Classes[j])
+		}
+	}
+	if run.Plan, err = balance.NewPlan(r.rule, counts, r.Beta, r.preset.DeferEpoch); err != nil {
+		return nil, err
+	}
+	var margins []float64
+	switch r.loss {
+	case LDAM, LDAMHG:
+		if margins, err = losses.LDAMMargins(counts, r.MaxMargin); err != nil {
+			return nil, err
+		}
+	case Uniform, HG:
+		margins = losses.UniformMargins(classes, r.UniformMargin)
+	}
+	if run.Backend, err = backend.New(r.Backend); err != nil {
+		return nil, err
+	}
+	run.Result = &Result{Config: r.Config, Preset: r.preset, Backend: run.Backend.Name(), Margins: margins,
+		Data: DataSummary{Name: data.Name, Source: data.Source.Note, Classes: data.Classes, TrainCounts: counts,
+			TestCounts: datasets.CountLabels(data.labels(true), classes)}}
+	run.Result.Config.Preset = r.Preset
+	run.labels = trainLabels
+	if err := run.build(margins); err != nil {
+		return nil, err
+	}
+	if err := run.loaders(); err != nil {
+		return nil, err
+	}
+	if r.Resume {
+		if err := run.restore(); err != nil {
+			return nil, err
+		}
+	}
+	return run, nil
+}
+
+func (run *Run) build(margins []float64) error {
+	r := run.cfg
+	classes := len(run.Data.Classes)
+	mc := models.Config{Arch: r.arch, Classes: classes, Cosine: r.loss.cosine(), Width: r.preset.Width, FeatureDim: 3, Hidden: []int{64, 64}}
+	if run.Data.TrainText != nil {
+		mc.Vocab = len(run.Data.TrainText.Vocab.Words)
+	}
+	net, err := models.New(mc)
+	if err != nil {
+		return err
+	}
+	run.Net = net
+	store := model.NewStore()
+	run.Store = store
+	// The seed of the initializers (0 would mean "random" to GoMLX).
+	store.SetParam(model.ParamInitialSeed, int64(r.Seed)+1)
+	// Hyperparameters live in the Store, as in GoMLX's examples.
+	store.SetParams(map[string]any{
+		"dataset": r.Dataset, "loss_type": string(r.loss), "train_rule": string(r.rule), "preset": r.preset.Name,
+		"lr": r.preset.BaseLR, "weight_decay": r.preset.WeightDecay, "momentum": r.preset.Momentum,
+		"batch_size": r.preset.BatchSize, "max_m": r.MaxMargin, "s": r.Scale, "focal_gamma": r.Gamma, "beta": r.Beta,
+	})
+	ones := make([]float32, classes)
+	for i := range ones {
+		ones[i] = 1
+	}
+	wVar := store.VariableWithValue(classWeightsVar, ones).SetTrainable(false)
+	m32 := make([]float32, classes)
+	for i, m := range margins {
+		m32[i] = float32(m)
+	}
+	mVar := store.VariableWithValue(marginsVar, m32).SetTrainable(false)
+
+	modelFn := func(scope *model.Scope, _ any, inputs []*Node) []*Node {
+		logits, _ := net(scope, inputs)
+		return []*Node{logits}
+	}
+	lossType, scale, gamma := r.loss, r.Scale, r.Gamma
+	lossFn := func(labels, predictions []*Node) *Node {
+		logits := predictions[0]
+		g := logits.Graph()
+		w := wVar.NodeValue(g)
+		switch lossType {
+		case Focal:
+			return losses.Focal(logits, labels[0], w, gamma)
+		case LDAM, Uniform:
+			return losses.LDAM(logits, labels[0], mVar.NodeValue(g), w, scale)
+		case LDAMHG, HG:
+			return losses.Hinge(logits, labels[0], mVar.NodeValue(g), w, scale)
+		}
+		return losses.CrossEntropy(logits, labels[0], w)
+	}
+	errMetric := metric.NewBaseMetric("Train error", "err", "error",
+		func(_ *model.Scope, labels, predictions []*Node) *Node {
+			pred := ArgMax(predictions[0], -1, dtypes.Int32)
+			return ReduceAllMean(ConvertDType(NotEqual(pred, ConvertDType(labels[0], dtypes.Int32)), dtypes.Float32))
+		}, nil)
+	opt := &optim.SGD{LR: r.preset.BaseLR, Momentum: r.preset.Momentum, WeightDecay: r.preset.WeightDecay}
+	run.trainer = train.NewTrainer(run.Backend, store, modelFn, lossFn, opt, []metric.Interface{errMetric}, nil)
+	run.loop = train.NewLoop(run.trainer)
+	if r.Progress {
+		commandline.AttachProgressBar(run.loop)
+	}
+	run.evalExec, err = model.NewExec(run.Backend, store, func(scope *model.Scope, inputs []*Node) *Node {
+		logits, _ := net(scope, inputs)
+		return logits
+	})
+	return err
+}
+
+func (run *Run) loaders() error {
+	r, d := run.cfg, run.Data
+	plan, labels := run.Plan, run.labels
+	order := func(epoch int, rng *rand.Rand) ([]int, error) {
+		return plan.Sampler(epoch).EpochIndices(labels, rng)
+	}
+	trainCfg := datasets.LoaderConfig{BatchSize: r.preset.BatchSize, Order: order, Augment: d.Info.Augment,
+		Mean: d.Info.Mean, Std: d.Info.Std, Seed: r.Seed}
+	testCfg := datasets.LoaderConfig{BatchSize: 100, Mean: d.Info.Mean, Std: d.Info.Std}
+	var err error
+	switch {
+	case d.TrainImages != nil:
+		testCfg.BatchSize = min(testCfg.BatchSize, d.TestImages.Len())
+		if run.trainDS, err = datasets.NewImageLoader(d.Name+"-train", d.TrainImages, trainCfg); err != nil {
+			return err
+		}
+		run.testDS, err = datasets.NewImageLoader(d.Name+"-test", d.TestImages, testCfg)
+	case d.TrainPoints != nil:
+		testCfg.BatchSize = min(testCfg.BatchSize, d.TestPoints.Len())
+		if run.trainDS, err = datasets.NewPointsLoader(d.Name+"-train", d.TrainPoints, trainCfg); err != nil {
+			return err
+		}
+		run.testDS, err = datasets.NewPointsLoader(d.Name+"-test", d.TestPoints, testCfg)
+	default:
+		testCfg.BatchSize = min(testCfg.BatchSize, d.TestText.Len())
+		if run.trainDS, err = datasets.NewTextLoader(d.Name+"-train", d.TrainText, trainCfg); err != nil {
+			return err
+		}
+		run.testDS, err = datasets.NewTextLoader(d.Name+"-test", d.TestText, testCfg)
+	}
+	return err
+}
+
+func (run *Run) checkpointPath() string { return filepath.Join(run.cfg.Out, CheckpointFile) }
+
+func (run *Run) restore() error {
+	if run.cfg.Out == "" {
+		return fmt.Errorf("--resume needs --out, the run directory holding %s", CheckpointFile)
+	}
+	p := run.checkpointPath()
+	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+		return nil // nothing to resume: start from scratch
+	}
+	var st state
+	if err := ckpt.Load(p, run.Store, &st); err != nil {
+		return fmt.Errorf("resuming from %s: %w", p, err)
+	}
+	if st.Result == nil {
+		return fmt.Errorf("resuming from %s: the checkpoint has no training state", p)
+	}
+	run.Result.History, run.Result.Best, run.Result.BestEpoch, run.Result.Final = st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final
+	run.start = st.NextEpoch
+	return nil
+}
+
+// Fit trains from the current epoch to the end (or for StopAfter epochs), evaluating and
+// saving after every epoch.
+func (run *Run) Fit() error {
+	r := run.cfg
+	if r.Out != "" {
+		if err := os.MkdirAll(r.Out, 0o755); err != nil {
+			return err
+		}
+	}
+	var lossSum, errSum float64
+	var steps, examples int
+	run.loop.OnStep("ldam-epoch-stats", 0, func(_ *train.Loop, m []*tensors.Tensor) error {
+		lossSum += scalar(m[0])
+		errSum += scalar(m[2])
+		steps++
+		return nil
+	})
+	ran := 0
+	for epoch := run.start; epoch < r.preset.Epochs; epoch++ {
+		if r.StopAfter > 0 && ran == r.StopAfter {
+			return nil
+		}
+		t0 := time.Now()
+		lr := r.preset.LR(epoch)
+		if err := optim.SetLearningRate(run.Store, lr); err != nil {
+			return err
+		}
+		w := run.Plan.ClassWeights(epoch)
+		w32 := make([]float32, len(w))
+		for i, v := range w {
+			w32[i] = float32(v)
+		}
+		if err := run.Store.GetVariable(classWeightsVar).SetValue(tensors.FromValue(w32)); err != nil {
+			return err
+		}
+		lossSum, errSum, steps = 0, 0, 0
+		run.trainDS.SetEpoch(epoch)
+		if _, err := run.loop.RunEpochs(run.trainDS, 1); err != nil {
+			return fmt.Errorf("epoch %d: %w", epoch, err)
+		}
+		trainSeconds := time.Since(t0).Seconds()
+		examples = run.trainDS.Len()
+		test, err := run.Evaluate()
+		if err != nil {
+			return err
+		}
+		ep := Epoch{Epoch: epoch, LR: lr, Reweighted: !isUniform(w), Resampled: run.Plan.Sampler(epoch).Kind == balance.Weighted,
+			TrainLoss: lossSum / float64(max(1, steps)), TrainError: errSum / float64(max(1, steps)),
+			Test: test, Seconds: time.Since(t0).Seconds(), ImagesPerSecond: float64(examples) / trainSeconds}
+		full := test
+		ep.Test.Confusion = nil
+		res := run.Result
+		res.History = append(res.History, ep)
+		res.Final = &full
+		if res.Best == nil || full.Top1Error < res.Best.Top1Error {
+			res.Best, res.BestEpoch = &full, epoch
+		}
+		res.Params = run.Params()
+		res.Done = epoch == r.preset.Epochs-1
+		if r.Log != nil {
+			fmt.Fprintf(r.Log, "epoch %3d/%d  lr %.5f  loss %.4f  train err %.4f  test balanced top-1 err %.4f  top-5 %.4f  (%.0f s, %.1f img/s)\n",
+				epoch+1, r.preset.Epochs, lr, ep.TrainLoss, ep.TrainError, test.Top1Error, test.Top5Error, ep.Seconds, ep.ImagesPerSecond)
+		}
+		if err := run.save(epoch + 1); err != nil {
+			return err
+		}
+		ran++
+	}
+	return nil
+}
+
+func (run *Run) save(nextEpoch int) error {
+	if run.cfg.Out == "" {
+		return nil
+	}
+	if err := ckpt.Save(run.checkpointPath(), run.Store, state{NextEpoch: nextEpoch, Result: run.Result}); err != nil {
+		return fmt.Errorf("saving checkpoint: %w", err)
+	}
+	return WriteJSON(filepath.Join(run.cfg.Out, ResultsFile), run.Result)
+}
+
+// Evaluate runs the model in evaluation mode (batch-norm running statistics) on the test split.
+func (run *Run) Evaluate() (metrics.Result, error) {
+	acc := metrics.NewAccumulator(len(run.Data.Classes))
+	run.testDS.SetEpoch(0)
+	for batch, err := range run.testDS.Iter() {
+		if err != nil {
+			return metrics.Result{}, err
+		}
+		args := make([]any, len(batch.Inputs))
+		for i, t := range batch.Inputs {
+			args[i] = t
+		}
+		out, err := run.evalExec.Call(args...)
+		if err != nil {
+			return metrics.Result{}, fmt.Errorf("evaluation: %w", err)
+		}
+		scores := tensors.MustCopyFlatData[float32](out[0])
+		labels32 := tensors.MustCopyFlatData[int32](batch.Labels[0])
+		labels := make([]int, len(labels32))
+		for i, y := range labels32 {
+			labels[i] = int(y)
+		}
+		if err := acc.Add(scores, labels); err != nil {
+			return metrics.Result{}, err
+		}
+		out[0].MustFinalizeAll()
+		batch.Finalize()
+	}
+	return acc.Result(run.Result.Data.TrainCounts), nil
+}
+
+// Params returns the number of trainable parameters (after the first training step).
+func (run *Run) Params() int {
+	n := 0
+	for v := range run.Store.IterVariables() {
+		if v.Trainable {
+			n += v.Shape().Size()
+		}
+	}
+	return n
+}
+
+func scalar(t *tensors.Tensor) float64 {
+	switch v := t.Value().(type) {
+	case float32:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return 0
+}
+
+func isUniform(w []float64) bool {
+	for _, v := range w {
+		if v != w[0] {
+			return false
+		}
+	}
+	return true
+}
