@@ -34,6 +34,22 @@ func Resolve(flagValue string) string {
 	return c
 }
 
+// Validate checks a backend configuration without starting it.
+func Validate(flagValue string) error {
+	config := Resolve(flagValue)
+	name, _, _ := strings.Cut(config, ":")
+	switch name {
+	case "go":
+		return nil
+	case "xla":
+		if !xlaCompiled {
+			return fmt.Errorf("backend %q: this binary was built without XLA support; rebuild with `go build -tags xla` (needs cgo and gcc) or use --backend go", config)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown backend %q; use go, xla:cpu, xla:cuda or the path of a PJRT plugin (.so)", config)
+}
+
 // New starts the backend named by [Resolve](flagValue). Failures come back as errors that say
 // why and how to fall back, never as panics.
 func New(flagValue string) (b compute.Backend, err error) {

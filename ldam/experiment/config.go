@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/backend"
 	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/losses"
 	"github.com/ldamlab/ldamlab/ldam/models"
@@ -276,6 +277,9 @@ func resolve(c Config) (resolved, error) {
 		r.arch = models.Arch(r.Arch)
 	} else {
 		r.arch = defaultArch(r.Dataset)
+	}
+	if err := backend.Validate(r.Backend); err != nil {
+		return r, err
 	}
 	if r.StopAfter < 0 {
 		return r, fmt.Errorf("stop-after %d is negative", r.StopAfter)

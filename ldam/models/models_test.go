@@ -151,6 +151,48 @@ func TestNetworksBuild(t *testing.T) {
 	}
 }
 
+func TestResNet50ParameterCount(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds ResNet-50")
+	}
+	// torchvision resnet50: 25,557,032 parameters with its 1000-class fc (2048·1000 + 1000).
+	// Parameter counts do not depend on the input size, so a 32×32 image keeps this fast.
+	store := buildOnce(t, Config{Arch: ResNet50A, Classes: 1000}, 1, 32, 32, 3)
+	if got := trainableParams(store); got != 25557032 {
+		t.Errorf("ResNet-50 has %d parameters, torchvision has 25,557,032", got)
+	}
+}
+
+func TestBiLSTM(t *testing.T) {
+	net, err := New(Config{Arch: BiLSTM, Classes: 2, Vocab: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := model.NewStore()
+	exec, err := model.NewExec(newBackend(t), store, func(scope *model.Scope, tokens, lengths *Node) (*Node, *Node) {
+		return net(scope, []*Node{tokens, lengths})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks := tensors.FromFlatDataAndDimensions([]int32{3, 4, 5, 0, 7, 8, 0, 0}, 2, 4)
+	lens := tensors.FromFlatDataAndDimensions([]int32{3, 2}, 2)
+	out, err := exec.Call(toks, lens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := out[0].Shape().Dimensions; d[0] != 2 || d[1] != 2 {
+		t.Errorf("logits %v", d)
+	}
+	if d := out[1].Shape().Dimensions; d[0] != 2 || d[1] != 2*128 {
+		t.Errorf("features %v, want [2 256] (both directions)", d)
+	}
+	// Embedding 50×128 + 2 layers × 2 directions × 4 gates of LSTM weights + linear head.
+	if n := trainableParams(store); n < 50*128+4*(4*128*128) {
+		t.Errorf("BiLSTM has only %d parameters", n)
+	}
+}
+
 func TestUnknownArch(t *testing.T) {
 	if _, err := New(Config{Arch: "vgg", Classes: 10}); err == nil {
 		t.Error("unknown architecture accepted")
