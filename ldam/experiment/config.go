@@ -98,6 +98,8 @@ type Config struct {
 	// Progress attaches GoMLX's progress bar; Log receives one line per epoch (nil: none).
 	Progress bool
 	Log      io.Writer `json:"-"`
+	// OnEpoch, if set, is called after every epoch with the result so far (live plots).
+	OnEpoch func(*Result) `json:"-"`
 
 	// Data, if set, is used instead of loading Dataset (notebooks and tests).
 	Data *Data `json:"-"`
@@ -173,6 +175,12 @@ type resolved struct {
 	rule   balance.Rule
 	prof   datasets.Profile
 	arch   models.Arch
+}
+
+// Effective returns the config with every default filled in, as results.json records it.
+func Effective(c Config) (Config, error) {
+	r, err := resolve(c)
+	return r.Config, err
 }
 
 // resolve fills defaults and validates everything that does not need the data.

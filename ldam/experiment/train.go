@@ -318,6 +318,9 @@ func (run *Run) Fit() error {
 		if err := run.save(epoch + 1); err != nil {
 			return err
 		}
+		if r.OnEpoch != nil {
+			r.OnEpoch(res)
+		}
 		ran++
 	}
 	return nil

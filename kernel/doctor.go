@@ -1,0 +1,83 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/lab"
+	"github.com/ldamlab/ldamlab/ldam/backend"
+)
+
+func doctorCmd(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("kernel doctor", flag.ContinueOnError)
+	loc := locationFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	line := func(k, v string) { fmt.Fprintf(out, "%-22s %s\n", k+":", v) }
+	run := func(name string, args ...string) string {
+		b, err := exec.Command(name, args...).CombinedOutput()
+		if err != nil {
+			return "not found (" + strings.TrimSpace(firstLine(string(b)+" "+err.Error())) + ")"
+		}
+		return firstLine(string(b))
+	}
+	root, err := lab.Root()
+	if err != nil {
+		root = err.Error()
+	}
+	line("repository", root)
+	line("go", run("go", "version"))
+	kdir, _ := loc.kernelDir()
+	if spec, err := readKernelSpec(kdir); err != nil {
+		line("kernel", err.Error())
+	} else {
+		line("kernel", fmt.Sprintf("%q in %s (%s)", KernelName, kdir, spec.DisplayName))
+		line("gonb", spec.Argv[0]+" (pinned v0.11.3; its -version prints v0.11.1)")
+		line("kernel env", fmt.Sprintf("GOMLX_BACKEND=%s GOEXPERIMENT=%s", spec.Env["GOMLX_BACKEND"], spec.Env["GOEXPERIMENT"]))
+	}
+	line("jupyter nbconvert", run("jupyter", "nbconvert", "--version"))
+	line("jupyter notebook", run("jupyter", "notebook", "--version"))
+	line("backend (default)", backend.Resolve(""))
+	line("XLA in this build", fmt.Sprint(backend.Validate("xla:cpu") == nil)+" (build with -tags xla)")
+	home, _ := os.UserHomeDir()
+	plugins, _ := filepath.Glob(filepath.Join(home, ".local", "lib", "go-xla", "*.so"))
+	if p := os.Getenv("PJRT_PLUGIN_LIBRARY_PATH"); p != "" {
+		more, _ := filepath.Glob(filepath.Join(p, "*.so"))
+		plugins = append(plugins, more...)
+	}
+	line("PJRT plugins found", fmt.Sprint(plugins))
+	dir, err := datasets.DataDir("")
+	if err != nil {
+		dir = err.Error()
+	}
+	line("data directory", dir)
+	off := os.Getenv(datasets.EnvOffline)
+	line(datasets.EnvOffline, off)
+	for _, f := range []string{"cifar10-jpeg-train.tar.gz", "cifar10-jpeg-test.tar.gz", datasets.TinyImageNetOffline.Meta, datasets.TinyImageNetOffline.Val,
+		datasets.TinyImageNetOffline.Train[0], datasets.TinyImageNetOffline.Train[1], datasets.IMDBOffline} {
+		line("  "+f, present(filepath.Join(off, f), off != ""))
+	}
+	for _, f := range []string{datasets.CIFAR10Binary.Name, datasets.CIFAR100Binary.Name, datasets.TinyImageNetZip.Name, datasets.IMDBArchive.Name} {
+		line("  "+f, present(filepath.Join(dir, f), true))
+	}
+	line("  fashion-mnist", present(datasets.FashionMNISTDebianDir, true))
+	line("  inat2018", present(filepath.Join(dir, "inat2018", "train2018.json"), true))
+	return nil
+}
+
+func present(p string, check bool) string {
+	if !check {
+		return "–"
+	}
+	if _, err := os.Stat(p); err != nil {
+		return "missing (" + p + ")"
+	}
+	return "present (" + p + ")"
+}

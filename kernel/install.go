@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/ldamlab/ldamlab/datasets/fetch"
+	"github.com/ldamlab/ldamlab/lab"
+)
+
+// KernelName is the Jupyter kernel LDAM Lab registers.
+const KernelName = "ldamlab"
+
+// aptJupyter is the Debian command that installs what the runner and the server need.
+const aptJupyter = "sudo apt-get install jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel"
+
+// location says where the kernelspec and the kernel's tools go.
+type location struct {
+	prefix string // "" for --user
+}
+
+// locationFlags registers --user and --prefix.
+func locationFlags(fs *flag.FlagSet) *location {
+	loc := &location{}
+	fs.StringVar(&loc.prefix, "prefix", "", "install under DIR/share/jupyter (like other Jupyter kernels) instead of the user's data directory")
+	fs.Bool("user", true, "install for the current user (the default)")
+	return loc
+}
+
+// jupyterData is the Jupyter data directory holding kernels/.
+func (l location) jupyterData() (string, error) {
+	if l.prefix != "" {
+		return filepath.Abs(filepath.Join(l.prefix, "share", "jupyter"))
+	}
+	if d := os.Getenv("JUPYTER_DATA_DIR"); d != "" {
+		return d, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "share", "jupyter"), nil
+}
+
+// toolsBin is where gonb, goimports and gopls are installed.
+func (l location) toolsBin() (string, error) {
+	if l.prefix != "" {
+		return filepath.Abs(filepath.Join(l.prefix, "share", "ldamlab", "bin"))
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "share", "ldamlab", "bin"), nil
+}
+
+func (l location) kernelDir() (string, error) {
+	d, err := l.jupyterData()
+	return filepath.Join(d, "kernels", KernelName), err
+}
+
+// kernelSpec is Jupyter's kernel.json.
+type kernelSpec struct {
+	Argv          []string          `json:"argv"`
+	DisplayName   string            `json:"display_name"`
+	Language      string            `json:"language"`
+	InterruptMode string            `json:"interrupt_mode"`
+	Env           map[string]string `json:"env"`
+}
+
+func installCmd(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("kernel install", flag.ContinueOnError)
+	loc := locationFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return install(*loc, out)
+}
+
+func install(loc location, out io.Writer) error {
+	root, err := lab.Root()
+	if err != nil {
+		return err
+	}
+	bin, err := loc.toolsBin()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return err
+	}
+	// gonb, goimports and gopls are pinned as tool lines of kernel/tools/go.mod (`go install
+	// gonb@version` is refused by this module proxy; a module build works).
+	fmt.Fprintf(out, "building gonb v0.11.3, goimports and gopls v0.23.0 into %s\n", bin)
+	cmd := exec.Command("go", "install", "tool")
+	cmd.Dir = filepath.Join(root, "kernel", "tools")
+	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=-buildvcs=false")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the kernel tools: %v\n%s", err, b)
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return fmt.Errorf("go is not on PATH: %w", err)
+	}
+	goBin, _ = filepath.Abs(goBin)
+	spec := kernelSpec{
+		Argv:          []string{filepath.Join(bin, "gonb"), "--kernel", "{connection_file}", "--go_work=" + root, "--logtostderr"},
+		DisplayName:   "Go (LDAM Lab)",
+		Language:      "go",
+		InterruptMode: "message",
+		Env: map[string]string{
+			"PATH":          strings.Join([]string{bin, filepath.Dir(goBin), "/usr/local/bin", "/usr/bin", "/bin"}, string(os.PathListSeparator)),
+			"GOMLX_BACKEND": "go",
+			"GOEXPERIMENT":  "simd",
+			"GOFLAGS":       "-buildvcs=false",
+			"LDAMLAB_ROOT":  root,
+		},
+	}
+	// Offline dataset copies and the data directory seen at install time reach the notebooks.
+	for _, k := range []string{"LDAMLAB_DATASETS", "LDAMLAB_DATA"} {
+		if v := os.Getenv(k); v != "" {
+			if abs, err := filepath.Abs(v); err == nil {
+				v = abs
+			}
+			spec.Env[k] = v
+		}
+	}
+	dir, err := loc.kernelDir()
+	if err != nil {
+		return err
+	}
+	if err := writeKernelSpec(dir, spec); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "kernel %q (%s) registered in %s\n", KernelName, spec.DisplayName, dir)
+	if _, err := exec.LookPath("jupyter"); err != nil {
+		return fmt.Errorf("jupyter is not installed: %s", aptJupyter)
+	}
+	if b, err := exec.Command("jupyter", "nbconvert", "--version").CombinedOutput(); err != nil {
+		return fmt.Errorf("jupyter nbconvert is missing (%s): %s", strings.TrimSpace(string(b)), aptJupyter)
+	}
+	return nil
+}
+
+// writeKernelSpec writes kernel.json (atomically) and the logo; rewriting is idempotent.
+func writeKernelSpec(dir string, spec kernelSpec) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(spec, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := fetch.WriteAtomic(filepath.Join(dir, "kernel.json"), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	}); err != nil {
+		return err
+	}
+	return fetch.WriteAtomic(filepath.Join(dir, "logo-svg.svg"), func(w io.Writer) error {
+		_, err := io.WriteString(w, logoSVG)
+		return err
+	})
+}
+
+// readKernelSpec reads an installed kernel.json.
+func readKernelSpec(dir string) (kernelSpec, error) {
+	var spec kernelSpec
+	b, err := os.ReadFile(filepath.Join(dir, "kernel.json"))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return spec, fmt.Errorf("the %q kernel is not installed in %s: run `go run ./kernel install`", KernelName, dir)
+		}
+		return spec, err
+	}
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&spec); err != nil {
+		return spec, fmt.Errorf("%s/kernel.json: %w", dir, err)
+	}
+	return spec, nil
+}
+
+const logoSVG = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">
+<rect width="64" height="64" rx="8" fill="#0072b2"/>
+<text x="32" y="40" font-family="sans-serif" font-size="20" text-anchor="middle" fill="#fff">LDAM</text>
+</svg>
+`

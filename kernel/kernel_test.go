@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestScan(t *testing.T) {
+	cell := func(outputs string) string {
+		return `{"cells":[{"cell_type":"markdown","source":"x"},{"cell_type":"code","outputs":[` + outputs + `]}]}`
+	}
+	cases := []struct {
+		name, nb string
+		kind     string
+	}{
+		{"good", cell(`{"output_type":"stream","name":"stdout","text":["all ", "fine\n"]}`), ""},
+		{"panic", cell(`{"output_type":"stream","name":"stderr","text":"panic: boom\n\ngoroutine 1 [running]:\nexit status 2\n"}`), KindPanic},
+		{"log.Fatal", cell(`{"output_type":"stream","name":"stderr","text":"2026/01/01 fatal!\nexit status 1\n"}`), KindExit},
+		{"os.Exit", cell(`{"output_type":"stream","name":"stderr","text":"exit status 3"}`), KindExit},
+		{"exit 0 is fine", cell(`{"output_type":"stream","name":"stderr","text":"exit status 0\n"}`), ""},
+		{"build", cell(`{"output_type":"error","ename":"ERROR","evalue":"failed to run \"go build\"","traceback":["undefined: f"]}`), KindBuild},
+		{"error", cell(`{"output_type":"error","ename":"ValueError","evalue":"bad","traceback":[]}`), KindError},
+	}
+	for _, tc := range cases {
+		f, err := Scan([]byte(tc.nb))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if f != nil {
+			got = f.Kind
+			if f.Cell != 1 {
+				t.Errorf("%s: cell %d, want 1", tc.name, f.Cell)
+			}
+		}
+		if got != tc.kind {
+			t.Errorf("%s: kind %q, want %q", tc.name, got, tc.kind)
+		}
+	}
+	if _, err := Scan([]byte("not json")); err == nil {
+		t.Error("garbage accepted")
+	}
+}
+
+// requireJupyter skips only when Jupyter is absent and CI did not ask for it
+// (.ci/run sets LDAMLAB_REQUIRE_JUPYTER=1, so there the notebook tests always run).
+func requireJupyter(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("jupyter"); err != nil {
+		if os.Getenv("LDAMLAB_REQUIRE_JUPYTER") != "" {
+			t.Fatalf("LDAMLAB_REQUIRE_JUPYTER is set but jupyter is missing: %s", aptJupyter)
+		}
+		t.Skip("jupyter is not installed")
+	}
+}
+
+// installed installs the kernel once per test binary into a temporary prefix.
+var installedPrefix string
+
+func installed(t *testing.T) location {
+	t.Helper()
+	requireJupyter(t)
+	if installedPrefix == "" {
+		dir, err := os.MkdirTemp("", "ldamlab-kernel")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := install(location{prefix: dir}, &out); err != nil {
+			t.Fatalf("install: %v\n%s", err, out.String())
+		}
+		installedPrefix = dir
+	}
+	return location{prefix: installedPrefix}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if installedPrefix != "" {
+		os.RemoveAll(installedPrefix)
+	}
+	os.Exit(code)
+}
+
+func TestInstallIsIdempotent(t *testing.T) {
+	loc := installed(t)
+	dir, _ := loc.kernelDir()
+	first, err := os.ReadFile(filepath.Join(dir, "kernel.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := install(loc, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := os.ReadFile(filepath.Join(dir, "kernel.json"))
+	if !bytes.Equal(first, second) {
+		t.Error("a second install changed kernel.json")
+	}
+	var spec kernelSpec
+	if err := json.Unmarshal(second, &spec); err != nil {
+		t.Fatalf("kernel.json is not valid JSON: %v", err)
+	}
+	if spec.DisplayName != "Go (LDAM Lab)" || spec.Language != "go" || spec.Env["GOMLX_BACKEND"] != "go" || spec.Env["GOEXPERIMENT"] != "simd" {
+		t.Errorf("kernelspec %+v", spec)
+	}
+	if !strings.HasPrefix(spec.Argv[3], "--go_work=") || spec.Argv[2] != "{connection_file}" {
+		t.Errorf("argv %q", spec.Argv)
+	}
+	if _, err := os.Stat(spec.Argv[0]); err != nil {
+		t.Errorf("gonb binary: %v", err)
+	}
+	// Jupyter itself sees the kernel.
+	cmd := exec.Command("jupyter", "kernelspec", "list", "--json")
+	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+filepath.Dir(filepath.Dir(dir)))
+	b, err := cmd.Output()
+	if err != nil || !strings.Contains(string(b), `"ldamlab"`) {
+		t.Errorf("jupyter kernelspec list does not show ldamlab: %v\n%s", err, b)
+	}
+}
+
+func TestRunnerMarksEveryFailureKind(t *testing.T) {
+	loc := installed(t)
+	out := t.TempDir()
+	cases := []struct {
+		nb   string
+		kind string
+	}{
+		{"good", ""}, {"panic", KindPanic}, {"fatal", KindExit}, {"exit", KindExit}, {"build", KindBuild}, {"timeout", KindTimeout},
+	}
+	var nbs []string
+	for _, tc := range cases {
+		nbs = append(nbs, filepath.Join("testdata", tc.nb+".ipynb"))
+	}
+	var log bytes.Buffer
+	outcomes, err := runNotebooks(nbs, runOptions{loc: loc, preset: "quick", timeout: 45 * time.Second, outputDir: out, kernelName: KernelName}, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range cases {
+		got := ""
+		if f := outcomes[i].Failure; f != nil {
+			got = f.Kind
+		}
+		if got != tc.kind {
+			t.Errorf("%s.ipynb: %v, want kind %q", tc.nb, outcomes[i].Failure, tc.kind)
+		}
+	}
+	// The good notebook imported this repository's packages with no setup cell.
+	b, err := os.ReadFile(filepath.Join(out, "good.ipynb"))
+	if err != nil || !strings.Contains(string(b), "margins 0.1581 0.5000") {
+		t.Errorf("good notebook output: %v\n%s", err, b)
+	}
+	// Later cells of a panicking notebook still run, which is why the scan is needed.
+	b, _ = os.ReadFile(filepath.Join(out, "panic.ipynb"))
+	if !strings.Contains(string(b), "after") {
+		t.Error("panic notebook: later cell output missing")
+	}
+}
+
+func TestKernelSmoke(t *testing.T) {
+	loc := installed(t)
+	if _, err := os.Stat("/usr/lib/python3/dist-packages/jupyter_kernel_test"); err != nil {
+		if os.Getenv("LDAMLAB_REQUIRE_JUPYTER") != "" {
+			t.Fatal("python3-jupyter-kernel-test is not installed (apt-get install python3-jupyter-kernel-test)")
+		}
+		t.Skip("python3-jupyter-kernel-test is not installed")
+	}
+	jdata, _ := loc.jupyterData()
+	cmd := exec.Command("/usr/bin/python3", "testdata/kernel_smoke.py")
+	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+jdata)
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kernel smoke test failed: %v\n%s", err, b)
+	}
+	if !strings.Contains(string(b), "OK") {
+		t.Errorf("unexpected output:\n%s", b)
+	}
+}
+
+// TestRepositoryNotebooks executes every notebook of notebooks/ in the quick preset, as the
+// README's main job does, writing the executed copies to a temporary directory.
+func TestRepositoryNotebooks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the quick preset")
+	}
+	loc := installed(t)
+	nbs, _ := filepath.Glob("../notebooks/*.ipynb")
+	if len(nbs) == 0 {
+		t.Fatal("no notebooks found")
+	}
+	var log bytes.Buffer
+	outcomes, err := runNotebooks(nbs, runOptions{loc: loc, preset: "quick", timeout: 45 * time.Minute, outputDir: t.TempDir(), kernelName: KernelName}, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range outcomes {
+		if o.Failure != nil {
+			t.Errorf("%s: %v", filepath.Base(o.Notebook), o.Failure)
+		}
+		t.Logf("%s: %s", filepath.Base(o.Notebook), o.Duration.Round(time.Second))
+	}
+}

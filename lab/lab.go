@@ -1,0 +1,297 @@
+// Package lab holds what the notebooks do, so that notebooks stay thin and tests reach every
+// line: the preset a notebook runs in, the repository's results/ and figures/ folders, running
+// an experiment or loading its full-preset result, live plots and figure display in GoNB.
+package lab
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/janpfeifer/gonb/gonbui"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/schedule"
+)
+
+// EnvPreset selects the preset of every notebook (quick by default); EnvRoot overrides where
+// the repository is.
+const (
+	EnvPreset = "LDAMLAB_PRESET"
+	EnvRoot   = "LDAMLAB_ROOT"
+)
+
+// Preset returns the notebook preset: $LDAMLAB_PRESET, "quick" by default.
+func Preset() (string, error) {
+	name := os.Getenv(EnvPreset)
+	if name == "" {
+		name = "quick"
+	}
+	p, err := schedule.Lookup(name)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", EnvPreset, err)
+	}
+	return p.Name, nil
+}
+
+// Root returns the repository root: $LDAMLAB_ROOT, or the nearest parent of the working
+// directory whose go.mod declares module github.com/ldamlab/ldamlab.
+func Root() (string, error) {
+	if r := os.Getenv(EnvRoot); r != "" {
+		return r, nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && bytes.Contains(b, []byte("module github.com/ldamlab/ldamlab\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("lab: not inside the LDAM Lab repository; set %s", EnvRoot)
+		}
+		dir = parent
+	}
+}
+
+// ResultsDir is results/<preset>/<name> under the repository root.
+func ResultsDir(preset, name string) (string, error) {
+	root, err := Root()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, "results", preset, name), nil
+}
+
+// RunOrLoad returns the result of experiment `name`: the committed full run
+// (results/paper/<name>/results.json) when it exists and is complete; else the run in the
+// notebook preset, loaded from results/<preset>/<name> when it is complete with the same
+// configuration, and otherwise trained there (resuming an interrupted run).
+func RunOrLoad(name string, cfg experiment.Config) (*experiment.Result, error) {
+	preset, err := Preset()
+	if err != nil {
+		return nil, err
+	}
+	if full, err := ResultsDir("paper", name); err == nil {
+		if r, err := experiment.ReadResult(filepath.Join(full, experiment.ResultsFile)); err == nil && r.Done {
+			return r, nil
+		}
+	}
+	dir, err := ResultsDir(preset, name)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Preset = preset
+	cfg.Out = dir
+	cfg.Resume = true
+	file := filepath.Join(dir, experiment.ResultsFile)
+	if r, err := experiment.ReadResult(file); err == nil && r.Done && sameConfig(r.Config, cfg) {
+		return r, nil
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	} else if err == nil && !sameConfig(r.Config, cfg) {
+		// A different configuration was run here before: start afresh.
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, err
+		}
+	}
+	return experiment.Train(cfg)
+}
+
+// sameConfig compares the JSON form of two configs, ignoring where and how they run.
+func sameConfig(a, b experiment.Config) bool {
+	norm := func(c experiment.Config) map[string]any {
+		if e, err := experiment.Effective(c); err == nil {
+			c = e
+		}
+		c.Out, c.Resume, c.Progress, c.StopAfter, c.Backend = "", false, false, 0, ""
+		var m map[string]any
+		b, _ := json.Marshal(c)
+		json.Unmarshal(b, &m)
+		return m
+	}
+	return reflect.DeepEqual(norm(a), norm(b))
+}
+
+// SVG renders a plot to an SVG string.
+func SVG(p *plot.Plot, width, height vg.Length) (string, error) {
+	w, err := p.WriterTo(width, height, "svg")
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
+// SaveFigure writes figures/<name>.svg and .png under the repository root and shows the figure
+// in the notebook (nothing is shown outside GoNB). It returns the SVG path.
+func SaveFigure(p *plot.Plot, name string) (string, error) {
+	root, err := Root()
+	if err != nil {
+		return "", err
+	}
+	base := filepath.Join(root, "figures", name)
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+		return "", err
+	}
+	for _, ext := range []string{".svg", ".png"} {
+		if err := figures.Save(p, 7*vg.Inch, 4*vg.Inch, base+ext); err != nil {
+			return "", err
+		}
+	}
+	svg, err := SVG(p, 7*vg.Inch, 4*vg.Inch)
+	if err != nil {
+		return "", err
+	}
+	gonbui.DisplayHTML(svg)
+	return base + ".svg", nil
+}
+
+// Curve returns the learning curve of a result for figures.LearningCurves.
+func Curve(name string, r *experiment.Result) figures.Curve {
+	c := figures.Curve{Name: name}
+	for _, e := range r.History {
+		c.Epochs = append(c.Epochs, e.Epoch)
+		c.TestError = append(c.TestError, e.Test.Top1Error)
+		c.TrainError = append(c.TrainError, e.TrainError)
+	}
+	return c
+}
+
+// ProgressPlots returns the live learning-curve and per-class-error plots of a partial result.
+func ProgressPlots(name string, r *experiment.Result) (curves, perClass *plot.Plot, err error) {
+	switchEpoch := -1
+	if r.Config.TrainRule == "DRW" || r.Config.TrainRule == "DRS" {
+		switchEpoch = r.Preset.DeferEpoch
+	}
+	if curves, err = figures.LearningCurves(name+": balanced test and training error", []figures.Curve{Curve(name, r)}, switchEpoch); err != nil {
+		return nil, nil, err
+	}
+	if r.Final == nil {
+		return curves, nil, nil
+	}
+	perClass, err = figures.PerClassBars(name+": per-class test error", shortClassNames(r.Data.Classes), []figures.Series{{Name: name, Values: r.Final.PerClassError}})
+	return curves, perClass, err
+}
+
+func shortClassNames(classes []string) []string {
+	out := make([]string, len(classes))
+	for i, c := range classes {
+		if len(c) > 6 {
+			c = c[:6]
+		}
+		out[i] = fmt.Sprintf("%d-%s", i, c)
+	}
+	return out
+}
+
+// LivePlot returns an experiment.Config.OnEpoch callback that redraws the learning curves and
+// the per-class error in one notebook output block after every epoch.
+func LivePlot(name string) func(*experiment.Result) {
+	id := "ldamlab-live-" + gonbui.UniqueId()
+	return func(r *experiment.Result) {
+		html, err := ProgressHTML(name, r)
+		if err != nil {
+			html = "<pre>" + err.Error() + "</pre>"
+		}
+		gonbui.UpdateHTML(id, html)
+	}
+}
+
+// ProgressHTML is the HTML of one LivePlot update.
+func ProgressHTML(name string, r *experiment.Result) (string, error) {
+	curves, perClass, err := ProgressPlots(name, r)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	last := r.History[len(r.History)-1]
+	fmt.Fprintf(&sb, "<p>epoch %d/%d: loss %.4f, balanced test error %.4f</p>", last.Epoch+1, r.Preset.Epochs, last.TrainLoss, last.Test.Top1Error)
+	for _, p := range []*plot.Plot{curves, perClass} {
+		if p == nil {
+			continue
+		}
+		svg, err := SVG(p, 6*vg.Inch, 3.5*vg.Inch)
+		if err != nil {
+			return "", err
+		}
+		sb.WriteString("<div style='display:inline-block'>" + svg + "</div>")
+	}
+	return sb.String(), nil
+}
+
+// StartHereName is the run of 00-start-here.ipynb.
+const StartHereName = "cifar10-lt100-ldam-drw"
+
+// StartHereConfig is the first run of 00-start-here.ipynb: LDAM-DRW on CIFAR-10-LT, ρ = 100,
+// ResNet-32, in the notebook preset.
+func StartHereConfig() experiment.Config {
+	return experiment.Config{Dataset: "cifar10", ImbType: "exp", ImbFactor: 0.01, LossType: "LDAM", TrainRule: "DRW"}
+}
+
+// StartHereFigures draws the figures of 00-start-here from its result: the training class
+// histogram (as Fig. 4b), the learning curves with the DRW switch (as Fig. 3), and the
+// per-class test error (as Fig. 2), each saved under figures/ with the given prefix.
+func StartHereFigures(prefix string, r *experiment.Result) ([]string, error) {
+	var files []string
+	hist, err := figures.ClassHistogram(fmt.Sprintf("%s training set (%s)", r.Data.Name, r.Preset.Name), r.Data.TrainCounts, shortClassNames(r.Data.Classes))
+	if err != nil {
+		return nil, err
+	}
+	curves, perClass, err := ProgressPlots("LDAM-DRW", r)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		p    *plot.Plot
+		name string
+	}{{hist, "class-counts"}, {curves, "learning-curves"}, {perClass, "per-class-error"}} {
+		if f.p == nil {
+			continue
+		}
+		file, err := SaveFigure(f.p, prefix+"-"+f.name)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, file)
+	}
+	return files, nil
+}
+
+// Summary is a one-paragraph text summary of a result, with its provenance.
+func Summary(r *experiment.Result) string {
+	if r.Final == nil {
+		return "no epoch finished yet"
+	}
+	return fmt.Sprintf("%s, %s/%s, preset %s (%d epochs), backend %s, data: %s; seed %d.\n"+
+		"final balanced top-1 error %.2f%% (top-5 %.2f%%); best %.2f%% at epoch %d; many/medium/few-shot error %s / %s / %s.",
+		r.Data.Name, r.Config.LossType, r.Config.TrainRule, r.Preset.Name, r.Preset.Epochs, r.Backend, r.Data.Source, r.Config.Seed,
+		100*r.Final.Top1Error, 100*r.Final.Top5Error, 100*r.Best.Top1Error, r.BestEpoch+1,
+		pct(r.Final.ManyShotError), pct(r.Final.MediumShotError), pct(r.Final.FewShotError))
+}
+
+func pct(p *float64) string {
+	if p == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f%%", 100**p)
+}
+
+// DisplayHTML shows HTML as the output of the running notebook cell (nothing outside GoNB).
+// Notebooks use it rather than importing gonbui themselves: a cell of the ldamlab kernel
+// resolves modules through this repository's go.work, and gonbui is already pinned here.
+func DisplayHTML(html string) { gonbui.DisplayHTML(html) }

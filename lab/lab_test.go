@@ -1,0 +1,108 @@
+package lab
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+)
+
+func TestPresetAndRoot(t *testing.T) {
+	t.Setenv(EnvPreset, "")
+	if p, err := Preset(); err != nil || p != "quick" {
+		t.Errorf("default preset %q, %v", p, err)
+	}
+	t.Setenv(EnvPreset, "paper")
+	if p, _ := Preset(); p != "paper" {
+		t.Errorf("preset %q", p)
+	}
+	t.Setenv(EnvPreset, "turbo")
+	if _, err := Preset(); err == nil || !strings.Contains(err.Error(), "unknown preset") {
+		t.Errorf("bad preset: %v", err)
+	}
+	t.Setenv(EnvRoot, "")
+	root, err := Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "lab", "lab.go")); err != nil {
+		t.Errorf("root %s: %v", root, err)
+	}
+}
+
+func synthetic(t *testing.T) *experiment.Data {
+	train, err := datasets.GaussianMixture(datasets.RingMeans(3, 2, 2), 0.4, []int{40, 12, 4}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, _ := datasets.GaussianMixture(datasets.RingMeans(3, 2, 2), 0.4, []int{20, 20, 20}, 2)
+	return &experiment.Data{Name: "synthetic", Classes: train.Classes, TrainPoints: train, TestPoints: test}
+}
+
+func TestRunOrLoad(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv(EnvRoot, root)
+	t.Setenv(EnvPreset, "quick")
+	cfg := experiment.Config{Data: synthetic(t), LossType: "LDAM", TrainRule: "DRW", BatchSize: 8, Epochs: 4}
+	var live []string
+	cfg.OnEpoch = func(r *experiment.Result) {
+		html, err := ProgressHTML("LDAM-DRW", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live = append(live, html)
+	}
+	r1, err := RunOrLoad("toy", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(live) != 4 || !strings.Contains(live[3], "<svg") {
+		t.Fatalf("%d live updates", len(live))
+	}
+	file := filepath.Join(root, "results", "quick", "toy", experiment.ResultsFile)
+	st1, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second call loads the finished run instead of training again.
+	live = nil
+	r2, err := RunOrLoad("toy", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2, _ := os.Stat(file)
+	if len(live) != 0 || !st2.ModTime().Equal(st1.ModTime()) || r2.Final.Top1Error != r1.Final.Top1Error {
+		t.Errorf("second call retrained (%d epochs seen)", len(live))
+	}
+	// A different configuration trains afresh.
+	cfg.LossType = "CE"
+	r3, err := RunOrLoad("toy", cfg)
+	if err != nil || r3.Config.LossType != "CE" || len(live) != 4 {
+		t.Errorf("changed config: %v, loss %s, %d epochs", err, r3.Config.LossType, len(live))
+	}
+	// A complete full-preset result is preferred.
+	paper := filepath.Join(root, "results", "paper", "toy")
+	os.MkdirAll(paper, 0o755)
+	r1.Done = true
+	r1.Preset.Name = "paper"
+	if err := experiment.WriteJSON(filepath.Join(paper, experiment.ResultsFile), r1); err != nil {
+		t.Fatal(err)
+	}
+	r4, err := RunOrLoad("toy", cfg)
+	if err != nil || r4.Preset.Name != "paper" {
+		t.Errorf("full run not used: %v %v", err, r4.Preset.Name)
+	}
+	curves, perClass, err := ProgressPlots("x", r4)
+	if err != nil || curves == nil || perClass == nil {
+		t.Errorf("plots: %v", err)
+	}
+	if p, err := SaveFigure(curves, "test-curves"); err != nil || !strings.HasSuffix(p, "figures/test-curves.svg") {
+		t.Errorf("SaveFigure: %s %v", p, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "figures", "test-curves.png")); err != nil {
+		t.Error(err)
+	}
+}
