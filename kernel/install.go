@@ -141,11 +141,38 @@ func install(loc location, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "kernel %q (%s) registered in %s\n", KernelName, spec.DisplayName, dir)
-	if _, err := exec.LookPath("jupyter"); err != nil {
-		return fmt.Errorf("jupyter is not installed: %s", aptJupyter)
+	return ensureJupyter(out)
+}
+
+// jupyterPackages are the Debian packages the runner and the server need.
+var jupyterPackages = []string{"jupyter-notebook", "jupyter-nbconvert", "python3-nbclient", "python3-ipykernel", "jupyter-client"}
+
+// ensureJupyter checks for jupyter nbconvert and, when it is missing, installs Debian's
+// packages with apt-get (as root, or through passwordless sudo); otherwise it says which
+// command to run.
+func ensureJupyter(out io.Writer) error {
+	have := func() bool { return exec.Command("jupyter", "nbconvert", "--version").Run() == nil }
+	if have() {
+		return nil
 	}
-	if b, err := exec.Command("jupyter", "nbconvert", "--version").CombinedOutput(); err != nil {
-		return fmt.Errorf("jupyter nbconvert is missing (%s): %s", strings.TrimSpace(string(b)), aptJupyter)
+	var prefix []string
+	if os.Geteuid() != 0 {
+		if exec.Command("sudo", "-n", "true").Run() != nil {
+			return fmt.Errorf("jupyter nbconvert is not installed and this user cannot run apt-get: %s", aptJupyter)
+		}
+		prefix = []string{"sudo", "-n"}
+	}
+	fmt.Fprintf(out, "installing %s with apt-get\n", strings.Join(jupyterPackages, " "))
+	for _, args := range [][]string{{"apt-get", "update", "-qq"}, append([]string{"apt-get", "install", "-y", "-qq"}, jupyterPackages...)} {
+		full := append(append([]string{}, prefix...), args...)
+		c := exec.Command(full[0], full[1:]...)
+		c.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		if b, err := c.CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %v\n%s\ninstall it by hand: %s", strings.Join(full, " "), err, b, aptJupyter)
+		}
+	}
+	if !have() {
+		return fmt.Errorf("jupyter nbconvert still missing after apt-get: %s", aptJupyter)
 	}
 	return nil
 }

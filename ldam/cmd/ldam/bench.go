@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -31,6 +32,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	backendName := fs.String("backend", "", "backend (see ldam train -h)")
 	threads := fs.Int("torch_threads", 2, "PyTorch threads")
 	noTorch := fs.Bool("no_torch", false, "skip the PyTorch reference")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed GoMLX training steps to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -39,7 +41,22 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, built with GOEXPERIMENT=%q, backend %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), buildExperiment(), backend.Resolve(*backendName))
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "ldam bench: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "ldam bench: %v\n", err)
+			return 1
+		}
+	}
 	st, err := experiment.BenchResNet32(*backendName, *batch, *steps)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ldam bench: %v\n", err)
 		return 1
