@@ -19,6 +19,7 @@ func Conv2D(scope *model.Scope, x *Node, channels, k, stride int) *Node {
 	xp := PadZeros(PadZeros(x, 1, p, p), 2, p, p)
 	Ho := (H+2*p-k)/stride + 1
 	Wo := (W+2*p-k)/stride + 1
+	N := B * Ho * Wo
 	patches := make([]*Node, 0, k*k)
 	for dy := range k {
 		for dx := range k {
@@ -27,15 +28,37 @@ func Conv2D(scope *model.Scope, x *Node, channels, k, stride int) *Node {
 				AxisRange(dx, dx+(Wo-1)*stride+1).Stride(stride), AxisRange()))
 		}
 	}
+	kernel := scope.VariableWithShape("weights", shapes.Make(x.DType(), k, k, C, channels)).NodeValue(x.Graph())
 	cols := patches[0]
 	if len(patches) > 1 {
 		cols = Concatenate(patches, -1)
 	}
-	cols = Reshape(cols, B*Ho*Wo, k*k*C)
-	kernel := scope.VariableWithShape("weights", shapes.Make(x.DType(), k, k, C, channels)).NodeValue(x.Graph())
-	out := MatMul(cols, Reshape(kernel, k*k*C, channels))
+	cols = Reshape(cols, N, k*k*C)
+	w := Reshape(kernel, k*k*C, channels)
+	var out *Node
+	if ConvForm == ConvTransposed {
+		// outᵀ[O, N] = wᵀ[O, K]·colsᵀ: both operands have the contracted axis last, the
+		// layout the Go backend multiplies without copying; so does the weight gradient
+		// (Σ_n doutᵀ[o,n]·cols[n,k]), which with out = cols·w transposes the large cols matrix
+		// on every step.
+		out = Transpose(DotGeneral(Transpose(w, 0, 1), []int{1}, nil, cols, []int{1}, nil), 0, 1)
+	} else {
+		out = MatMul(cols, w)
+	}
 	return Reshape(out, B, Ho, Wo, channels)
 }
+
+// ConvFormula selects how [Conv2D] multiplies; they compute the same convolution.
+type ConvFormula int
+
+// The convolution formulas (see Conv2D and BenchmarkConvForms).
+const (
+	ConvTransposed ConvFormula = iota // im2col, one transposed product (default)
+	ConvMatMul                        // im2col, cols·w
+)
+
+// ConvForm is the formula [Conv2D] uses; a variable so that benchmarks can compare them.
+var ConvForm = ConvTransposed
 
 // PadZeros pads one axis with zeros before and after, with Concatenate: graph.Pad has no
 // gradient in GoMLX v0.28.2.

@@ -201,3 +201,75 @@ func TestUnknownArch(t *testing.T) {
 		t.Error("1 class accepted")
 	}
 }
+
+func TestConvFormsAgree(t *testing.T) {
+	// The three formulas of Conv2D compute the same convolution and the same gradients, and
+	// match a direct loop.
+	const B, H, W, C, O = 2, 5, 4, 3, 4
+	rng := rand.New(rand.NewPCG(5, 5))
+	x := make([]float32, B*H*W*C)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	backend := newBackend(t)
+	var ref []float32
+	var refGrad []float32
+	for _, form := range []ConvFormula{ConvMatMul, ConvTransposed} {
+		for _, stride := range []int{1, 2} {
+			ConvForm = form
+			store := model.NewStore()
+			store.SetParam(model.ParamInitialSeed, int64(7))
+			exec, err := model.NewExec(backend, store, func(scope *model.Scope, in *Node) (*Node, *Node) {
+				y := Conv2D(scope.In("c"), in, O, 3, stride)
+				return y, Gradient(ReduceAllSum(Square(y)), in)[0]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Call(tensors.FromFlatDataAndDimensions(x, B, H, W, C))
+			if err != nil {
+				t.Fatal(err)
+			}
+			y := tensors.MustCopyFlatData[float32](out[0])
+			g := tensors.MustCopyFlatData[float32](out[1])
+			kernel := tensors.MustCopyFlatData[float32](store.GetVariable("/c/weights").MustValue())
+			// Direct convolution with padding 1.
+			Ho, Wo := (H-1)/stride+1, (W-1)/stride+1
+			for b := range B {
+				for oy := range Ho {
+					for ox := range Wo {
+						for o := range O {
+							s := 0.0
+							for dy := range 3 {
+								for dx := range 3 {
+									iy, ix := oy*stride+dy-1, ox*stride+dx-1
+									if iy < 0 || iy >= H || ix < 0 || ix >= W {
+										continue
+									}
+									for c := range C {
+										s += float64(x[((b*H+iy)*W+ix)*C+c]) * float64(kernel[((dy*3+dx)*C+c)*O+o])
+									}
+								}
+							}
+							got := y[((b*Ho+oy)*Wo+ox)*O+o]
+							if math.Abs(float64(got)-s) > 1e-4 {
+								t.Fatalf("form %d stride %d: y[%d,%d,%d,%d] = %g, direct %g", form, stride, b, oy, ox, o, got, s)
+							}
+						}
+					}
+				}
+			}
+			if stride == 1 {
+				if ref == nil {
+					ref, refGrad = y, g
+				}
+				for i := range g {
+					if math.Abs(float64(g[i]-refGrad[i])) > 1e-3 {
+						t.Fatalf("form %d: gradient differs at %d: %g vs %g", form, i, g[i], refGrad[i])
+					}
+				}
+			}
+		}
+	}
+	ConvForm = ConvTransposed
+}
