@@ -11,6 +11,7 @@ package optim
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -76,8 +77,19 @@ func (o *SGD) Clear(scope *model.Scope) error {
 	return scope.Store().Scope(momentumScope).DeleteVariablesInScope()
 }
 
-// SetLearningRate sets the learning-rate variable used by the next training steps.
+// SetLearningRate sets the learning-rate variable used by the next training steps (creating
+// it as float32, the models' dtype, if no graph made it yet).
 func SetLearningRate(store *model.Store, lr float64) error {
-	v := optimizer.LearningRateVar(store.RootScope(), dtypes.Float32, lr)
+	path := model.JoinPath(optimizer.Scope, optimizer.ParamLearningRate)
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	v := store.GetVariable(path)
+	if v == nil {
+		v = optimizer.LearningRateVar(store.RootScope(), dtypes.Float32, lr)
+	}
+	if v.Shape().DType == dtypes.Float64 {
+		return v.SetValue(tensors.FromScalar(lr))
+	}
 	return v.SetValue(tensors.FromScalar(float32(lr)))
 }

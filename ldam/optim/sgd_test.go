@@ -1,0 +1,63 @@
+package optim
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gomlx/compute/gobackend"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// TestMatchesTorchSGD runs three steps on loss = Σ (p·x)² and compares with
+// torch.optim.SGD(lr, momentum, weight_decay) computed by hand:
+// d = g + λp; b = μb + d (b = d at the first step); p −= lr·b.
+func TestMatchesTorchSGD(t *testing.T) {
+	backend, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const lr, mu, wd = 0.1, 0.9, 0.01
+	x := []float64{1, -2}
+	store := model.NewStore()
+	p := store.VariableWithValue("/p", []float64{0.5, 0.25})
+	opt := &SGD{LR: lr, Momentum: mu, WeightDecay: wd}
+	step, err := model.NewExec(backend, store, func(scope *model.Scope, xs *Node) *Node {
+		loss := ReduceAllSum(Square(Mul(p.NodeValue(xs.Graph()), xs)))
+		opt.UpdateGraph(scope, xs.Graph(), loss)
+		return loss
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{0.5, 0.25}
+	buf := []float64{0, 0}
+	for range 3 {
+		if _, err := step.Call(tensors.FromValue(x)); err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			g := 2 * want[i] * x[i] * x[i]
+			d := g + wd*want[i]
+			buf[i] = mu*buf[i] + d
+			want[i] -= lr * buf[i]
+		}
+	}
+	got := tensors.MustCopyFlatData[float64](p.MustValue())
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-12 {
+			t.Errorf("p[%d] = %.15f, torch SGD gives %.15f", i, got[i], want[i])
+		}
+	}
+	// A new rate applies to the next step without recompiling.
+	if err := SetLearningRate(store, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := step.Call(tensors.FromValue(x)); err != nil {
+		t.Fatal(err)
+	}
+	if again := tensors.MustCopyFlatData[float64](p.MustValue()); again[0] != got[0] || again[1] != got[1] {
+		t.Errorf("with learning rate 0 the parameters moved: %v → %v", got, again)
+	}
+}
