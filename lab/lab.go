@@ -5,12 +5,10 @@ package lab
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
@@ -96,32 +94,17 @@ func RunOrLoad(name string, cfg experiment.Config) (*experiment.Result, error) {
 	cfg.Out = dir
 	cfg.Resume = true
 	file := filepath.Join(dir, experiment.ResultsFile)
-	if r, err := experiment.ReadResult(file); err == nil && r.Done && sameConfig(r.Config, cfg) {
+	if r, err := experiment.ReadResult(file); err == nil && r.Done && experiment.SameRun(r.Config, cfg) {
 		return r, nil
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
-	} else if err == nil && !sameConfig(r.Config, cfg) {
+	} else if err == nil && !experiment.SameRun(r.Config, cfg) {
 		// A different configuration was run here before: start afresh.
 		if err := os.RemoveAll(dir); err != nil {
 			return nil, err
 		}
 	}
 	return experiment.Train(cfg)
-}
-
-// sameConfig compares the JSON form of two configs, ignoring where and how they run.
-func sameConfig(a, b experiment.Config) bool {
-	norm := func(c experiment.Config) map[string]any {
-		if e, err := experiment.Effective(c); err == nil {
-			c = e
-		}
-		c.Out, c.Resume, c.Progress, c.StopAfter, c.Backend = "", false, false, 0, ""
-		var m map[string]any
-		b, _ := json.Marshal(c)
-		json.Unmarshal(b, &m)
-		return m
-	}
-	return reflect.DeepEqual(norm(a), norm(b))
 }
 
 // SVG renders a plot to an SVG string.

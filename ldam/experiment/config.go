@@ -6,6 +6,7 @@
 package experiment
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -181,6 +182,20 @@ type resolved struct {
 func Effective(c Config) (Config, error) {
 	r, err := resolve(c)
 	return r.Config, err
+}
+
+// SameRun reports whether two configs describe the same run once defaults are filled in,
+// ignoring where and how it runs (Out, Resume, StopAfter, Progress, Backend).
+func SameRun(a, b Config) bool {
+	norm := func(c Config) string {
+		if e, err := Effective(c); err == nil {
+			c = e
+		}
+		c.Out, c.Resume, c.Progress, c.StopAfter, c.Backend = "", false, false, 0, ""
+		js, _ := json.Marshal(c)
+		return string(js)
+	}
+	return norm(a) == norm(b)
 }
 
 // resolve fills defaults and validates everything that does not need the data.

@@ -170,3 +170,44 @@ func rawBytes(t *tensors.Tensor) []byte {
 	t.ConstBytes(func(b []byte) { out = slices.Clone(b) })
 	return out
 }
+
+func TestImagesAndTextEndToEnd(t *testing.T) {
+	// Tiny 8×8 images through the image loader (pad-crop-flip, normalization), a narrow
+	// ResNet-32 with the cosine head and LDAM-DRW.
+	imgs := RandomCIFAR(60, 4)
+	imgs.Height, imgs.Width = 8, 8
+	imgs.Pixels = imgs.Pixels[:60*8*8*3]
+	info := datasets.InfoFor("cifar10")
+	res, err := Train(Config{Data: &Data{Name: "tiny-images", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs, Info: info},
+		Arch: "resnet32", Width: 0.25, LossType: "LDAM", TrainRule: "DRW", Epochs: 2, BatchSize: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.History) != 2 || res.Final == nil || len(res.Final.PerClassError) != 10 || res.Params == 0 {
+		t.Fatalf("image run: %d epochs, params %d", len(res.History), res.Params)
+	}
+	// A tiny text set through the BiLSTM.
+	r := datasets.Reviews{Texts: []string{"good film", "bad film", "great good", "awful bad", "good", "bad"}, Labels: []int{1, 0, 1, 0, 1, 0}}
+	v, _ := datasets.BuildVocab(r.Texts, 20)
+	txt, _ := r.Encode("toy-text", v, 3)
+	res, err = Train(Config{Data: &Data{Name: "toy-text", Classes: datasets.IMDBClasses, TrainText: txt, TestText: txt},
+		LossType: "CE", Epochs: 2, BatchSize: 3, Arch: "bilstm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Final == nil || len(res.Final.PerClassError) != 2 {
+		t.Fatalf("text run: %+v", res.Final)
+	}
+}
+
+func TestResumeRefusesAnotherConfiguration(t *testing.T) {
+	d := pointsData(t)
+	dir := t.TempDir()
+	if _, err := Train(Config{Data: d, LossType: "LDAM", TrainRule: "DRW", Epochs: 3, BatchSize: 16, Out: dir, StopAfter: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Prepare(Config{Data: d, LossType: "CE", TrainRule: "DRW", Epochs: 3, BatchSize: 16, Out: dir, Resume: true})
+	if err == nil || !strings.Contains(err.Error(), "different configuration") {
+		t.Errorf("resume with another loss: %v", err)
+	}
+}

@@ -247,6 +247,10 @@ func (run *Run) restore() error {
 	if st.Result == nil {
 		return fmt.Errorf("resuming from %s: the checkpoint has no training state", p)
 	}
+	if !SameRun(st.Result.Config, run.cfg.Config) {
+		return fmt.Errorf("resuming from %s: it was written by a run with a different configuration (%s/%s, %s ρ=1/%g, preset %s); use the same flags or another --out",
+			p, st.Result.Config.LossType, st.Result.Config.TrainRule, st.Result.Config.ImbType, st.Result.Config.ImbFactor, st.Result.Config.Preset)
+	}
 	run.Result.History, run.Result.Best, run.Result.BestEpoch, run.Result.Final = st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final
 	run.start = st.NextEpoch
 	return nil
