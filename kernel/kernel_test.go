@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -204,5 +208,71 @@ func TestRepositoryNotebooks(t *testing.T) {
 			t.Errorf("%s: %v", filepath.Base(o.Notebook), o.Failure)
 		}
 		t.Logf("%s: %s", filepath.Base(o.Notebook), o.Duration.Round(time.Second))
+	}
+}
+
+func TestLabServesWithToken(t *testing.T) {
+	loc := installed(t)
+	if exec.Command("jupyter", "notebook", "--version").Run() != nil {
+		if os.Getenv("LDAMLAB_REQUIRE_JUPYTER") != "" {
+			t.Fatal("jupyter-notebook is not installed")
+		}
+		t.Skip("jupyter-notebook is not installed")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	var log bytes.Buffer
+	cmd, url, err := notebookServer(loc, port, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Process.Kill(); cmd.Wait() }()
+	token := url[strings.Index(url, "token=")+6:]
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	var body string
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		resp, err := http.Get(base + "/api/kernelspecs?token=" + token)
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			body = string(b)
+			break
+		}
+	}
+	if !strings.Contains(body, `"ldamlab"`) {
+		t.Fatalf("the server does not list the ldamlab kernel: %q\n%s", body, log.String())
+	}
+	resp, err := http.Get(base + "/api/kernelspecs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("without the token the server answered %s", resp.Status)
+	}
+	if !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Errorf("not bound to localhost: %s", url)
+	}
+}
+
+func TestDoctor(t *testing.T) {
+	var out bytes.Buffer
+	if err := doctorCmd(nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"go version go1.", "backend (default):", "data directory:", "cifar10-jpeg-train.tar.gz"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out.String())
+		}
 	}
 }

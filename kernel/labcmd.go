@@ -22,27 +22,44 @@ func labCmd(args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	root, err := lab.Root()
+	cmd, url, err := notebookServer(*loc, *port, out)
 	if err != nil {
 		return err
 	}
-	kdir, _ := loc.kernelDir()
-	if _, err := readKernelSpec(kdir); err != nil {
+	fmt.Fprintf(out, "serving the notebooks at %s\n", url)
+	if err := cmd.Start(); err != nil {
 		return err
 	}
+	return cmd.Wait()
+}
+
+// notebookServer prepares (does not start) the Jupyter server command and returns the URL with
+// its token.
+func notebookServer(loc location, port int, out io.Writer) (*exec.Cmd, string, error) {
+	root, err := lab.Root()
+	if err != nil {
+		return nil, "", err
+	}
+	kdir, _ := loc.kernelDir()
+	if _, err := readKernelSpec(kdir); err != nil {
+		return nil, "", err
+	}
 	if err := exec.Command("jupyter", "notebook", "--version").Run(); err != nil {
-		return fmt.Errorf("the Jupyter Notebook server is not installed: %s", aptJupyter)
+		return nil, "", fmt.Errorf("the Jupyter Notebook server is not installed: %s", aptJupyter)
 	}
 	tok := make([]byte, 24)
 	if _, err := rand.Read(tok); err != nil {
-		return err
+		return nil, "", err
 	}
 	token := hex.EncodeToString(tok)
 	jdata, _ := loc.jupyterData()
-	fmt.Fprintf(out, "serving %s/notebooks at http://127.0.0.1:%d/?token=%s\n", root, *port, token)
-	cmd := exec.Command("jupyter", "notebook", "--no-browser", "--ip=127.0.0.1", fmt.Sprintf("--port=%d", *port),
+	cmd := exec.Command("jupyter", "notebook", "--no-browser", "--ip=127.0.0.1", fmt.Sprintf("--port=%d", port), "--port-retries=0",
 		"--NotebookApp.token="+token, "--NotebookApp.notebook_dir="+filepath.Join(root, "notebooks"))
+	if os.Geteuid() == 0 {
+		// Jupyter refuses to run as root without this (CI machines and containers run as root).
+		cmd.Args = append(cmd.Args, "--allow-root")
+	}
 	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+jdata+string(os.PathListSeparator)+os.Getenv("JUPYTER_PATH"))
-	cmd.Stdout, cmd.Stderr = out, os.Stderr
-	return cmd.Run()
+	cmd.Stdout, cmd.Stderr = out, out
+	return cmd, fmt.Sprintf("http://127.0.0.1:%d/?token=%s", port, token), nil
 }
