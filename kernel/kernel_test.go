@@ -199,7 +199,12 @@ func TestRepositoryNotebooks(t *testing.T) {
 		t.Fatal("no notebooks found")
 	}
 	var log bytes.Buffer
-	outcomes, err := runNotebooks(nbs, runOptions{loc: loc, preset: "quick", timeout: 45 * time.Minute, outputDir: t.TempDir(), kernelName: KernelName}, &log)
+	// Results and figures go to a temporary directory, so the test trains from scratch and
+	// leaves the repository's results/ and figures/ alone.
+	out := t.TempDir()
+	opts := runOptions{loc: loc, preset: "quick", timeout: 45 * time.Minute, outputDir: filepath.Join(out, "notebooks"), kernelName: KernelName,
+		env: []string{"LDAMLAB_OUT=" + out}}
+	outcomes, err := runNotebooks(nbs, opts, &log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,6 +213,10 @@ func TestRepositoryNotebooks(t *testing.T) {
 			t.Errorf("%s: %v", filepath.Base(o.Notebook), o.Failure)
 		}
 		t.Logf("%s: %s", filepath.Base(o.Notebook), o.Duration.Round(time.Second))
+	}
+	figs, _ := filepath.Glob(filepath.Join(out, "figures", "*.svg"))
+	if len(figs) == 0 {
+		t.Error("the notebooks wrote no figure")
 	}
 }
 

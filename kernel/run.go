@@ -134,6 +134,8 @@ type runOptions struct {
 	timeout    time.Duration
 	outputDir  string // "" writes the executed notebooks in place
 	kernelName string
+	// env is added to the notebooks' environment (e.g. LDAMLAB_OUT).
+	env []string
 }
 
 // Outcome is one notebook's result.
@@ -240,6 +242,7 @@ func runOne(nb, preset, jdata string, opts runOptions) *Failure {
 		fmt.Sprintf("--ExecutePreprocessor.timeout=%d", int(opts.timeout.Seconds())), nb)
 	cmd.Dir = filepath.Dir(nb)
 	cmd.Env = append(os.Environ(), lab.EnvPreset+"="+preset, "JUPYTER_PATH="+jdata+string(os.PathListSeparator)+os.Getenv("JUPYTER_PATH"))
+	cmd.Env = append(cmd.Env, opts.env...)
 	// On time-out, interrupt nbconvert first so nbclient shuts its kernel down; kill it only if
 	// it has not exited 20 s later.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }

@@ -21,10 +21,12 @@ import (
 )
 
 // EnvPreset selects the preset of every notebook (quick by default); EnvRoot overrides where
-// the repository is.
+// the repository is; EnvOut, when set, receives results/ and figures/ instead of the
+// repository (tests run the notebooks that way).
 const (
 	EnvPreset = "LDAMLAB_PRESET"
 	EnvRoot   = "LDAMLAB_ROOT"
+	EnvOut    = "LDAMLAB_OUT"
 )
 
 // Preset returns the notebook preset: $LDAMLAB_PRESET, "quick" by default.
@@ -63,9 +65,17 @@ func Root() (string, error) {
 	}
 }
 
-// ResultsDir is results/<preset>/<name> under the repository root.
+// outRoot is where results/ and figures/ live: $LDAMLAB_OUT or the repository root.
+func outRoot() (string, error) {
+	if o := os.Getenv(EnvOut); o != "" {
+		return o, nil
+	}
+	return Root()
+}
+
+// ResultsDir is results/<preset>/<name> under the repository root (or $LDAMLAB_OUT).
 func ResultsDir(preset, name string) (string, error) {
-	root, err := Root()
+	root, err := outRoot()
 	if err != nil {
 		return "", err
 	}
@@ -120,10 +130,10 @@ func SVG(p *plot.Plot, width, height vg.Length) (string, error) {
 	return buf.String(), nil
 }
 
-// SaveFigure writes figures/<name>.svg and .png under the repository root and shows the figure
-// in the notebook (nothing is shown outside GoNB). It returns the SVG path.
+// SaveFigure writes figures/<name>.svg and .png under the repository root (or $LDAMLAB_OUT)
+// and shows the figure in the notebook (nothing is shown outside GoNB). It returns the SVG path.
 func SaveFigure(p *plot.Plot, name string) (string, error) {
-	root, err := Root()
+	root, err := outRoot()
 	if err != nil {
 		return "", err
 	}

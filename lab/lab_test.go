@@ -45,6 +45,7 @@ func synthetic(t *testing.T) *experiment.Data {
 func TestRunOrLoad(t *testing.T) {
 	root := t.TempDir()
 	t.Setenv(EnvRoot, root)
+	t.Setenv(EnvOut, "")
 	t.Setenv(EnvPreset, "quick")
 	cfg := experiment.Config{Data: synthetic(t), LossType: "LDAM", TrainRule: "DRW", BatchSize: 8, Epochs: 4}
 	var live []string
