@@ -72,7 +72,22 @@ func ClassHistogram(title string, counts []int, classes []string) (*plot.Plot, e
 	if len(classes) == len(counts) && len(counts) <= 20 {
 		p.NominalX(classes...)
 	}
+	p.Y.Tick.Marker = integerTicks{}
 	return p, nil
+}
+
+// integerTicks labels the default ticks without decimals (counts).
+type integerTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (integerTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = fmt.Sprintf("%.0f", ticks[i].Value)
+		}
+	}
+	return ticks
 }
 
 // Series is one method's per-class values.
@@ -103,7 +118,10 @@ func PerClassBars(title string, classes []string, series []Series) (*plot.Plot, 
 		p.Legend.Add(s.Name, bars)
 	}
 	p.NominalX(classes...)
-	p.Y.Min = 0
+	// Errors are fractions; the head classes (left) err least, so the legend goes top left.
+	p.Y.Min, p.Y.Max = 0, 1
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(10)
 	return p, nil
 }
 
@@ -156,7 +174,10 @@ func LearningCurves(title string, curves []Curve, switchEpoch int) (*plot.Plot, 
 		p.Add(v)
 		p.Legend.Add(fmt.Sprintf("DRW switch (epoch %d)", switchEpoch+1), v)
 	}
-	p.Y.Min = 0
+	// Errors start high on the left and fall: the bottom-left corner is free for the legend.
+	p.Legend.Top, p.Legend.Left = false, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(10), vg.Points(10)
+	p.Y.Min, p.Y.Max = 0, 100
 	return p, nil
 }
 
