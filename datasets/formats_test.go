@@ -2,10 +2,12 @@ package datasets
 
 import (
 	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -306,5 +308,47 @@ func TestIMDBTokenizer(t *testing.T) {
 	imb, _ := r.DropFraction(0, 0.9, 1)
 	if c := CountLabels(imb.Labels, 2); c[0] != 5 || c[1] != 50 {
 		t.Errorf("after dropping 90%% of negatives: %v", c)
+	}
+}
+
+func TestTinyImageNetOfficialZip(t *testing.T) {
+	// The official layout: tiny-imagenet-200/{wnids.txt, train/<wnid>/images/*.JPEG,
+	// val/images/*.JPEG, val/val_annotations.txt}, with one image per class and split.
+	tinyTrainPerClass, tinyValPerClass = 1, 1
+	defer func() { tinyTrainPerClass, tinyValPerClass = 500, 50 }()
+	file := filepath.Join(t.TempDir(), "tiny-imagenet-200.zip")
+	f, _ := os.Create(file)
+	zw := zip.NewWriter(f)
+	add := func(name string, b []byte) {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(b)
+	}
+	var wnids, ann []string
+	img := jpegBytes(t, 64, 64, true, 77)
+	for c := range 200 {
+		w := fmt.Sprintf("n%08d", 9000-c)
+		wnids = append(wnids, w)
+		add(fmt.Sprintf("tiny-imagenet-200/train/%s/images/%s_0.JPEG", w, w), img)
+		add(fmt.Sprintf("tiny-imagenet-200/val/images/val_%d.JPEG", c), img)
+		ann = append(ann, fmt.Sprintf("val_%d.JPEG\t%s\t0\t0\t63\t63", c, w))
+	}
+	add("tiny-imagenet-200/wnids.txt", []byte(strings.Join(wnids, "\n")+"\n"))
+	add("tiny-imagenet-200/val/val_annotations.txt", []byte(strings.Join(ann, "\n")+"\n"))
+	add("tiny-imagenet-200/test/images/test_0.JPEG", img)
+	zw.Close()
+	f.Close()
+	s, err := LoadTinyImageNetZip(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Train.Len() != 200 || s.Test.Len() != 200 || s.Train.Classes[0] != wnids[0] {
+		t.Fatalf("train %d val %d first class %s", s.Train.Len(), s.Test.Len(), s.Train.Classes[0])
+	}
+	// Class order is wnids.txt's (here descending), and the val labels come from the annotations.
+	if s.Test.Labels[5] != 5 || s.Train.Labels[199] != 199 {
+		t.Errorf("labels %d %d", s.Test.Labels[5], s.Train.Labels[199])
 	}
 }

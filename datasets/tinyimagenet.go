@@ -43,7 +43,7 @@ func LoadTinyImageNetOffline(dir string) (Split, error) {
 	for _, t := range TinyImageNetOffline.Train {
 		train = append(train, filepath.Join(dir, t))
 	}
-	return loadTiny(wnids, train, []string{filepath.Join(dir, TinyImageNetOffline.Val)}, nil)
+	return loadTiny(wnids, train, []string{filepath.Join(dir, TinyImageNetOffline.Val)}, nil, 500, 50)
 }
 
 // LoadTinyImageNetZip reads the official tiny-imagenet-200.zip layout
@@ -64,10 +64,13 @@ func LoadTinyImageNetZip(file string) (Split, error) {
 			valClass[f[0]] = f[1]
 		}
 	}
-	return loadTiny(wnids, []string{file}, []string{file}, valClass)
+	return loadTiny(wnids, []string{file}, []string{file}, valClass, tinyTrainPerClass, tinyValPerClass)
 }
 
-func loadTiny(wnids, train, val []string, valClass map[string]string) (Split, error) {
+// Images per class of the official Tiny ImageNet splits (variables so tests can use small zips).
+var tinyTrainPerClass, tinyValPerClass = 500, 50
+
+func loadTiny(wnids, train, val []string, valClass map[string]string, wantTrain, wantVal int) (Split, error) {
 	if len(wnids) != 200 {
 		return Split{}, fmt.Errorf("wnids.txt lists %d classes, Tiny ImageNet has 200", len(wnids))
 	}
@@ -92,7 +95,7 @@ func loadTiny(wnids, train, val []string, valClass map[string]string) (Split, er
 	for _, p := range []struct {
 		d    *Images
 		want int
-	}{{s.Train, 500}, {s.Test, 50}} {
+	}{{s.Train, wantTrain}, {s.Test, wantVal}} {
 		for c, n := range p.d.Counts() {
 			if n != p.want {
 				return Split{}, fmt.Errorf("Tiny ImageNet %s: class %s has %d images, want %d: the archives are incomplete", p.d.Name, wnids[c], n, p.want)
