@@ -6,7 +6,7 @@ import "testing"
 // (forward, backward, SGD momentum) on the backend of $GOMLX_BACKEND (default go).
 func BenchmarkResNet32TrainStep(b *testing.B) {
 	for b.Loop() {
-		st, err := BenchResNet32("", 128, 2)
+		st, err := BenchResNet32("", 128, 2, false)
 		if err != nil {
 			b.Fatal(err)
 		}

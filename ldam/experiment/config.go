@@ -83,9 +83,11 @@ type Config struct {
 	WeightDecay float64
 	// MaxPerClass and TestPerClass override the preset's data caps (−1: no cap).
 	MaxPerClass, TestPerClass int
-	// Arch overrides the dataset's network; Width scales ResNet-32.
-	Arch  string
-	Width float64
+	// Arch overrides the dataset's network; Width scales ResNet-32; CheckpointBlocks recomputes
+	// residual blocks in the backward pass (half the memory, a third slower).
+	Arch             string
+	Width            float64
+	CheckpointBlocks bool
 
 	Seed    uint64
 	Backend string

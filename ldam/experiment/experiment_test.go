@@ -211,3 +211,30 @@ func TestResumeRefusesAnotherConfiguration(t *testing.T) {
 		t.Errorf("resume with another loss: %v", err)
 	}
 }
+
+func TestCheckpointedBlocksTrainTheSame(t *testing.T) {
+	// Recomputing the residual blocks in the backward pass must not change the training.
+	imgs := RandomCIFAR(32, 6)
+	imgs.Height, imgs.Width = 8, 8
+	imgs.Pixels = imgs.Pixels[:32*8*8*3]
+	var finals []float64
+	var weights [][]byte
+	for _, ckpt := range []bool{false, true} {
+		run, err := Prepare(Config{Data: &Data{Name: "tiny", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs, Info: datasets.InfoFor("cifar10")},
+			Arch: "resnet32", Width: 0.25, LossType: "LDAM", Epochs: 2, BatchSize: 16, CheckpointBlocks: ckpt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := run.Fit(); err != nil {
+			t.Fatal(err)
+		}
+		finals = append(finals, run.Result.History[1].TrainLoss)
+		weights = append(weights, rawBytes(run.Store.GetVariable("/backbone/stage2_block4/conv2/weights").MustValue()))
+	}
+	if math.Abs(finals[0]-finals[1]) > 1e-5*math.Abs(finals[0]) {
+		t.Errorf("training loss %g without and %g with checkpointing", finals[0], finals[1])
+	}
+	if len(weights[0]) == 0 || !slices.Equal(weights[0], weights[1]) {
+		t.Error("the last convolution's weights differ with checkpointing")
+	}
+}

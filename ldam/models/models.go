@@ -46,6 +46,8 @@ type Config struct {
 	FeatureDim int
 	// Hidden are the hidden layer sizes of the MLP.
 	Hidden []int
+	// CheckpointBlocks recomputes ResNet blocks in the backward pass (see ResNetConfig.Checkpoint).
+	CheckpointBlocks bool
 }
 
 // Net maps inputs (images [B,H,W,C] float32; or tokens [B,T] and lengths [B] for the BiLSTM) to
@@ -68,12 +70,15 @@ func New(cfg Config) (Net, error) {
 			return nil, fmt.Errorf("models: width %g must be positive", w)
 		}
 		rc := CIFARResNet32(w)
+		rc.Checkpoint = cfg.CheckpointBlocks
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case ResNet18:
 		rc := ResNet18TinyImageNet()
+		rc.Checkpoint = cfg.CheckpointBlocks
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case ResNet50A:
 		rc := ResNet50()
+		rc.Checkpoint = cfg.CheckpointBlocks
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case BiLSTM:
 		if cfg.Vocab < 2 {

@@ -33,6 +33,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	threads := fs.Int("torch_threads", 2, "PyTorch threads")
 	noTorch := fs.Bool("no_torch", false, "skip the PyTorch reference")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed GoMLX training steps to this file")
+	checkpoint := fs.Bool("checkpoint_blocks", false, "recompute residual blocks in the backward pass (less memory, more compute)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -53,7 +54,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	st, err := experiment.BenchResNet32(*backendName, *batch, *steps)
+	st, err := experiment.BenchResNet32(*backendName, *batch, *steps, *checkpoint)
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
