@@ -136,6 +136,14 @@ func TestResumeGivesTheSameWeights(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(splitDir, CheckpointFile)); err != nil {
 		t.Error(err)
 	}
+	// Resuming a finished run trains nothing and reports it as done.
+	again, err := Prepare(rest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Fit(); err != nil || !again.Result.Done || len(again.Result.History) != 6 {
+		t.Errorf("resuming a finished run: %v, done=%v, %d epochs", err, again.Result.Done, len(again.Result.History))
+	}
 }
 
 func TestBadConfigs(t *testing.T) {

@@ -252,7 +252,9 @@ func (run *Run) restore() error {
 		return fmt.Errorf("resuming from %s: it was written by a run with a different configuration (%s/%s, %s ρ=1/%g, preset %s); use the same flags or another --out",
 			p, st.Result.Config.LossType, st.Result.Config.TrainRule, st.Result.Config.ImbType, st.Result.Config.ImbFactor, st.Result.Config.Preset)
 	}
-	run.Result.History, run.Result.Best, run.Result.BestEpoch, run.Result.Final = st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final
+	res := run.Result
+	res.History, res.Best, res.BestEpoch, res.Final, res.Params, res.Done =
+		st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final, st.Result.Params, st.Result.Done
 	run.start = st.NextEpoch
 	return nil
 }
