@@ -93,12 +93,16 @@ func SelectPerClass(labels []int, counts []int, seed uint64) ([]int, error) {
 }
 
 // Imbalanced returns the imbalanced training set of a profile: per-class counts from
-// [ClassCounts] with img_max = the largest class of d, chosen by [SelectPerClass].
-func Imbalanced(d *Images, p Profile, imbFactor, mu float64, seed uint64) (*Images, error) {
+// [ClassCounts] with img_max = the largest class of d (capped at maxPerClass when it is > 0,
+// the quick preset's scale-down), chosen by [SelectPerClass].
+func Imbalanced(d *Images, p Profile, imbFactor, mu float64, maxPerClass int, seed uint64) (*Images, error) {
 	counts := d.Counts()
 	imgMax := 0
 	for _, n := range counts {
 		imgMax = max(imgMax, n)
+	}
+	if maxPerClass > 0 {
+		imgMax = min(imgMax, maxPerClass)
 	}
 	want, err := ClassCounts(p, imgMax, len(counts), imbFactor, mu)
 	if err != nil {

@@ -2,8 +2,10 @@ package datasets
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -101,9 +103,17 @@ func TestLoaderDeterministicAndEpochs(t *testing.T) {
 
 func TestLoaderStopsEarlyAndErrors(t *testing.T) {
 	d := labelledImages(64, 4)
+	before := runtime.NumGoroutine()
 	l, _ := NewImageLoader("t", d, LoaderConfig{BatchSize: 4, Workers: 2, Prefetch: 2})
 	for range l.Iter() {
 		break // the producer and workers must not leak or block
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines left after stopping an epoch early (%d before)", n, before)
 	}
 	if _, err := NewImageLoader("t", d, LoaderConfig{BatchSize: 65}); err == nil {
 		t.Error("batch larger than the data accepted")

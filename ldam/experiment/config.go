@@ -241,18 +241,22 @@ func resolve(c Config) (resolved, error) {
 	if r.loss, err = ParseLossType(r.LossType); err != nil {
 		return r, err
 	}
+	r.LossType = string(r.loss) // canonical spelling in results.json
+
 	if r.TrainRule == "" {
 		r.TrainRule = string(balance.None)
 	}
 	if r.rule, err = balance.ParseRule(r.TrainRule); err != nil {
 		return r, err
 	}
+	r.TrainRule = string(r.rule)
 	if r.ImbType == "" {
 		r.ImbType = "exp"
 	}
 	if r.prof, err = datasets.ParseProfile(r.ImbType); err != nil {
 		return r, err
 	}
+	r.ImbType = string(r.prof)
 	if r.ImbFactor == 0 {
 		r.ImbFactor = 0.01
 		if r.Dataset == "imdb" {

@@ -72,7 +72,7 @@ func loadData(r resolved) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	train, err := imbalance(split.Train, r)
+	train, err := datasets.Imbalanced(split.Train, r.prof, r.ImbFactor, r.StepMu, r.preset.MaxPerClass, r.DataSeed)
 	if err != nil {
 		return nil, err
 	}
@@ -81,26 +81,6 @@ func loadData(r resolved) (*Data, error) {
 		return nil, err
 	}
 	return &Data{Name: r.Dataset, Classes: split.Train.Classes, TrainImages: train, TestImages: test, Info: datasets.InfoFor(r.Dataset), Source: src}, nil
-}
-
-// imbalance applies the preset cap and the profile to a balanced training split.
-func imbalance(d *datasets.Images, r resolved) (*datasets.Images, error) {
-	imgMax := 0
-	for _, n := range d.Counts() {
-		imgMax = max(imgMax, n)
-	}
-	if r.preset.MaxPerClass > 0 {
-		imgMax = min(imgMax, r.preset.MaxPerClass)
-	}
-	counts, err := datasets.ClassCounts(r.prof, imgMax, len(d.Classes), r.ImbFactor, r.StepMu)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := datasets.SelectPerClass(d.Labels, counts, r.DataSeed)
-	if err != nil {
-		return nil, err
-	}
-	return d.Subset(idx), nil
 }
 
 // capText keeps at most n examples of the largest class and the same ratio for the others.

@@ -51,9 +51,12 @@ func TestEveryLossOverfitsAFixedBatch(t *testing.T) {
 
 func TestDRWSwitchesAtT0AndDRSResamples(t *testing.T) {
 	d := pointsData(t)
-	res, err := Train(Config{Data: d, LossType: "LDAM", TrainRule: "DRW", Preset: "paper", Epochs: 10, BatchSize: 16, Seed: 2})
+	res, err := Train(Config{Data: d, LossType: "ldam", TrainRule: "drw", Preset: "paper", Epochs: 10, BatchSize: 16, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if res.Config.LossType != "LDAM" || res.Config.TrainRule != "DRW" {
+		t.Errorf("results record %q/%q, want the canonical LDAM/DRW", res.Config.LossType, res.Config.TrainRule)
 	}
 	if res.Preset.DeferEpoch != 8 {
 		t.Fatalf("paper preset scaled to 10 epochs: T0 = %d, want 8", res.Preset.DeferEpoch)

@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
-
-	"github.com/ldamlab/ldamlab/ldam/losses"
 )
 
 // BenchmarkLosses times loss + gradient on a [128, 100] batch (CIFAR-100 sized).
@@ -24,5 +22,4 @@ func BenchmarkLosses(b *testing.B) {
 			}
 		})
 	}
-	_ = losses.DefaultScale
 }
