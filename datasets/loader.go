@@ -191,6 +191,9 @@ func (l *Loader) EpochBatches(epoch int) ([][]int, error) {
 	return batches, nil
 }
 
+// errStopped answers batches abandoned when the consumer stops an epoch early.
+var errStopped = fmt.Errorf("datasets: epoch stopped early")
+
 type prepared struct {
 	batch train.Batch
 	err   error
@@ -250,6 +253,9 @@ func (l *Loader) Iter() iter.Seq2[train.Batch, error] {
 					out chan prepared
 				}{b, out}:
 				case <-done:
+					// This batch is queued but will never be prepared: answer it so that
+					// the drain below does not wait for it forever.
+					out <- prepared{err: errStopped}
 					return
 				}
 			}
