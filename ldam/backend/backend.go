@@ -82,3 +82,21 @@ func xlaError(config string, err error) error {
 		"(e.g. --backend $(python3 -m pip show -f jax-cuda13-pjrt | …)/xla_cuda_plugin.so) or set PJRT_PLUGIN_LIBRARY_PATH; "+
 		"or fall back to the pure-Go backend with --backend go", config, err)
 }
+
+// Sequential returns the configuration of [Resolve](flagValue) with the pure-Go backend set to
+// execute one operation at a time ("ops_sequential"; each matrix product still uses every CPU).
+// The Go backend of compute v0.1.2 deadlocks when two large matrix products are ready at the
+// same time and its parallel executor starts both (each waits for worker slots the other
+// holds); graphs with many independent products, like experiment.MatMulFloor's, need this.
+// Other backends are returned unchanged.
+func Sequential(flagValue string) string {
+	config := Resolve(flagValue)
+	name, opts, _ := strings.Cut(config, ":")
+	if name != "go" {
+		return config
+	}
+	if opts == "" {
+		return "go:ops_sequential"
+	}
+	return config + ",ops_sequential"
+}

@@ -32,3 +32,23 @@ func TestResolveAndErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSequential(t *testing.T) {
+	t.Setenv("GOMLX_BACKEND", "")
+	for _, c := range []struct{ in, want string }{
+		{"", "go:ops_sequential"},
+		{"go", "go:ops_sequential"},
+		{"go:parallelism=4", "go:parallelism=4,ops_sequential"},
+		{"xla:cpu", "xla:cpu"},
+		{"/x/xla_cuda_plugin.so", "xla:/x/xla_cuda_plugin.so"},
+	} {
+		if got := Sequential(c.in); got != c.want {
+			t.Errorf("Sequential(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	b, err := New(Sequential("go"))
+	if err != nil {
+		t.Fatalf("the sequential Go backend does not start: %v", err)
+	}
+	b.Finalize()
+}

@@ -59,11 +59,12 @@ func (s StepTimes) ImagesPerSecond() (trainIPS, evalIPS float64) {
 
 // BenchResNet32 times the training step (forward, backward, SGD-momentum update; CE loss) and
 // an evaluation forward pass of CIFAR ResNet-32 at the given batch size on the configured
-// backend (optionally with checkpointed blocks): the median of `steps` runs after one warm-up run (which includes compilation).
-func BenchResNet32(backendName string, batch, steps int, checkpointBlocks bool) (StepTimes, error) {
+// backend (optionally with checkpointed blocks, or keeping the im2col columns): the median of
+// `steps` runs after one warm-up run (which includes compilation).
+func BenchResNet32(backendName string, batch, steps int, checkpointBlocks, keepColumns bool) (StepTimes, error) {
 	imgs := RandomCIFAR(batch, 1)
 	run, err := Prepare(Config{Data: &Data{Name: "random-cifar", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs},
-		Arch: "resnet32", LossType: "CE", Preset: "paper", BatchSize: batch, Backend: backendName, CheckpointBlocks: checkpointBlocks})
+		Arch: "resnet32", LossType: "CE", Preset: "paper", BatchSize: batch, Backend: backendName, CheckpointBlocks: checkpointBlocks, KeepColumns: keepColumns})
 	if err != nil {
 		return StepTimes{}, err
 	}

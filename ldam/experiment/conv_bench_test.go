@@ -18,7 +18,7 @@ func BenchmarkConvForms(b *testing.B) {
 			models.ConvForm = f.form
 			defer func() { models.ConvForm = models.ConvTransposed }()
 			for b.Loop() {
-				st, err := BenchResNet32("", 64, 2, false)
+				st, err := BenchResNet32("", 64, 2, false, false)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -223,16 +223,18 @@ func TestResumeRefusesAnotherConfiguration(t *testing.T) {
 	}
 }
 
-func TestCheckpointedBlocksTrainTheSame(t *testing.T) {
-	// Recomputing the residual blocks in the backward pass must not change the training.
+func TestMemoryOptionsTrainTheSame(t *testing.T) {
+	// Recomputing the im2col columns (the default) or whole residual blocks in the backward pass
+	// instead of keeping them must not change the training.
 	imgs := RandomCIFAR(32, 6)
 	imgs.Height, imgs.Width = 8, 8
 	imgs.Pixels = imgs.Pixels[:32*8*8*3]
 	var finals []float64
 	var weights [][]byte
-	for _, ckpt := range []bool{false, true} {
+	options := []struct{ ckpt, keep bool }{{false, true}, {false, false}, {true, false}}
+	for _, o := range options {
 		run, err := Prepare(Config{Data: &Data{Name: "tiny", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs, Info: datasets.InfoFor("cifar10")},
-			Arch: "resnet32", Width: 0.25, LossType: "LDAM", Epochs: 2, BatchSize: 16, CheckpointBlocks: ckpt})
+			Arch: "resnet32", Width: 0.25, LossType: "LDAM", Epochs: 2, BatchSize: 16, CheckpointBlocks: o.ckpt, KeepColumns: o.keep})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,10 +244,12 @@ func TestCheckpointedBlocksTrainTheSame(t *testing.T) {
 		finals = append(finals, run.Result.History[1].TrainLoss)
 		weights = append(weights, rawBytes(run.Store.GetVariable("/backbone/stage2_block4/conv2/weights").MustValue()))
 	}
-	if math.Abs(finals[0]-finals[1]) > 1e-5*math.Abs(finals[0]) {
-		t.Errorf("training loss %g without and %g with checkpointing", finals[0], finals[1])
-	}
-	if len(weights[0]) == 0 || !slices.Equal(weights[0], weights[1]) {
-		t.Error("the last convolution's weights differ with checkpointing")
+	for i := 1; i < len(options); i++ {
+		if math.Abs(finals[0]-finals[i]) > 1e-5*math.Abs(finals[0]) {
+			t.Errorf("training loss %g keeping everything and %g with %+v", finals[0], finals[i], options[i])
+		}
+		if len(weights[0]) == 0 || !slices.Equal(weights[0], weights[i]) {
+			t.Errorf("the last convolution's weights differ with %+v", options[i])
+		}
 	}
 }

@@ -131,7 +131,7 @@ func (run *Run) build(margins []float64) error {
 	r := run.cfg
 	classes := len(run.Data.Classes)
 	mc := models.Config{Arch: r.arch, Classes: classes, Cosine: r.loss.cosine(), Width: r.preset.Width, FeatureDim: 3, Hidden: []int{64, 64},
-		CheckpointBlocks: r.CheckpointBlocks}
+		CheckpointBlocks: r.CheckpointBlocks, KeepColumns: r.KeepColumns}
 	if run.Data.TrainText != nil {
 		mc.Vocab = len(run.Data.TrainText.Vocab.Words)
 	}

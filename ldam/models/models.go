@@ -48,6 +48,9 @@ type Config struct {
 	Hidden []int
 	// CheckpointBlocks recomputes ResNet blocks in the backward pass (see ResNetConfig.Checkpoint).
 	CheckpointBlocks bool
+	// KeepColumns keeps the convolutions' im2col columns for the backward pass instead of
+	// recomputing them (see ResNetConfig.KeepColumns).
+	KeepColumns bool
 }
 
 // Net maps inputs (images [B,H,W,C] float32; or tokens [B,T] and lengths [B] for the BiLSTM) to
@@ -70,15 +73,15 @@ func New(cfg Config) (Net, error) {
 			return nil, fmt.Errorf("models: width %g must be positive", w)
 		}
 		rc := CIFARResNet32(w)
-		rc.Checkpoint = cfg.CheckpointBlocks
+		rc.Checkpoint, rc.KeepColumns = cfg.CheckpointBlocks, cfg.KeepColumns
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case ResNet18:
 		rc := ResNet18TinyImageNet()
-		rc.Checkpoint = cfg.CheckpointBlocks
+		rc.Checkpoint, rc.KeepColumns = cfg.CheckpointBlocks, cfg.KeepColumns
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case ResNet50A:
 		rc := ResNet50()
-		rc.Checkpoint = cfg.CheckpointBlocks
+		rc.Checkpoint, rc.KeepColumns = cfg.CheckpointBlocks, cfg.KeepColumns
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case BiLSTM:
 		if cfg.Vocab < 2 {

@@ -273,3 +273,69 @@ func TestConvFormsAgree(t *testing.T) {
 	}
 	ConvForm = ConvTransposed
 }
+
+func TestConv2DRecomputed(t *testing.T) {
+	// In training, Conv2DRecomputed marks its column construction for recomputation (GoMLX
+	// checkpointing: optimization barriers in the graph) and gives bit-identical outputs and
+	// gradients; in evaluation it builds the same graph as Conv2D.
+	const B, H, W, C, O = 2, 6, 5, 3, 4
+	rng := rand.New(rand.NewPCG(9, 9))
+	x := make([]float32, B*H*W*C)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	backend := newBackend(t)
+	for _, training := range []bool{true, false} {
+		var results [][]float32
+		var barriers []int
+		for _, f := range []func(*model.Scope, *Node, int, int, int) *Node{Conv2D, Conv2DRecomputed} {
+			store := model.NewStore()
+			store.SetParam(model.ParamInitialSeed, int64(3))
+			exec, err := model.NewExec(backend, store, func(scope *model.Scope, in *Node) (*Node, *Node, *Node) {
+				scope.Store().SetTraining(in.Graph(), training)
+				cs := scope.In("c")
+				y := f(cs, in, O, 3, 1)
+				w := cs.GetVariable("weights").NodeValue(in.Graph())
+				g := Gradient(ReduceAllSum(Square(y)), in, w)
+				return y, g[0], g[1]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, g, err := exec.CallWithGraph(tensors.FromFlatDataAndDimensions(x, B, H, W, C))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var flat []float32
+			for _, o := range out {
+				flat = append(flat, tensors.MustCopyFlatData[float32](o)...)
+			}
+			results = append(results, flat)
+			n := 0
+			for _, node := range g.Nodes() {
+				if node.Type() == NodeTypeOptimizationBarrier {
+					n++
+				}
+			}
+			barriers = append(barriers, n)
+		}
+		if !slicesEqual(results[0], results[1]) {
+			t.Errorf("training=%v: outputs or gradients differ between Conv2D and Conv2DRecomputed", training)
+		}
+		if barriers[0] != 0 || (training && barriers[1] == 0) || (!training && barriers[1] != 0) {
+			t.Errorf("training=%v: %d barriers in Conv2D's graph, %d in Conv2DRecomputed's", training, barriers[0], barriers[1])
+		}
+	}
+}
+
+func slicesEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
