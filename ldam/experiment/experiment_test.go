@@ -253,3 +253,24 @@ func TestMemoryOptionsTrainTheSame(t *testing.T) {
 		}
 	}
 }
+
+func TestSameRunIgnoresMemoryOptions(t *testing.T) {
+	base := Config{Dataset: "cifar10", LossType: "LDAM", TrainRule: "DRW", Preset: "quick"}
+	for _, c := range []struct {
+		name string
+		edit func(*Config)
+		same bool
+	}{
+		{"checkpoint blocks", func(c *Config) { c.CheckpointBlocks = true }, true},
+		{"keep columns", func(c *Config) { c.KeepColumns = true }, true},
+		{"backend", func(c *Config) { c.Backend = "go:ops_sequential" }, true},
+		{"loss", func(c *Config) { c.LossType = "CE" }, false},
+		{"seed", func(c *Config) { c.Seed = 1 }, false},
+	} {
+		other := base
+		c.edit(&other)
+		if got := SameRun(base, other); got != c.same {
+			t.Errorf("%s: SameRun = %v, want %v", c.name, got, c.same)
+		}
+	}
+}
