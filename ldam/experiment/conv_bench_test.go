@@ -12,11 +12,11 @@ func BenchmarkConvForms(b *testing.B) {
 	forms := []struct {
 		name string
 		form models.ConvFormula
-	}{{"cols·w", models.ConvMatMul}, {"wᵀ·colsᵀ", models.ConvTransposed}}
+	}{{"cols·w", models.ConvMatMul}, {"wᵀ·colsᵀ", models.ConvTransposed}, {"split-gradients", models.ConvSplitGradients}}
 	for _, f := range forms {
 		b.Run(f.name, func(b *testing.B) {
 			models.ConvForm = f.form
-			defer func() { models.ConvForm = models.ConvTransposed }()
+			defer func(f models.ConvFormula) { models.ConvForm = f }(models.ConvForm)
 			for b.Loop() {
 				st, err := BenchResNet32("", 64, 2, false, false)
 				if err != nil {

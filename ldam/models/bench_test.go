@@ -40,10 +40,10 @@ func BenchmarkConv2D(b *testing.B) {
 	for _, f := range []struct {
 		name string
 		form ConvFormula
-	}{{"transposed", ConvTransposed}, {"matmul", ConvMatMul}} {
+	}{{"transposed", ConvTransposed}, {"matmul", ConvMatMul}, {"split", ConvSplitGradients}} {
 		b.Run(f.name, func(b *testing.B) {
 			ConvForm = f.form
-			defer func() { ConvForm = ConvTransposed }()
+			defer func(f ConvFormula) { ConvForm = f }(ConvForm)
 			benchPiece(b, func(scope *model.Scope, x *Node) *Node { return Conv2D(scope.In("conv"), x, 16, 3, 1) })
 		})
 	}

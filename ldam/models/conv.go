@@ -7,7 +7,8 @@ import (
 )
 
 // Conv2D is a k×k convolution of an NHWC input with `channels` output channels, the given
-// stride and PyTorch's padding (k−1)/2 on each side, no bias, written as im2col + one MatMul.
+// stride and PyTorch's padding (k−1)/2 on each side, no bias, written as im2col + one matrix
+// product (see ConvForm for the formulas).
 // GoMLX's own convolution runs about 240× slower than PyTorch on the pure-Go backend; this form
 // trains about 15× faster than it (see the GoMLX notes). The kernel is a variable "weights" of
 // shape [k, k, inChannels, channels] initialized by the Store's default (He/Kaiming normal with
@@ -55,13 +56,16 @@ func conv2D(scope *model.Scope, x *Node, channels, k, stride int, recompute bool
 	cols = Reshape(cols, N, k*k*C)
 	w := Reshape(kernel, k*k*C, channels)
 	var out *Node
-	if ConvForm == ConvTransposed {
+	switch ConvForm {
+	case ConvTransposed:
 		// outᵀ[O, N] = wᵀ[O, K]·colsᵀ: both operands have the contracted axis last, the
 		// layout the Go backend multiplies without copying; so does the weight gradient
 		// (Σ_n doutᵀ[o,n]·cols[n,k]), which with out = cols·w transposes the large cols matrix
 		// on every step.
 		out = Transpose(DotGeneral(Transpose(w, 0, 1), []int{1}, nil, cols, []int{1}, nil), 0, 1)
-	} else {
+	case ConvSplitGradients:
+		out = splitGradientsProduct(cols, w)
+	default:
 		out = MatMul(cols, w)
 	}
 	if recompute {
@@ -70,17 +74,40 @@ func conv2D(scope *model.Scope, x *Node, channels, k, stride int, recompute bool
 	return Reshape(out, B, Ho, Wo, channels)
 }
 
+// splitGradientsProduct returns cols·w [N, O], computed as in ConvTransposed, with each gradient
+// taken from its own formulation, chosen so that the Go backend multiplies without copying the
+// large operands: the columns' gradient as dout·wᵀ (both operands with the contracted axis
+// last; GoMLX's own gradient of the transposed product makes the backend transpose dout first)
+// and the kernel's as (doutᵀ·cols)ᵀ. GoMLX builds the backward pass from the second formulation
+// (graph.InternalFusedOpCaller's alternate gradient graph); of it, only the products that the
+// gradients need are ever computed. Its value equals the first (the forW term; forCols −
+// StopGradient(forCols) is zero), so it stays correct when GoMLX fusion is disabled
+// ($GOMLX_FUSION=0), then at the cost of computing it.
+func splitGradientsProduct(cols, w *Node) *Node {
+	out, _ := InternalFusedOpCaller(
+		func() *Node {
+			return Transpose(DotGeneral(Transpose(w, 0, 1), []int{1}, nil, cols, []int{1}, nil), 0, 1)
+		},
+		func() *Node {
+			forW := Transpose(DotGeneral(Transpose(w, 0, 1), []int{1}, nil, StopGradient(cols), []int{1}, nil), 0, 1)
+			forCols := DotGeneral(cols, []int{1}, nil, StopGradient(w), []int{0}, nil)
+			return Add(forW, Sub(forCols, StopGradient(forCols)))
+		}, true)
+	return out
+}
+
 // ConvFormula selects how [Conv2D] multiplies; they compute the same convolution.
 type ConvFormula int
 
 // The convolution formulas (see Conv2D and BenchmarkConvForms).
 const (
-	ConvTransposed ConvFormula = iota // im2col, one transposed product (default)
-	ConvMatMul                        // im2col, cols·w
+	ConvTransposed     ConvFormula = iota // im2col, one transposed product
+	ConvMatMul                            // im2col, cols·w
+	ConvSplitGradients                    // im2col, transposed product, gradients with fewer transposes (default)
 )
 
 // ConvForm is the formula [Conv2D] uses; a variable so that benchmarks can compare them.
-var ConvForm = ConvTransposed
+var ConvForm = ConvSplitGradients
 
 // PadZeros pads one axis with zeros before and after, with Concatenate: graph.Pad has no
 // gradient in GoMLX v0.28.2.

@@ -202,7 +202,16 @@ func TestUnknownArch(t *testing.T) {
 	}
 }
 
-func TestConvFormsAgree(t *testing.T) {
+func TestConvFormsAgree(t *testing.T) { checkConvForms(t) }
+
+// With GoMLX fusion off, the split-gradients formula computes its alternate graph in the
+// forward pass too: the values must still be right.
+func TestConvFormsAgreeWithoutFusion(t *testing.T) {
+	t.Setenv("GOMLX_FUSION", "0")
+	checkConvForms(t)
+}
+
+func checkConvForms(t *testing.T) {
 	// The three formulas of Conv2D compute the same convolution and the same gradients, and
 	// match a direct loop.
 	const B, H, W, C, O = 2, 5, 4, 3, 4
@@ -213,15 +222,18 @@ func TestConvFormsAgree(t *testing.T) {
 	}
 	backend := newBackend(t)
 	var ref []float32
-	var refGrad []float32
-	for _, form := range []ConvFormula{ConvMatMul, ConvTransposed} {
+	var refGrad, refGradW []float32
+	defer func(f ConvFormula) { ConvForm = f }(ConvForm)
+	for _, form := range []ConvFormula{ConvMatMul, ConvTransposed, ConvSplitGradients} {
 		for _, stride := range []int{1, 2} {
 			ConvForm = form
 			store := model.NewStore()
 			store.SetParam(model.ParamInitialSeed, int64(7))
-			exec, err := model.NewExec(backend, store, func(scope *model.Scope, in *Node) (*Node, *Node) {
-				y := Conv2D(scope.In("c"), in, O, 3, stride)
-				return y, Gradient(ReduceAllSum(Square(y)), in)[0]
+			exec, err := model.NewExec(backend, store, func(scope *model.Scope, in *Node) (*Node, *Node, *Node) {
+				cs := scope.In("c")
+				y := Conv2D(cs, in, O, 3, stride)
+				g := Gradient(ReduceAllSum(Square(y)), in, cs.GetVariable("weights").NodeValue(in.Graph()))
+				return y, g[0], g[1]
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -232,6 +244,7 @@ func TestConvFormsAgree(t *testing.T) {
 			}
 			y := tensors.MustCopyFlatData[float32](out[0])
 			g := tensors.MustCopyFlatData[float32](out[1])
+			gw := tensors.MustCopyFlatData[float32](out[2])
 			kernel := tensors.MustCopyFlatData[float32](store.GetVariable("/c/weights").MustValue())
 			// Direct convolution with padding 1.
 			Ho, Wo := (H-1)/stride+1, (W-1)/stride+1
@@ -261,17 +274,21 @@ func TestConvFormsAgree(t *testing.T) {
 			}
 			if stride == 1 {
 				if ref == nil {
-					ref, refGrad = y, g
+					ref, refGrad, refGradW = y, g, gw
 				}
 				for i := range g {
 					if math.Abs(float64(g[i]-refGrad[i])) > 1e-3 {
-						t.Fatalf("form %d: gradient differs at %d: %g vs %g", form, i, g[i], refGrad[i])
+						t.Fatalf("form %d: input gradient differs at %d: %g vs %g", form, i, g[i], refGrad[i])
+					}
+				}
+				for i := range gw {
+					if math.Abs(float64(gw[i]-refGradW[i])) > 1e-3*(1+math.Abs(float64(refGradW[i]))) {
+						t.Fatalf("form %d: kernel gradient differs at %d: %g vs %g", form, i, gw[i], refGradW[i])
 					}
 				}
 			}
 		}
 	}
-	ConvForm = ConvTransposed
 }
 
 func TestConv2DRecomputed(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ldamlab/ldamlab/ldam/backend"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/models"
 )
 
 //go:embed torch_resnet32.py
@@ -35,8 +36,17 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed GoMLX training steps to this file")
 	checkpoint := fs.Bool("checkpoint_blocks", false, "recompute residual blocks in the backward pass (less memory, more compute)")
 	keepColumns := fs.Bool("keep_columns", false, "keep the im2col columns for the backward pass instead of recomputing them (more memory)")
+	convForm := fs.String("conv_form", "", "matrix-product formula of the convolutions: transposed, matmul or split (default: the library's)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *convForm != "" {
+		f, ok := map[string]models.ConvFormula{"transposed": models.ConvTransposed, "matmul": models.ConvMatMul, "split": models.ConvSplitGradients}[*convForm]
+		if !ok {
+			fmt.Fprintf(stderr, "ldam bench: unknown --conv_form %q; use transposed, matmul or split\n", *convForm)
+			return 2
+		}
+		models.ConvForm = f
 	}
 	if *batch < 1 || *steps < 1 {
 		fmt.Fprintln(stderr, "ldam bench: --batch-size and --steps must be ≥ 1")

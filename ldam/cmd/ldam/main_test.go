@@ -26,6 +26,7 @@ func TestBadFlagsGiveClearMessages(t *testing.T) {
 		{[]string{"train", "--epochs", "-3"}, 1, "must not be negative"},
 		{[]string{"train", "extra"}, 2, "unexpected arguments"},
 		{[]string{"bench", "--steps", "0"}, 2, "must be ≥ 1"},
+		{[]string{"bench", "--conv_form", "fft"}, 2, `unknown --conv_form "fft"`},
 	}
 	for _, tc := range cases {
 		var out, errb bytes.Buffer
