@@ -215,11 +215,7 @@ func checkConvForms(t *testing.T) {
 	// The three formulas of Conv2D compute the same convolution and the same gradients, and
 	// match a direct loop.
 	const B, H, W, C, O = 2, 5, 4, 3, 4
-	rng := rand.New(rand.NewPCG(5, 5))
-	x := make([]float32, B*H*W*C)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
-	}
+	x := normals(B*H*W*C, 5)
 	backend := newBackend(t)
 	var ref []float32
 	var refGrad, refGradW []float32
@@ -296,11 +292,7 @@ func TestConv2DRecomputed(t *testing.T) {
 	// checkpointing: optimization barriers in the graph) and gives bit-identical outputs and
 	// gradients; in evaluation it builds the same graph as Conv2D.
 	const B, H, W, C, O = 2, 6, 5, 3, 4
-	rng := rand.New(rand.NewPCG(9, 9))
-	x := make([]float32, B*H*W*C)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
-	}
+	x := normals(B*H*W*C, 9)
 	backend := newBackend(t)
 	for _, training := range []bool{true, false} {
 		var results [][]float32
@@ -355,4 +347,14 @@ func slicesEqual(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// normals returns n standard normal float32 values from a fixed seed.
+func normals(n int, seed uint64) []float32 {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	return x
 }
