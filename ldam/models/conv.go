@@ -62,7 +62,7 @@ func conv2D(scope *model.Scope, x *Node, channels, k, stride int, recompute bool
 		// layout the Go backend multiplies without copying; so does the weight gradient
 		// (Σ_n doutᵀ[o,n]·cols[n,k]), which with out = cols·w transposes the large cols matrix
 		// on every step.
-		out = Transpose(DotGeneral(Transpose(w, 0, 1), []int{1}, nil, cols, []int{1}, nil), 0, 1)
+		out = transposedProduct(cols, w)
 	case ConvSplitGradients:
 		out = splitGradientsProduct(cols, w)
 	default:
@@ -85,15 +85,18 @@ func conv2D(scope *model.Scope, x *Node, channels, k, stride int, recompute bool
 // ($GOMLX_FUSION=0), then at the cost of computing it.
 func splitGradientsProduct(cols, w *Node) *Node {
 	out, _ := InternalFusedOpCaller(
+		func() *Node { return transposedProduct(cols, w) },
 		func() *Node {
-			return Transpose(DotGeneral(Transpose(w, 0, 1), []int{1}, nil, cols, []int{1}, nil), 0, 1)
-		},
-		func() *Node {
-			forW := Transpose(DotGeneral(Transpose(w, 0, 1), []int{1}, nil, StopGradient(cols), []int{1}, nil), 0, 1)
+			forW := transposedProduct(StopGradient(cols), w)
 			forCols := DotGeneral(cols, []int{1}, nil, StopGradient(w), []int{0}, nil)
 			return Add(forW, Sub(forCols, StopGradient(forCols)))
 		}, true)
 	return out
+}
+
+// transposedProduct is cols·w [N, O] computed as (wᵀ·colsᵀ)ᵀ (see ConvTransposed).
+func transposedProduct(cols, w *Node) *Node {
+	return Transpose(DotGeneral(Transpose(w, 0, 1), []int{1}, nil, cols, []int{1}, nil), 0, 1)
 }
 
 // ConvFormula selects how [Conv2D] multiplies; they compute the same convolution.
