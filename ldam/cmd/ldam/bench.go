@@ -76,14 +76,15 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	trainIPS, evalIPS := st.ImagesPerSecond()
 	fmt.Fprintf(stdout, "GoMLX   ResNet-32 batch %d: train step %v (%.1f images/s), eval %v (%.1f images/s)\n", *batch, st.Train, trainIPS, st.Eval, evalIPS)
 	fmt.Fprintf(stdout, "peak memory of the ResNet-32 runs (max RSS): %.2f GB\n", maxRSSGB())
-	floor, err := experiment.MatMulFloor(*backendName, experiment.ResNet32Products(*batch), *steps)
+	products := experiment.ResNet32Products(*batch)
+	floor, err := experiment.MatMulFloor(*backendName, products, *steps)
 	if err != nil {
 		fmt.Fprintf(stderr, "ldam bench: %v\n", err)
 		return 1
 	}
 	floorTrain, floorEval := float64(*batch)/floor.Train.Seconds(), float64(*batch)/floor.Forward.Seconds()
 	flops := 0.0 // of one forward pass of the convolutions
-	for _, p := range experiment.ResNet32Products(*batch) {
+	for _, p := range products {
 		flops += 2 * float64(p.O*p.K*p.N)
 	}
 	fmt.Fprintf(stdout, "GoMLX   convolution matrix products alone (floor of any formulation): train %v (≤ %.1f images/s, %.0f%% of the step, %.1f GFLOP/s), eval %v (≤ %.1f images/s, %.0f%% of the pass, %.1f GFLOP/s)\n",
