@@ -25,23 +25,33 @@ const (
 // Variables: gamma (ones), beta (zeros), running_mean (zeros) and running_var (ones), the last
 // two not trainable.
 func BatchNorm(scope *model.Scope, x *Node) *Node {
+	return batchNormAxis(scope, x, x.Rank()-1)
+}
+
+// BatchNormCF is [BatchNorm] of channels-first activations [C, …]: the channel is the first axis.
+func BatchNormCF(scope *model.Scope, x *Node) *Node {
+	return batchNormAxis(scope, x, 0)
+}
+
+// batchNormAxis is BatchNorm with the channel on the given axis.
+func batchNormAxis(scope *model.Scope, x *Node, axis int) *Node {
 	g := x.Graph()
 	rank := x.Rank()
-	C := x.Shape().Dimensions[rank-1]
+	C := x.Shape().Dimensions[axis]
 	vs := shapes.Make(x.DType(), C)
 	gamma := scope.WithInitializer(initializer.One).VariableWithShape("gamma", vs).NodeValue(g)
 	beta := scope.WithInitializer(initializer.Zero).VariableWithShape("beta", vs).NodeValue(g)
 	runMean := scope.WithInitializer(initializer.Zero).VariableWithShape("running_mean", vs).SetTrainable(false)
 	runVar := scope.WithInitializer(initializer.One).VariableWithShape("running_var", vs).SetTrainable(false)
-	axes := make([]int, rank-1)
-	for i := range axes {
-		axes[i] = i
-	}
+	var axes []int
 	bshape := make([]int, rank)
 	for i := range bshape {
 		bshape[i] = 1
+		if i != axis {
+			axes = append(axes, i)
+		}
 	}
-	bshape[rank-1] = C
+	bshape[axis] = C
 	var mean, variance *Node
 	if scope.IsTraining(g) {
 		n := x.Shape().Size() / C

@@ -28,6 +28,11 @@ func Conv2DRecomputed(scope *model.Scope, x *Node, channels, k, stride int) *Nod
 }
 
 func conv2D(scope *model.Scope, x *Node, channels, k, stride int, recompute bool) *Node {
+	if ConvForm == ConvFramed {
+		// The framed convolution is channels-first; it rebuilds its columns itself.
+		cf := convCF(scope, TransposeAllAxes(x, 3, 0, 1, 2), channels, k, stride, !recompute)
+		return TransposeAllAxes(cf, 1, 2, 3, 0)
+	}
 	if recompute {
 		// Everything from here to the product's output is rematerialized in the backward pass;
 		// the output (StopCheckpoint below) is kept.
@@ -106,11 +111,14 @@ type ConvFormula int
 const (
 	ConvTransposed     ConvFormula = iota // im2col, one transposed product
 	ConvMatMul                            // im2col, cols·w
-	ConvSplitGradients                    // im2col, transposed product, gradients with fewer transposes (default)
+	ConvSplitGradients                    // im2col, transposed product, gradients with fewer transposes
+	ConvFramed                            // channels-first frames, shifted rows, no transposes (ConvCF; default)
 )
 
-// ConvForm is the formula [Conv2D] uses; a variable so that benchmarks can compare them.
-var ConvForm = ConvSplitGradients
+// ConvForm is the formula [Conv2D] and the ResNets use; a variable so that benchmarks can
+// compare them. With ConvFramed, Conv2D transposes its input to channels-first and back
+// around [ConvCF], and [ResNetFeatures] runs channels-first throughout.
+var ConvForm = ConvFramed
 
 // PadZeros pads one axis with zeros before and after, with Concatenate: graph.Pad has no
 // gradient in GoMLX v0.28.2.
@@ -138,21 +146,29 @@ func padConst(x *Node, axis, before, after int, value float64) *Node {
 	return Concatenate(parts, axis)
 }
 
-// MaxPool2D is a k×k max pooling with the given stride and padding (k−1)/2 (−∞ padded),
-// built from strided slices and Max because GoMLX's MaxPool has no gradient on the Go backend.
-func MaxPool2D(x *Node, k, stride int) *Node {
+// MaxPool2D is a k×k max pooling of an NHWC input with the given stride and padding (k−1)/2
+// (−∞ padded), built from strided slices and Max because GoMLX's MaxPool has no gradient on the
+// Go backend.
+func MaxPool2D(x *Node, k, stride int) *Node { return maxPool2D(x, k, stride, 1) }
+
+// maxPool2D is MaxPool2D over the axes h and h+1.
+func maxPool2D(x *Node, k, stride, h int) *Node {
 	dims := x.Shape().Dimensions
-	H, W := dims[1], dims[2]
+	H, W := dims[h], dims[h+1]
 	p := (k - 1) / 2
-	xp := padConst(padConst(x, 1, p, p, -1e30), 2, p, p, -1e30)
+	xp := padConst(padConst(x, h, p, p, -1e30), h+1, p, p, -1e30)
 	Ho := (H+2*p-k)/stride + 1
 	Wo := (W+2*p-k)/stride + 1
 	var out *Node
 	for dy := range k {
 		for dx := range k {
-			s := Slice(xp, AxisRange(),
-				AxisRange(dy, dy+(Ho-1)*stride+1).Stride(stride),
-				AxisRange(dx, dx+(Wo-1)*stride+1).Stride(stride), AxisRange())
+			ranges := make([]SliceAxisSpec, x.Rank())
+			for i := range ranges {
+				ranges[i] = AxisRange()
+			}
+			ranges[h] = AxisRange(dy, dy+(Ho-1)*stride+1).Stride(stride)
+			ranges[h+1] = AxisRange(dx, dx+(Wo-1)*stride+1).Stride(stride)
+			s := Slice(xp, ranges...)
 			if out == nil {
 				out = s
 			} else {

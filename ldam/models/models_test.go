@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -220,7 +221,7 @@ func checkConvForms(t *testing.T) {
 	var ref []float32
 	var refGrad, refGradW []float32
 	defer func(f ConvFormula) { ConvForm = f }(ConvForm)
-	for _, form := range []ConvFormula{ConvMatMul, ConvTransposed, ConvSplitGradients} {
+	for _, form := range []ConvFormula{ConvMatMul, ConvTransposed, ConvSplitGradients, ConvFramed} {
 		for _, stride := range []int{1, 2} {
 			ConvForm = form
 			store := model.NewStore()
@@ -289,8 +290,23 @@ func checkConvForms(t *testing.T) {
 
 func TestConv2DRecomputed(t *testing.T) {
 	// In training, Conv2DRecomputed marks its column construction for recomputation (GoMLX
-	// checkpointing: optimization barriers in the graph) and gives bit-identical outputs and
+	// checkpointing: optimization barriers in the graph; with ConvFramed, a scheduling barrier
+	// that makes the backward pass rebuild the columns) and gives bit-identical outputs and
 	// gradients; in evaluation it builds the same graph as Conv2D.
+	for _, form := range []ConvFormula{ConvSplitGradients, ConvFramed} {
+		barrier := NodeTypeOptimizationBarrier
+		if form == ConvFramed {
+			barrier = NodeTypeSchedulingBarrier
+		}
+		t.Run(fmt.Sprint(form), func(t *testing.T) {
+			defer func(f ConvFormula) { ConvForm = f }(ConvForm)
+			ConvForm = form
+			checkConv2DRecomputed(t, barrier)
+		})
+	}
+}
+
+func checkConv2DRecomputed(t *testing.T, barrier NodeType) {
 	const B, H, W, C, O = 2, 6, 5, 3, 4
 	x := normals(B*H*W*C, 9)
 	backend := newBackend(t)
@@ -322,7 +338,7 @@ func TestConv2DRecomputed(t *testing.T) {
 			results = append(results, flat)
 			n := 0
 			for _, node := range g.Nodes() {
-				if node.Type() == NodeTypeOptimizationBarrier {
+				if node.Type() == barrier {
 					n++
 				}
 			}

@@ -62,12 +62,18 @@ func ResNet50() ResNetConfig {
 }
 
 // ResNetFeatures applies the network to images [B, H, W, C] and returns the pooled feature
-// [B, Channels[last]].
+// [B, Channels[last]]. With the default ConvForm (ConvFramed) the network runs channels-first
+// inside ([C, B, H, W] activations, ConvCF convolutions, BatchNormCF); the other formulas run
+// it channels-last with Conv2D. The variables are the same either way.
 func ResNetFeatures(scope *model.Scope, cfg ResNetConfig, x *Node) *Node {
-	x = conv(cfg, scope.In("stem"), x, cfg.StemChannels, cfg.StemKernel, cfg.StemStride)
-	x = Relu(BatchNorm(scope.In("stem_bn"), x))
+	l := layout{cf: ConvForm == ConvFramed}
+	if l.cf {
+		x = TransposeAllAxes(x, 3, 0, 1, 2)
+	}
+	x = l.conv(cfg, scope.In("stem"), x, cfg.StemChannels, cfg.StemKernel, cfg.StemStride)
+	x = Relu(l.bn(scope.In("stem_bn"), x))
 	if cfg.StemMaxPool {
-		x = MaxPool2D(x, 3, 2)
+		x = maxPool2D(x, 3, 2, l.h())
 	}
 	for s, n := range cfg.Blocks {
 		for b := range n {
@@ -81,21 +87,55 @@ func ResNetFeatures(scope *model.Scope, cfg ResNetConfig, x *Node) *Node {
 				x = x.Checkpoint()
 			}
 			if cfg.Bottleneck {
-				x = bottleneckBlock(cfg, block, x, cfg.Channels[s], stride)
+				x = l.bottleneckBlock(cfg, block, x, cfg.Channels[s], stride)
 			} else {
-				x = basicBlock(cfg, block, x, cfg.Channels[s], stride)
+				x = l.basicBlock(cfg, block, x, cfg.Channels[s], stride)
 			}
 			if cfg.Checkpoint && scope.IsTraining(x.Graph()) {
 				x = x.StopCheckpoint()
 			}
 		}
 	}
-	return ReduceMean(x, 1, 2)
+	x = ReduceMean(x, l.h(), l.h()+1)
+	if l.cf {
+		x = Transpose(x, 0, 1)
+	}
+	return x
 }
 
-// conv is the network's convolution: Conv2DRecomputed unless cfg.KeepColumns, or cfg.Checkpoint
-// (whose blocks recompute everything already).
-func conv(cfg ResNetConfig, scope *model.Scope, x *Node, channels, k, stride int) *Node {
+// layout says where the ResNet's activations keep their channels: first ([C, B, H, W]) or last
+// ([B, H, W, C]).
+type layout struct{ cf bool }
+
+// h is the height axis (the width follows it).
+func (l layout) h() int {
+	if l.cf {
+		return 2
+	}
+	return 1
+}
+
+// c is the channel axis.
+func (l layout) c(x *Node) int {
+	if l.cf {
+		return 0
+	}
+	return x.Rank() - 1
+}
+
+func (l layout) bn(scope *model.Scope, x *Node) *Node {
+	if l.cf {
+		return BatchNormCF(scope, x)
+	}
+	return BatchNorm(scope, x)
+}
+
+// conv is the network's convolution: channels-first ConvCF, or Conv2DRecomputed unless
+// cfg.KeepColumns, or cfg.Checkpoint (whose blocks recompute everything already).
+func (l layout) conv(cfg ResNetConfig, scope *model.Scope, x *Node, channels, k, stride int) *Node {
+	if l.cf {
+		return convCF(scope, x, channels, k, stride, cfg.KeepColumns && !cfg.Checkpoint)
+	}
 	if cfg.KeepColumns || cfg.Checkpoint {
 		return Conv2D(scope, x, channels, k, stride)
 	}
@@ -105,31 +145,36 @@ func conv(cfg ResNetConfig, scope *model.Scope, x *Node, channels, k, stride int
 // Relu is max(x, 0).
 func Relu(x *Node) *Node { return MaxScalar(x, 0.0) }
 
-func basicBlock(cfg ResNetConfig, scope *model.Scope, x *Node, channels, stride int) *Node {
-	in := x.Shape().Dimensions[3]
-	out := Relu(BatchNorm(scope.In("bn1"), conv(cfg, scope.In("conv1"), x, channels, 3, stride)))
-	out = BatchNorm(scope.In("bn2"), conv(cfg, scope.In("conv2"), out, channels, 3, 1))
-	return Relu(Add(out, shortcut(cfg, scope, x, in, channels, stride, cfg.OptionA)))
+func (l layout) basicBlock(cfg ResNetConfig, scope *model.Scope, x *Node, channels, stride int) *Node {
+	in := x.Shape().Dimensions[l.c(x)]
+	out := Relu(l.bn(scope.In("bn1"), l.conv(cfg, scope.In("conv1"), x, channels, 3, stride)))
+	out = l.bn(scope.In("bn2"), l.conv(cfg, scope.In("conv2"), out, channels, 3, 1))
+	return Relu(Add(out, l.shortcut(cfg, scope, x, in, channels, stride, cfg.OptionA)))
 }
 
-func bottleneckBlock(cfg ResNetConfig, scope *model.Scope, x *Node, channels, stride int) *Node {
-	in := x.Shape().Dimensions[3]
+func (l layout) bottleneckBlock(cfg ResNetConfig, scope *model.Scope, x *Node, channels, stride int) *Node {
+	in := x.Shape().Dimensions[l.c(x)]
 	mid := channels / 4
-	out := Relu(BatchNorm(scope.In("bn1"), conv(cfg, scope.In("conv1"), x, mid, 1, 1)))
-	out = Relu(BatchNorm(scope.In("bn2"), conv(cfg, scope.In("conv2"), out, mid, 3, stride)))
-	out = BatchNorm(scope.In("bn3"), conv(cfg, scope.In("conv3"), out, channels, 1, 1))
-	return Relu(Add(out, shortcut(cfg, scope, x, in, channels, stride, false)))
+	out := Relu(l.bn(scope.In("bn1"), l.conv(cfg, scope.In("conv1"), x, mid, 1, 1)))
+	out = Relu(l.bn(scope.In("bn2"), l.conv(cfg, scope.In("conv2"), out, mid, 3, stride)))
+	out = l.bn(scope.In("bn3"), l.conv(cfg, scope.In("conv3"), out, channels, 1, 1))
+	return Relu(Add(out, l.shortcut(cfg, scope, x, in, channels, stride, false)))
 }
 
-func shortcut(cfg ResNetConfig, scope *model.Scope, x *Node, in, channels, stride int, optionA bool) *Node {
+func (l layout) shortcut(cfg ResNetConfig, scope *model.Scope, x *Node, in, channels, stride int, optionA bool) *Node {
 	if stride == 1 && in == channels {
 		return x
 	}
 	if optionA {
 		// x[:, ::2, ::2, :] zero-padded with (channels−in)/2 channels on each side.
-		s := Slice(x, AxisRange(), AxisRange().Stride(stride), AxisRange().Stride(stride), AxisRange())
+		ranges := make([]SliceAxisSpec, x.Rank())
+		for i := range ranges {
+			ranges[i] = AxisRange()
+		}
+		ranges[l.h()], ranges[l.h()+1] = AxisRange().Stride(stride), AxisRange().Stride(stride)
+		s := Slice(x, ranges...)
 		extra := channels - in
-		return PadZeros(s, 3, extra/2, extra-extra/2)
+		return PadZeros(s, l.c(x), extra/2, extra-extra/2)
 	}
-	return BatchNorm(scope.In("shortcut_bn"), conv(cfg, scope.In("shortcut"), x, channels, 1, stride))
+	return l.bn(scope.In("shortcut_bn"), l.conv(cfg, scope.In("shortcut"), x, channels, 1, stride))
 }

@@ -36,14 +36,14 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed GoMLX training steps to this file")
 	checkpoint := fs.Bool("checkpoint_blocks", false, "recompute residual blocks in the backward pass (less memory, more compute)")
 	keepColumns := fs.Bool("keep_columns", false, "keep the im2col columns for the backward pass instead of recomputing them (more memory)")
-	convForm := fs.String("conv_form", "", "matrix-product formula of the convolutions: transposed, matmul or split (default: the library's)")
+	convForm := fs.String("conv_form", "", "formula of the convolutions: framed (channels-first, the default), split, transposed or matmul (channels-last im2col)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *convForm != "" {
-		f, ok := map[string]models.ConvFormula{"transposed": models.ConvTransposed, "matmul": models.ConvMatMul, "split": models.ConvSplitGradients}[*convForm]
+		f, ok := map[string]models.ConvFormula{"transposed": models.ConvTransposed, "matmul": models.ConvMatMul, "split": models.ConvSplitGradients, "framed": models.ConvFramed}[*convForm]
 		if !ok {
-			fmt.Fprintf(stderr, "ldam bench: unknown --conv_form %q; use transposed, matmul or split\n", *convForm)
+			fmt.Fprintf(stderr, "ldam bench: unknown --conv_form %q; use framed, split, transposed or matmul\n", *convForm)
 			return 2
 		}
 		models.ConvForm = f

@@ -1,0 +1,261 @@
+package models
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// ConvCF is the k×k convolution of a channels-first input x [C, B, H, W] with `channels` output
+// channels, the given stride and PyTorch's padding (k−1)/2, no bias: the output is
+// [channels, B, Ho, Wo]. Its kernel variable "weights" [k, k, C, channels] is the one of
+// [Conv2D], so checkpoints are interchangeable.
+//
+// It is written for the pure-Go backend, whose element-wise Slice and Transpose dominated the
+// im2col convolution: every image is laid out in a zero-bordered "frame" and all frames of
+// the batch are one flat row per channel, so that each tap of the kernel is the same row
+// shifted by a constant. The k·k shifted copies (the columns, [C·k·k, N]) are then built from
+// block copies only — Concatenate of whole rows and Reshape (shiftedCopies) — and every matrix
+// product is in a layout the backend multiplies without transposing:
+//
+//	out[O, N]  = W[O, C·k·k] · cols[C·k·k, N]           (forward)
+//	dW[O, C·k·k] = dout[O, N] · cols[C·k·k, N]ᵀ          (kernel gradient, cols rebuilt from x)
+//	dx[C, N]   = Wflip[C, O·k·k] · doutCols[O·k·k, N]   (input gradient: a convolution of the
+//	                                                       output gradient with the flipped kernel)
+//
+// The gradients are given to GoMLX through graph.InternalFusedOpCaller's alternate graph
+// (see framedGradients). A stride s > 1 is computed at stride 1 and subsampled by the final
+// crop. The frames cost (H+p)(W+p)/(HW) more products than the valid output (p = (k−1)/2):
+// 1.06× at 32×32, 1.27× at 8×8.
+func ConvCF(scope *model.Scope, x *Node, channels, k, stride int) *Node {
+	return convCF(scope, x, channels, k, stride, false)
+}
+
+// convCF is ConvCF; keepColumns keeps the forward pass's columns for the kernel gradient
+// instead of rebuilding them in the backward pass (k·k times the input more memory).
+func convCF(scope *model.Scope, x *Node, channels, k, stride int, keepColumns bool) *Node {
+	C := x.Shape().Dimensions[0]
+	kernel := scope.VariableWithShape("weights", shapes.Make(x.DType(), k, k, C, channels)).NodeValue(x.Graph())
+	return convCFWithKernel(x, kernel, stride, keepColumns)
+}
+
+// ConvCFWithKernel is [ConvCF] with a given kernel [k, k, C, O].
+func ConvCFWithKernel(x, kernel *Node, stride int) *Node {
+	return convCFWithKernel(x, kernel, stride, false)
+}
+
+func convCFWithKernel(x, kernel *Node, stride int, keepColumns bool) *Node {
+	if x.Rank() != 4 || kernel.Rank() != 4 || kernel.Shape().Dimensions[2] != x.Shape().Dimensions[0] ||
+		kernel.Shape().Dimensions[0] != kernel.Shape().Dimensions[1] || kernel.Shape().Dimensions[0]%2 != 1 {
+		panic(fmt.Sprintf("models: ConvCF takes x [C, B, H, W] and an odd square kernel [k, k, C, O], got %s and %s",
+			x.Shape(), kernel.Shape()))
+	}
+	f := newFrame(x.Shape().Dimensions, kernel.Shape().Dimensions[0], stride)
+	var kept *Node // the forward's columns, when keepColumns
+	out, _ := InternalFusedOpCaller(
+		func() *Node {
+			cols := f.columns(x)
+			if keepColumns {
+				kept = cols
+			}
+			return f.crop(framedProduct(kernelMatrix(kernel), cols), stride)
+		},
+		func() *Node {
+			xs, ks := StopGradient(x), StopGradient(kernel)
+			y := f.crop(framedProduct(kernelMatrix(ks), f.columns(xs)), stride)
+			return framedGradients(f, x, kernel, y, func() *Node { return kept })
+		},
+		true)
+	return out
+}
+
+// frame is the flat layout of ConvCF: each image [H, W] is placed at rows and columns p.. of
+// an [Hf, Wf] = [H+p, W+p] frame whose first p rows and columns are zero (they are also the
+// bottom and right borders of the previous image and row), the B frames are followed by
+// `extra` zero frames, and a row of a channel is these frames flattened, with `margin` zeros
+// in front so that every tap's shift is non-negative.
+type frame struct {
+	B, H, W, k, p, stride int
+	Hf, Wf, F             int // frame size and F = Hf·Wf
+	extra                 int // zero frames after the batch
+	margin                int // zeros in front of the first frame: p·Wf + p
+	N                     int // positions of the output grid: (B+extra)·F
+}
+
+func newFrame(dims []int, k, stride int) frame {
+	f := frame{B: dims[1], H: dims[2], W: dims[3], k: k, p: (k - 1) / 2, stride: stride}
+	f.Hf, f.Wf = f.H+f.p, f.W+f.p
+	f.F = f.Hf * f.Wf
+	f.margin = f.p*f.Wf + f.p
+	// The tail after the batch's frames must hold the largest shift past the last valid
+	// output (margin zeros).
+	f.extra = 1
+	for f.tail() < f.margin {
+		f.extra++
+	}
+	f.N = (f.B + f.extra) * f.F
+	return f
+}
+
+// tail is the number of zeros after the batch's frames in a flat row.
+func (f frame) tail() int {
+	return f.rowLengthFor(f.extra) - f.margin - f.B*f.F
+}
+
+// rowLengthFor is the length N0 of a flat row (margin, frames, tail) for which the k·k
+// shifted copies have exactly (B+extra)·F positions: each stage of shiftedCopies adds its
+// shift (1, then Wf).
+func (f frame) rowLengthFor(extra int) int {
+	n := (f.B + extra) * f.F
+	if f.k == 1 {
+		return n
+	}
+	return n - 1 - f.Wf
+}
+
+// flat lays out v [C, B, Ho, Wo] (output-grid values with the given stride: zeros are
+// interleaved between them) as [C, N0] rows: margin, frames, tail.
+func (f frame) flat(v *Node, stride int, margin bool) *Node {
+	dims := v.Shape().Dimensions
+	var framed *Node
+	if stride == 1 {
+		// Concatenate copies whole image rows; the backend's Pad copies element by element
+		// when the last axis is padded.
+		framed = concatZeros(concatZeros(v, 3, f.p, 0), 2, f.p, 0)
+	} else {
+		span := func(n int) int { return (n-1)*stride + 1 }
+		framed = Pad(v, ScalarZero(v.Graph(), v.DType()),
+			compute.PadAxis{},
+			compute.PadAxis{},
+			compute.PadAxis{Start: f.p, End: f.Hf - f.p - span(dims[2]), Interior: stride - 1},
+			compute.PadAxis{Start: f.p, End: f.Wf - f.p - span(dims[3]), Interior: stride - 1})
+	}
+	row := Reshape(framed, dims[0], f.B*f.F)
+	if !margin {
+		return concatZeros(row, 1, 0, f.N-f.B*f.F)
+	}
+	return concatZeros(row, 1, f.margin, f.rowLengthFor(f.extra)-f.margin-f.B*f.F)
+}
+
+// concatZeros puts before and after zeros around x along axis, with one Concatenate.
+func concatZeros(x *Node, axis, before, after int) *Node {
+	zeros := func(n int) *Node {
+		dims := append([]int(nil), x.Shape().Dimensions...)
+		dims[axis] = n
+		return Zeros(x.Graph(), shapes.Make(x.DType(), dims...))
+	}
+	parts := []*Node{x}
+	if before > 0 {
+		parts = append([]*Node{zeros(before)}, parts...)
+	}
+	if after > 0 {
+		parts = append(parts, zeros(after))
+	}
+	if len(parts) == 1 {
+		return x
+	}
+	return Concatenate(parts, axis)
+}
+
+// columns returns the shifted copies of x [C, B, H, W]: [C·k·k, N] with rows ordered (c, kx, ky).
+func (f frame) columns(x *Node) *Node {
+	return f.shifted(f.flat(x, 1, true))
+}
+
+// shifted returns, for rows r [M, N0], the k·k copies [M·k·k, N] with copy (kx, ky) of row m
+// equal to r[m, q + ky·Wf + kx] at position q.
+func (f frame) shifted(rows *Node) *Node {
+	M := rows.Shape().Dimensions[0]
+	if f.k == 1 {
+		return rows
+	}
+	r := shiftedCopies(rows, f.k, 1) // [M·k, N0+1]
+	r = shiftedCopies(r, f.k, f.Wf)  // [M·k·k, N0+1+Wf] = [.., N]
+	return Reshape(r, M*f.k*f.k, f.N)
+}
+
+// shiftedCopies returns, for rows [M, L], [M·T, L+d] whose row (m, t) at position i is
+// rows[m, i + t·d] (for i + t·d < L; past that it holds other values of the same rows). It
+// uses only block copies: T copies of each row and d·T zeros concatenated, then reshaped so
+// that each copy starts t·d elements later.
+func shiftedCopies(rows *Node, T, d int) *Node {
+	dims := rows.Shape().Dimensions
+	M, L := dims[0], dims[1]
+	parts := make([]*Node, 0, T+1)
+	for range T {
+		parts = append(parts, rows)
+	}
+	parts = append(parts, Zeros(rows.Graph(), shapes.Make(rows.DType(), M, T*d)))
+	return Reshape(Concatenate(parts, 1), M*T, L+d)
+}
+
+// crop takes the valid outputs (with the stride) out of the grid values g [O, N].
+func (f frame) crop(g *Node, stride int) *Node {
+	O := g.Shape().Dimensions[0]
+	g = Reshape(g, O, f.B+f.extra, f.Hf, f.Wf)
+	return Slice(g, AxisRange(), AxisRange(0, f.B),
+		AxisRange(f.p, f.p+f.H).Stride(stride), AxisRange(f.p, f.p+f.W).Stride(stride))
+}
+
+// kernelMatrix is the kernel [k, k, C, O] as [O, C·k·k] with columns ordered (c, kx, ky).
+func kernelMatrix(kernel *Node) *Node {
+	d := kernel.Shape().Dimensions
+	return Reshape(TransposeAllAxes(kernel, 3, 2, 1, 0), d[3], d[2]*d[0]*d[1])
+}
+
+// flippedKernelMatrix is the kernel rotated by 180° as [C, O·k·k] with columns ordered
+// (o, kx, ky): the kernel of the input gradient's convolution.
+func flippedKernelMatrix(kernel *Node) *Node {
+	d := kernel.Shape().Dimensions
+	return Reshape(TransposeAllAxes(Reverse(kernel, 0, 1), 2, 3, 1, 0), d[2], d[3]*d[0]*d[1])
+}
+
+// framedProduct is w[O, K] · cols[K, N].
+func framedProduct(w, cols *Node) *Node {
+	return DotGeneral(w, []int{1}, nil, cols, []int{0}, nil)
+}
+
+// framedGradients returns the alternate graph of ConvCF for GoMLX's reverse-mode autodiff:
+// its value is y (the forward, computed on stopped inputs) and its gradients with respect to
+// x and the kernel are the products of ConvCF's documentation. The output gradient is captured
+// by an identity with a custom gradient at the top; the input and kernel receive theirs from
+// identities with custom gradients at the bottom, linked to the top by a path (a sum and a
+// broadcast) whose nodes are never computed: the custom gradients do not use what reaches them.
+// keptColumns returns the forward's columns if they were kept (nil otherwise).
+func framedGradients(f frame, x, kernel, y *Node, keptColumns func() *Node) *Node {
+	var dy *Node // set during autodiff, before the identities below are visited
+	// xr is x as the backward pass sees it: GoMLX passes the identity's rematerialized clone
+	// when x lies in a checkpointed block (ResNetConfig.Checkpoint). xt is created after kt so
+	// that autodiff visits it first; when x needs no gradient xt is not visited and x is used.
+	var xr *Node
+	stride := f.stride
+	kt := IdentityWithCustomGradient(kernel, func(_, _ *Node) *Node {
+		dyRows, cols := f.flat(dy, stride, false), keptColumns()
+		if cols == nil {
+			in := x
+			if xr != nil {
+				in = xr
+			}
+			// Scheduled after the output gradient exists: built in the forward pass, the
+			// columns would be kept until here.
+			cols = f.columns(SchedulingBarrier(in, dyRows))
+		}
+		dw := DotGeneral(dyRows, []int{1}, nil, cols, []int{1}, nil) // [O, C·k·k]
+		d := kernel.Shape().Dimensions
+		return TransposeAllAxes(Reshape(dw, d[3], d[2], d[1], d[0]), 3, 2, 1, 0)
+	})
+	xt := IdentityWithCustomGradient(x, func(node, _ *Node) *Node {
+		xr = node
+		dyRows := f.flat(dy, stride, true)
+		return f.crop(framedProduct(flippedKernelMatrix(kernel), f.shifted(dyRows)), 1)
+	})
+	link := BroadcastToShape(Add(ReduceAllSum(xt), ReduceAllSum(kt)), y.Shape())
+	sum := Add(StopGradient(y), Sub(link, StopGradient(link)))
+	return IdentityWithCustomGradient(sum, func(_, v *Node) *Node {
+		dy = v
+		return v
+	})
+}

@@ -1,0 +1,132 @@
+package models
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// directConvCF is the k×k convolution with padding (k−1)/2 of x [C, B, H, W] by kernel
+// [k, k, C, O], and the gradients of Σy² with respect to x and the kernel, by loops in float64.
+func directConvCF(x, kernel []float32, C, B, H, W, k, O, stride int) (y, dx, dw []float64) {
+	p := (k - 1) / 2
+	Ho, Wo := (H+2*p-k)/stride+1, (W+2*p-k)/stride+1
+	y = make([]float64, O*B*Ho*Wo)
+	dx = make([]float64, len(x))
+	dw = make([]float64, len(kernel))
+	visit := func(fn func(yi, xi, wi int)) {
+		for o := range O {
+			for b := range B {
+				for oy := range Ho {
+					for ox := range Wo {
+						yi := ((o*B+b)*Ho+oy)*Wo + ox
+						for ky := range k {
+							for kx := range k {
+								iy, ix := oy*stride+ky-p, ox*stride+kx-p
+								if iy < 0 || iy >= H || ix < 0 || ix >= W {
+									continue
+								}
+								for c := range C {
+									fn(yi, ((c*B+b)*H+iy)*W+ix, ((ky*k+kx)*C+c)*O+o)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	visit(func(yi, xi, wi int) { y[yi] += float64(x[xi]) * float64(kernel[wi]) })
+	visit(func(yi, xi, wi int) {
+		dx[xi] += 2 * y[yi] * float64(kernel[wi])
+		dw[wi] += 2 * y[yi] * float64(x[xi])
+	})
+	return
+}
+
+func checkConvCF(t *testing.T) {
+	backend := newBackend(t)
+	for _, tc := range []struct{ C, B, H, W, k, O, stride int }{
+		{3, 2, 5, 4, 3, 4, 1},
+		{3, 2, 5, 4, 3, 4, 2},
+		{2, 3, 6, 6, 3, 5, 2},
+		{4, 2, 2, 2, 3, 3, 1}, // frames smaller than the margins: several extra frames
+		{3, 2, 7, 5, 5, 2, 1},
+		{2, 2, 9, 8, 7, 3, 2},
+		{3, 2, 4, 5, 1, 4, 1},
+		{3, 2, 4, 5, 1, 4, 2},
+	} {
+		t.Run(fmt.Sprintf("%+v", tc), func(t *testing.T) {
+			x := normals(tc.C*tc.B*tc.H*tc.W, 3)
+			store := model.NewStore()
+			store.SetParam(model.ParamInitialSeed, int64(11))
+			exec, err := model.NewExec(backend, store, func(scope *model.Scope, in *Node) (*Node, *Node, *Node) {
+				cs := scope.In("c")
+				y := ConvCF(cs, in, tc.O, tc.k, tc.stride)
+				g := Gradient(ReduceAllSum(Square(y)), in, cs.GetVariable("weights").NodeValue(in.Graph()))
+				return y, g[0], g[1]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Call(tensors.FromFlatDataAndDimensions(x, tc.C, tc.B, tc.H, tc.W))
+			if err != nil {
+				t.Fatal(err)
+			}
+			kernel := tensors.MustCopyFlatData[float32](store.GetVariable("/c/weights").MustValue())
+			wantY, wantDx, wantDw := directConvCF(x, kernel, tc.C, tc.B, tc.H, tc.W, tc.k, tc.O, tc.stride)
+			for i, want := range [][]float64{wantY, wantDx, wantDw} {
+				got := tensors.MustCopyFlatData[float32](out[i])
+				if len(got) != len(want) {
+					t.Fatalf("output %d: %d values, want %d (shape %s)", i, len(got), len(want), out[i].Shape())
+				}
+				for j := range got {
+					if math.Abs(float64(got[j])-want[j]) > 1e-3*(1+math.Abs(want[j])) {
+						t.Fatalf("output %d (y, dx, dkernel) at %d: %g, direct loop %g", i, j, got[j], want[j])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestConvCF checks the framed convolution's output and both gradients against direct loops
+// for several kernel sizes, strides and frame geometries.
+func TestConvCF(t *testing.T) { checkConvCF(t) }
+
+// With GoMLX fusion off the alternate graph also gives the value.
+func TestConvCFWithoutFusion(t *testing.T) {
+	t.Setenv("GOMLX_FUSION", "0")
+	checkConvCF(t)
+}
+
+// BenchmarkConvCF: the framed 3×3, 16→16 convolution on [16, 128, 32, 32] (compare with
+// BenchmarkConv2D, the same convolution channels-last).
+func BenchmarkConvCF(b *testing.B) {
+	backend := newBackend(b)
+	store := model.NewStore()
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node {
+		y := ConvCF(scope.In("conv"), x, 16, 3, 1)
+		return Gradient(ReduceAllSum(Square(y)), x)[0]
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := tensors.FromShape(shapesFloat32(16, 128, 32, 32))
+	if _, err := exec.Call(x); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		out, err := exec.Call(x)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[0].MustFinalizeAll()
+	}
+	b.ReportMetric(float64(128*b.N)/b.Elapsed().Seconds(), "images/s")
+}
