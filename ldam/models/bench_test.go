@@ -8,8 +8,14 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-// benchPiece times forward+backward of one piece of ResNet-32 (first-stage shape, batch 128).
+// benchPiece times forward+backward of one piece of ResNet-32 (first-stage shape, batch 128,
+// channels last).
 func benchPiece(b *testing.B, piece func(scope *model.Scope, x *Node) *Node) {
+	benchPieceShape(b, []int{128, 32, 32, 16}, piece)
+}
+
+// benchPieceShape is benchPiece with the given input dimensions (batch 128).
+func benchPieceShape(b *testing.B, dims []int, piece func(scope *model.Scope, x *Node) *Node) {
 	backend := newBackend(b)
 	store := model.NewStore()
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node {
@@ -20,7 +26,7 @@ func benchPiece(b *testing.B, piece func(scope *model.Scope, x *Node) *Node) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x := tensors.FromShape(shapesFloat32(128, 32, 32, 16))
+	x := tensors.FromShape(shapesFloat32(dims...))
 	if _, err := exec.Call(x); err != nil { // compile
 		b.Fatal(err)
 	}
@@ -40,7 +46,7 @@ func BenchmarkConv2D(b *testing.B) {
 	for _, f := range []struct {
 		name string
 		form ConvFormula
-	}{{"transposed", ConvTransposed}, {"matmul", ConvMatMul}, {"split", ConvSplitGradients}} {
+	}{{"transposed", ConvTransposed}, {"matmul", ConvMatMul}, {"split", ConvSplitGradients}, {"framed", ConvFramed}} {
 		b.Run(f.name, func(b *testing.B) {
 			ConvForm = f.form
 			defer func(f ConvFormula) { ConvForm = f }(ConvForm)
@@ -49,7 +55,21 @@ func BenchmarkConv2D(b *testing.B) {
 	}
 }
 
-// BenchmarkBatchNorm: training-mode batch norm with full gradients on [128, 32, 32, 16].
+// BenchmarkBatchNorm: training-mode batch norm with full gradients on the first stage's
+// activations: channels last [128, 32, 32, 16] (BatchNorm, with and without a ReLU) and
+// channels first [16, 128, 32, 32] (BatchNormCF, BatchNormReluCF).
 func BenchmarkBatchNorm(b *testing.B) {
-	benchPiece(b, func(scope *model.Scope, x *Node) *Node { return BatchNorm(scope.In("bn"), x) })
+	last, first := []int{128, 32, 32, 16}, []int{16, 128, 32, 32}
+	for _, c := range []struct {
+		name  string
+		dims  []int
+		piece func(*model.Scope, *Node) *Node
+	}{
+		{"nhwc", last, func(scope *model.Scope, x *Node) *Node { return BatchNorm(scope.In("bn"), x) }},
+		{"nhwc+relu", last, func(scope *model.Scope, x *Node) *Node { return Relu(BatchNorm(scope.In("bn"), x)) }},
+		{"cf", first, func(scope *model.Scope, x *Node) *Node { return BatchNormCF(scope.In("bn"), x) }},
+		{"cf+relu", first, func(scope *model.Scope, x *Node) *Node { return BatchNormReluCF(scope.In("bn"), x) }},
+	} {
+		b.Run(c.name, func(b *testing.B) { benchPieceShape(b, c.dims, c.piece) })
+	}
 }

@@ -27,7 +27,7 @@ import (
 //	                                                       output gradient with the flipped kernel)
 //
 // The gradients are given to GoMLX through graph.InternalFusedOpCaller's alternate graph
-// (see framedGradients). A stride s > 1 is computed at stride 1 and subsampled by the final
+// (see customGradient). A stride s > 1 is computed at stride 1 and subsampled by the final
 // crop. The frames cost (H+p)(W+p)/(HW) more products than the valid output (p = (k−1)/2):
 // 1.06× at 32×32, 1.27× at 8×8.
 func ConvCF(scope *model.Scope, x *Node, channels, k, stride int) *Node {
@@ -55,21 +55,28 @@ func convCFWithKernel(x, kernel *Node, stride int, keepColumns bool) *Node {
 	}
 	f := newFrame(x.Shape().Dimensions, kernel.Shape().Dimensions[0], stride)
 	var kept *Node // the forward's columns, when keepColumns
-	out, _ := InternalFusedOpCaller(
-		func() *Node {
-			cols := f.columns(x)
-			if keepColumns {
-				kept = cols
-			}
-			return f.crop(framedProduct(kernelMatrix(kernel), cols), stride)
-		},
-		func() *Node {
-			xs, ks := StopGradient(x), StopGradient(kernel)
-			y := f.crop(framedProduct(kernelMatrix(ks), f.columns(xs)), stride)
-			return framedGradients(f, x, kernel, y, func() *Node { return kept })
-		},
-		true)
-	return out
+	forward := func(in []*Node) *Node {
+		cols := f.columns(in[0])
+		if keepColumns && kept == nil {
+			kept = cols
+		}
+		return f.crop(framedProduct(kernelMatrix(in[1]), cols), stride)
+	}
+	return customGradient([]*Node{x, kernel}, forward, func(dy *Node, in []*Node) []*Node {
+		x, kernel := in[0], in[1]
+		// Input gradient: the output gradient convolved with the flipped kernel.
+		dx := f.crop(framedProduct(flippedKernelMatrix(kernel), f.shifted(f.flat(dy, stride, true))), 1)
+		// Kernel gradient: dout[O, N] · cols[C·k·k, N]ᵀ.
+		dyRows, cols := f.flat(dy, stride, false), kept
+		if cols == nil {
+			// Scheduled after the output gradient exists: built in the forward pass, the
+			// columns would be kept until here.
+			cols = f.columns(SchedulingBarrier(x, dyRows))
+		}
+		dw := DotGeneral(dyRows, []int{1}, nil, cols, []int{1}, nil) // [O, C·k·k]
+		d := kernel.Shape().Dimensions
+		return []*Node{dx, TransposeAllAxes(Reshape(dw, d[3], d[2], d[1], d[0]), 3, 2, 1, 0)}
+	})
 }
 
 // frame is the flat layout of ConvCF: each image [H, W] is placed at rows and columns p.. of
@@ -216,46 +223,4 @@ func flippedKernelMatrix(kernel *Node) *Node {
 // framedProduct is w[O, K] · cols[K, N].
 func framedProduct(w, cols *Node) *Node {
 	return DotGeneral(w, []int{1}, nil, cols, []int{0}, nil)
-}
-
-// framedGradients returns the alternate graph of ConvCF for GoMLX's reverse-mode autodiff:
-// its value is y (the forward, computed on stopped inputs) and its gradients with respect to
-// x and the kernel are the products of ConvCF's documentation. The output gradient is captured
-// by an identity with a custom gradient at the top; the input and kernel receive theirs from
-// identities with custom gradients at the bottom, linked to the top by a path (a sum and a
-// broadcast) whose nodes are never computed: the custom gradients do not use what reaches them.
-// keptColumns returns the forward's columns if they were kept (nil otherwise).
-func framedGradients(f frame, x, kernel, y *Node, keptColumns func() *Node) *Node {
-	var dy *Node // set during autodiff, before the identities below are visited
-	// xr is x as the backward pass sees it: GoMLX passes the identity's rematerialized clone
-	// when x lies in a checkpointed block (ResNetConfig.Checkpoint). xt is created after kt so
-	// that autodiff visits it first; when x needs no gradient xt is not visited and x is used.
-	var xr *Node
-	stride := f.stride
-	kt := IdentityWithCustomGradient(kernel, func(_, _ *Node) *Node {
-		dyRows, cols := f.flat(dy, stride, false), keptColumns()
-		if cols == nil {
-			in := x
-			if xr != nil {
-				in = xr
-			}
-			// Scheduled after the output gradient exists: built in the forward pass, the
-			// columns would be kept until here.
-			cols = f.columns(SchedulingBarrier(in, dyRows))
-		}
-		dw := DotGeneral(dyRows, []int{1}, nil, cols, []int{1}, nil) // [O, C·k·k]
-		d := kernel.Shape().Dimensions
-		return TransposeAllAxes(Reshape(dw, d[3], d[2], d[1], d[0]), 3, 2, 1, 0)
-	})
-	xt := IdentityWithCustomGradient(x, func(node, _ *Node) *Node {
-		xr = node
-		dyRows := f.flat(dy, stride, true)
-		return f.crop(framedProduct(flippedKernelMatrix(kernel), f.shifted(dyRows)), 1)
-	})
-	link := BroadcastToShape(Add(ReduceAllSum(xt), ReduceAllSum(kt)), y.Shape())
-	sum := Add(StopGradient(y), Sub(link, StopGradient(link)))
-	return IdentityWithCustomGradient(sum, func(_, v *Node) *Node {
-		dy = v
-		return v
-	})
 }

@@ -107,26 +107,93 @@ func TestConvCFWithoutFusion(t *testing.T) {
 // BenchmarkConvCF: the framed 3×3, 16→16 convolution on [16, 128, 32, 32] (compare with
 // BenchmarkConv2D, the same convolution channels-last).
 func BenchmarkConvCF(b *testing.B) {
-	backend := newBackend(b)
-	store := model.NewStore()
-	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node {
-		y := ConvCF(scope.In("conv"), x, 16, 3, 1)
-		return Gradient(ReduceAllSum(Square(y)), x)[0]
+	benchPieceShape(b, []int{16, 128, 32, 32}, func(scope *model.Scope, x *Node) *Node {
+		return ConvCF(scope.In("conv"), x, 16, 3, 1)
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	x := tensors.FromShape(shapesFloat32(16, 128, 32, 32))
-	if _, err := exec.Call(x); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		out, err := exec.Call(x)
-		if err != nil {
-			b.Fatal(err)
+}
+
+// TestBatchNormCF checks the channels-first batch norm (with and without the fused ReLU)
+// against the plain formulation differentiated by GoMLX: outputs, gradients with respect to x,
+// γ and β, and running statistics, in training and evaluation, with fusion on and off.
+func TestBatchNormCF(t *testing.T) {
+	for _, fusion := range []string{"1", "0"} {
+		for _, relu := range []bool{false, true} {
+			t.Run(fmt.Sprintf("fusion=%s,relu=%v", fusion, relu), func(t *testing.T) {
+				t.Setenv("GOMLX_FUSION", fusion)
+				checkBatchNormCF(t, relu)
+			})
 		}
-		out[0].MustFinalizeAll()
 	}
-	b.ReportMetric(float64(128*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+func checkBatchNormCF(t *testing.T, relu bool) {
+	const C, B, H, W = 3, 4, 5, 2
+	x := normals(C*B*H*W, 21)
+	for i := range x {
+		x[i] = x[i]*1.5 + float32(i%C) // channel-dependent offsets
+	}
+	weights := normals(C*B*H*W, 22) // the loss is Σ y·weights: a generic output gradient
+	backend := newBackend(t)
+	store := model.NewStore()
+	build := func(training bool) *model.Exec {
+		exec, err := model.NewExec(backend, store, func(scope *model.Scope, in, w *Node) []*Node {
+			g := in.Graph()
+			scope.Store().SetTraining(g, training)
+			fast := BatchNormCF
+			ref := func(s *model.Scope, v *Node) *Node { return batchNormAxis(s, v, 0) }
+			if relu {
+				fast = BatchNormReluCF
+				ref = func(s *model.Scope, v *Node) *Node { return Relu(batchNormAxis(s, v, 0)) }
+			}
+			outs := []*Node{}
+			for _, p := range []struct {
+				name string
+				fn   func(*model.Scope, *Node) *Node
+			}{{"fast", fast}, {"ref", ref}} {
+				s := scope.In("%s", p.name).In("bn")
+				y := p.fn(s, in)
+				outs = append(outs, y)
+				if training {
+					vars := []*Node{in, s.GetVariable("gamma").NodeValue(g), s.GetVariable("beta").NodeValue(g)}
+					outs = append(outs, Gradient(ReduceAllSum(Mul(y, w)), vars...)...)
+				}
+			}
+			return outs
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return exec
+	}
+	in := tensors.FromFlatDataAndDimensions(x, C, B, H, W)
+	w := tensors.FromFlatDataAndDimensions(weights, C, B, H, W)
+	train := build(true)
+	train.MustCall(in, w) // creates the variables
+	gamma, beta := normals(C, 23), normals(C, 24)
+	for _, name := range []string{"fast", "ref"} {
+		store.GetVariable("/"+name+"/bn/gamma").MustSetValue(tensors.FromFlatDataAndDimensions(gamma, C))
+		store.GetVariable("/"+name+"/bn/beta").MustSetValue(tensors.FromFlatDataAndDimensions(beta, C))
+	}
+	compare := func(what string, outs []*tensors.Tensor, n int) {
+		for i := range n {
+			a := tensors.MustCopyFlatData[float32](outs[i])
+			b := tensors.MustCopyFlatData[float32](outs[n+i])
+			for j := range a {
+				if math.Abs(float64(a[j]-b[j])) > 2e-4*(1+math.Abs(float64(b[j]))) {
+					t.Fatalf("%s: output %d (y, dx, dγ, dβ) differs at %d: %g, reference %g", what, i, j, a[j], b[j])
+				}
+			}
+		}
+	}
+	compare("training", train.MustCall(in, w), 4)
+	for _, v := range []string{"running_mean", "running_var"} {
+		a := tensors.MustCopyFlatData[float32](store.GetVariable("/fast/bn/" + v).MustValue())
+		b := tensors.MustCopyFlatData[float32](store.GetVariable("/ref/bn/" + v).MustValue())
+		for j := range a {
+			if math.Abs(float64(a[j]-b[j])) > 1e-4*(1+math.Abs(float64(b[j]))) {
+				t.Fatalf("%s[%d] = %g, reference %g", v, j, a[j], b[j])
+			}
+		}
+	}
+	compare("evaluation", build(false).MustCall(in, w), 1)
 }

@@ -71,7 +71,7 @@ func ResNetFeatures(scope *model.Scope, cfg ResNetConfig, x *Node) *Node {
 		x = TransposeAllAxes(x, 3, 0, 1, 2)
 	}
 	x = l.conv(cfg, scope.In("stem"), x, cfg.StemChannels, cfg.StemKernel, cfg.StemStride)
-	x = Relu(l.bn(scope.In("stem_bn"), x))
+	x = l.bnRelu(scope.In("stem_bn"), x)
 	if cfg.StemMaxPool {
 		x = maxPool2D(x, 3, 2, l.h())
 	}
@@ -130,6 +130,14 @@ func (l layout) bn(scope *model.Scope, x *Node) *Node {
 	return BatchNorm(scope, x)
 }
 
+// bnRelu is Relu(bn(x)).
+func (l layout) bnRelu(scope *model.Scope, x *Node) *Node {
+	if l.cf {
+		return BatchNormReluCF(scope, x)
+	}
+	return Relu(BatchNorm(scope, x))
+}
+
 // conv is the network's convolution: channels-first ConvCF, or Conv2DRecomputed unless
 // cfg.KeepColumns, or cfg.Checkpoint (whose blocks recompute everything already).
 func (l layout) conv(cfg ResNetConfig, scope *model.Scope, x *Node, channels, k, stride int) *Node {
@@ -147,7 +155,7 @@ func Relu(x *Node) *Node { return MaxScalar(x, 0.0) }
 
 func (l layout) basicBlock(cfg ResNetConfig, scope *model.Scope, x *Node, channels, stride int) *Node {
 	in := x.Shape().Dimensions[l.c(x)]
-	out := Relu(l.bn(scope.In("bn1"), l.conv(cfg, scope.In("conv1"), x, channels, 3, stride)))
+	out := l.bnRelu(scope.In("bn1"), l.conv(cfg, scope.In("conv1"), x, channels, 3, stride))
 	out = l.bn(scope.In("bn2"), l.conv(cfg, scope.In("conv2"), out, channels, 3, 1))
 	return Relu(Add(out, l.shortcut(cfg, scope, x, in, channels, stride, cfg.OptionA)))
 }
@@ -155,8 +163,8 @@ func (l layout) basicBlock(cfg ResNetConfig, scope *model.Scope, x *Node, channe
 func (l layout) bottleneckBlock(cfg ResNetConfig, scope *model.Scope, x *Node, channels, stride int) *Node {
 	in := x.Shape().Dimensions[l.c(x)]
 	mid := channels / 4
-	out := Relu(l.bn(scope.In("bn1"), l.conv(cfg, scope.In("conv1"), x, mid, 1, 1)))
-	out = Relu(l.bn(scope.In("bn2"), l.conv(cfg, scope.In("conv2"), out, mid, 3, stride)))
+	out := l.bnRelu(scope.In("bn1"), l.conv(cfg, scope.In("conv1"), x, mid, 1, 1))
+	out = l.bnRelu(scope.In("bn2"), l.conv(cfg, scope.In("conv2"), out, mid, 3, stride))
 	out = l.bn(scope.In("bn3"), l.conv(cfg, scope.In("conv3"), out, channels, 1, 1))
 	return Relu(Add(out, l.shortcut(cfg, scope, x, in, channels, stride, false)))
 }
