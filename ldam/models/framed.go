@@ -18,7 +18,7 @@ import (
 // im2col convolution: every image is laid out in a zero-bordered "frame" and all frames of
 // the batch are one flat row per channel, so that each tap of the kernel is the same row
 // shifted by a constant. The k·k shifted copies (the columns, [C·k·k, N]) are then built from
-// block copies only — Concatenate of whole rows and Reshape (shiftedCopies) — and every matrix
+// block copies only — one Concatenate of whole rows and a Reshape (frame.shifted) — and every matrix
 // product is in a layout the backend multiplies without transposing:
 //
 //	out[O, N]  = W[O, C·k·k] · cols[C·k·k, N]           (forward)
@@ -75,7 +75,7 @@ func convCFWithKernel(x, kernel *Node, stride int, keepColumns bool) *Node {
 		}
 		dw := DotGeneral(dyRows, []int{1}, nil, cols, []int{1}, nil) // [O, C·k·k]
 		d := kernel.Shape().Dimensions
-		return []*Node{dx, TransposeAllAxes(Reshape(dw, d[3], d[2], d[1], d[0]), 3, 2, 1, 0)}
+		return []*Node{dx, TransposeAllAxes(Reshape(dw, d[3], d[2], d[0], d[1]), 2, 3, 1, 0)}
 	})
 }
 
@@ -113,14 +113,18 @@ func (f frame) tail() int {
 }
 
 // rowLengthFor is the length N0 of a flat row (margin, frames, tail) for which the k·k
-// shifted copies have exactly (B+extra)·F positions: each stage of shiftedCopies adds its
-// shift (1, then Wf).
+// shifted copies have exactly (B+extra)·F positions (see shifted).
 func (f frame) rowLengthFor(extra int) int {
-	n := (f.B + extra) * f.F
+	return (f.B+extra)*f.F - f.maxStep()
+}
+
+// maxStep is the largest difference between the shifts of consecutive taps in the order
+// (ky, kx): 1 within a kernel row, Wf − k + 1 to the next row (0 for a 1×1 kernel).
+func (f frame) maxStep() int {
 	if f.k == 1 {
-		return n
+		return 0
 	}
-	return n - 1 - f.Wf
+	return max(1, f.Wf-f.k+1)
 }
 
 // flat lays out v [C, B, Ho, Wo] (output-grid values with the given stride: zeros are
@@ -167,36 +171,40 @@ func concatZeros(x *Node, axis, before, after int) *Node {
 	return Concatenate(parts, axis)
 }
 
-// columns returns the shifted copies of x [C, B, H, W]: [C·k·k, N] with rows ordered (c, kx, ky).
+// columns returns the shifted copies of x [C, B, H, W]: [C·k·k, N] with rows ordered (c, ky, kx).
 func (f frame) columns(x *Node) *Node {
 	return f.shifted(f.flat(x, 1, true))
 }
 
-// shifted returns, for rows r [M, N0], the k·k copies [M·k·k, N] with copy (kx, ky) of row m
-// equal to r[m, q + ky·Wf + kx] at position q.
+// shifted returns, for rows r [M, N0], the k·k shifted copies [M·k·k, N]: copy (ky, kx) of
+// row m is r[m, q + ky·Wf + kx] at position q (for q + ky·Wf + kx < N0; past that it holds
+// zeros or other values of the row, which only reach outputs that crop drops). It is one
+// Concatenate of whole rows — copy t of each row placed at t·N − s_t, zeros between — reshaped
+// to [M·k·k, N], so that copy t starts s_t elements into the row: block copies only.
 func (f frame) shifted(rows *Node) *Node {
-	M := rows.Shape().Dimensions[0]
+	M, n0 := rows.Shape().Dimensions[0], rows.Shape().Dimensions[1]
 	if f.k == 1 {
 		return rows
 	}
-	r := shiftedCopies(rows, f.k, 1) // [M·k, N0+1]
-	r = shiftedCopies(r, f.k, f.Wf)  // [M·k·k, N0+1+Wf] = [.., N]
-	return Reshape(r, M*f.k*f.k, f.N)
-}
-
-// shiftedCopies returns, for rows [M, L], [M·T, L+d] whose row (m, t) at position i is
-// rows[m, i + t·d] (for i + t·d < L; past that it holds other values of the same rows). It
-// uses only block copies: T copies of each row and d·T zeros concatenated, then reshaped so
-// that each copy starts t·d elements later.
-func shiftedCopies(rows *Node, T, d int) *Node {
-	dims := rows.Shape().Dimensions
-	M, L := dims[0], dims[1]
-	parts := make([]*Node, 0, T+1)
-	for range T {
-		parts = append(parts, rows)
+	var shifts []int
+	for ky := range f.k {
+		for kx := range f.k {
+			shifts = append(shifts, ky*f.Wf+kx)
+		}
 	}
-	parts = append(parts, Zeros(rows.Graph(), shapes.Make(rows.DType(), M, T*d)))
-	return Reshape(Concatenate(parts, 1), M*T, L+d)
+	zeros := func(n int) *Node { return Zeros(rows.Graph(), shapes.Make(rows.DType(), M, n)) }
+	var parts []*Node
+	for t, s := range shifts {
+		parts = append(parts, rows)
+		gap := f.N - n0 + s // zeros up to the next copy's start, (t+1)·N − s_{t+1}
+		if t+1 < len(shifts) {
+			gap -= shifts[t+1]
+		}
+		if gap > 0 {
+			parts = append(parts, zeros(gap))
+		}
+	}
+	return Reshape(Concatenate(parts, 1), M*len(shifts), f.N)
 }
 
 // crop takes the valid outputs (with the stride) out of the grid values g [O, N].
@@ -207,17 +215,17 @@ func (f frame) crop(g *Node, stride int) *Node {
 		AxisRange(f.p, f.p+f.H).Stride(stride), AxisRange(f.p, f.p+f.W).Stride(stride))
 }
 
-// kernelMatrix is the kernel [k, k, C, O] as [O, C·k·k] with columns ordered (c, kx, ky).
+// kernelMatrix is the kernel [k, k, C, O] as [O, C·k·k] with columns ordered (c, ky, kx).
 func kernelMatrix(kernel *Node) *Node {
 	d := kernel.Shape().Dimensions
-	return Reshape(TransposeAllAxes(kernel, 3, 2, 1, 0), d[3], d[2]*d[0]*d[1])
+	return Reshape(TransposeAllAxes(kernel, 3, 2, 0, 1), d[3], d[2]*d[0]*d[1])
 }
 
 // flippedKernelMatrix is the kernel rotated by 180° as [C, O·k·k] with columns ordered
-// (o, kx, ky): the kernel of the input gradient's convolution.
+// (o, ky, kx): the kernel of the input gradient's convolution.
 func flippedKernelMatrix(kernel *Node) *Node {
 	d := kernel.Shape().Dimensions
-	return Reshape(TransposeAllAxes(Reverse(kernel, 0, 1), 2, 3, 1, 0), d[2], d[3]*d[0]*d[1])
+	return Reshape(TransposeAllAxes(Reverse(kernel, 0, 1), 2, 3, 0, 1), d[2], d[3]*d[0]*d[1])
 }
 
 // framedProduct is w[O, K] · cols[K, N].
