@@ -274,3 +274,22 @@ func TestSameRunIgnoresMemoryOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestFitWithProgressBarOverEpochs(t *testing.T) {
+	// GoMLX's command-line progress bar panicked ("send on closed channel") on the second
+	// epoch when one loop ran every epoch: ldam train crashed at epoch 2 outside notebooks.
+	imgs := RandomCIFAR(16, 3)
+	imgs.Height, imgs.Width = 8, 8
+	imgs.Pixels = imgs.Pixels[:16*8*8*3]
+	run, err := Prepare(Config{Data: &Data{Name: "tiny", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs, Info: datasets.InfoFor("cifar10")},
+		Arch: "resnet32", Width: 0.25, LossType: "CE", Epochs: 3, BatchSize: 8, Progress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Fit(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(run.Result.History); n != 3 {
+		t.Fatalf("%d epochs in the history, want 3", n)
+	}
+}

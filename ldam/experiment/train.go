@@ -56,7 +56,6 @@ type Run struct {
 	Plan     balance.Plan
 	Result   *Result
 	trainer  *train.Trainer
-	loop     *train.Loop
 	trainDS  *datasets.Loader
 	testDS   *datasets.Loader
 	evalExec *model.Exec
@@ -187,10 +186,6 @@ func (run *Run) build(margins []float64) error {
 		}, nil)
 	opt := &optim.SGD{LR: r.preset.BaseLR, Momentum: r.preset.Momentum, WeightDecay: r.preset.WeightDecay}
 	run.trainer = train.NewTrainer(run.Backend, store, modelFn, lossFn, opt, []metric.Interface{errMetric}, nil)
-	run.loop = train.NewLoop(run.trainer)
-	if r.Progress {
-		commandline.AttachProgressBar(run.loop)
-	}
 	run.evalExec, err = model.NewExec(run.Backend, store, func(scope *model.Scope, inputs []*Node) *Node {
 		logits, _ := net(scope, inputs)
 		return logits
@@ -270,12 +265,21 @@ func (run *Run) Fit() error {
 	}
 	var lossSum, errSum float64
 	var steps, examples int
-	run.loop.OnStep("ldam-epoch-stats", 0, func(_ *train.Loop, m []*tensors.Tensor) error {
-		lossSum += scalar(m[0])
-		errSum += scalar(m[2])
-		steps++
-		return nil
-	})
+	// One loop per epoch: GoMLX's command-line progress bar serves a single run of its loop
+	// (a second RunEpochs sends on the channel the first one closed and panics).
+	newLoop := func() *train.Loop {
+		loop := train.NewLoop(run.trainer)
+		if r.Progress {
+			commandline.AttachProgressBar(loop)
+		}
+		loop.OnStep("ldam-epoch-stats", 0, func(_ *train.Loop, m []*tensors.Tensor) error {
+			lossSum += scalar(m[0])
+			errSum += scalar(m[2])
+			steps++
+			return nil
+		})
+		return loop
+	}
 	ran := 0
 	for epoch := run.start; epoch < r.preset.Epochs; epoch++ {
 		if r.StopAfter > 0 && ran == r.StopAfter {
@@ -296,7 +300,7 @@ func (run *Run) Fit() error {
 		}
 		lossSum, errSum, steps = 0, 0, 0
 		run.trainDS.SetEpoch(epoch)
-		if _, err := run.loop.RunEpochs(run.trainDS, 1); err != nil {
+		if _, err := newLoop().RunEpochs(run.trainDS, 1); err != nil {
 			return fmt.Errorf("epoch %d: %w", epoch, err)
 		}
 		trainSeconds := time.Since(t0).Seconds()
