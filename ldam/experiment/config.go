@@ -84,9 +84,9 @@ type Config struct {
 	// MaxPerClass and TestPerClass override the preset's data caps (−1: no cap).
 	MaxPerClass, TestPerClass int
 	// Arch overrides the dataset's network; Width scales ResNet-32; CheckpointBlocks recomputes
-	// residual blocks in the backward pass (1.3 GB at batch 128 vs 1.5 by default, a third slower); KeepColumns keeps
-	// the im2col columns that are otherwise recomputed in the backward pass (same results and
-	// speed on the Go backend, 0.9 GB more at batch 128). Neither changes the numbers.
+	// residual blocks in the backward pass (peak 1.35 GB at batch 128 vs 1.9 by default, a
+	// quarter slower); KeepColumns keeps the convolutions' columns that are otherwise rebuilt in
+	// the backward pass (2.85 GB, speed within noise). Neither changes the numbers.
 	Arch             string
 	Width            float64
 	CheckpointBlocks bool

@@ -1,6 +1,10 @@
 // Package models holds the networks of the paper as GoMLX graph functions, with the pieces the
-// Go backend lacks written by hand: an im2col convolution, PyTorch-style batch norm with full
-// gradients, a differentiable max pooling, and the cosine (NormedLinear) classifier of LDAM.
+// Go backend lacks written by hand: convolutions formulated for it (ConvCF, channels-first
+// frames with hand-written gradients, the default; and the channels-last im2col forms of
+// Conv2D), PyTorch-style batch norm with full gradients (BatchNorm; BatchNormCF and
+// BatchNormReluCF for channels-first activations), a differentiable max pooling, and the cosine
+// (NormedLinear) classifier of LDAM. ResNetFeatures runs channels-first with the default
+// ConvForm; the variables are the same in both layouts.
 //
 // Networks: CIFAR ResNet-32 (Table 2), ResNet-18 for Tiny ImageNet (Table 4), ResNet-50 for
 // iNaturalist (Table 3), a 2-layer bidirectional LSTM for IMDB (Table 1), a small CNN with a

@@ -35,7 +35,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	noTorch := fs.Bool("no_torch", false, "skip the PyTorch reference")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed GoMLX training steps to this file")
 	checkpoint := fs.Bool("checkpoint_blocks", false, "recompute residual blocks in the backward pass (less memory, more compute)")
-	keepColumns := fs.Bool("keep_columns", false, "keep the im2col columns for the backward pass instead of recomputing them (more memory)")
+	keepColumns := fs.Bool("keep_columns", false, "keep the convolutions' columns for the backward pass instead of rebuilding them (more memory)")
 	convForm := fs.String("conv_form", "", "formula of the convolutions: framed (channels-first, the default), split, transposed or matmul (channels-last im2col)")
 	if err := fs.Parse(args); err != nil {
 		return 2
