@@ -171,8 +171,8 @@ func checkBatchNormCF(t *testing.T, relu bool) {
 	train.MustCall(in, w) // creates the variables
 	gamma, beta := normals(C, 23), normals(C, 24)
 	for _, name := range []string{"fast", "ref"} {
-		store.GetVariable("/"+name+"/bn/gamma").MustSetValue(tensors.FromFlatDataAndDimensions(gamma, C))
-		store.GetVariable("/"+name+"/bn/beta").MustSetValue(tensors.FromFlatDataAndDimensions(beta, C))
+		store.GetVariable("/" + name + "/bn/gamma").MustSetValue(tensors.FromFlatDataAndDimensions(gamma, C))
+		store.GetVariable("/" + name + "/bn/beta").MustSetValue(tensors.FromFlatDataAndDimensions(beta, C))
 	}
 	compare := func(what string, outs []*tensors.Tensor, n int) {
 		for i := range n {
