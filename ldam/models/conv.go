@@ -1,6 +1,8 @@
 package models
 
 import (
+	"fmt"
+
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -114,6 +116,24 @@ const (
 	ConvSplitGradients                    // im2col, transposed product, gradients with fewer transposes
 	ConvFramed                            // channels-first frames, shifted rows, no transposes (ConvCF; default)
 )
+
+// ConvFormulas lists the formulas, the default first.
+var ConvFormulas = []ConvFormula{ConvFramed, ConvSplitGradients, ConvTransposed, ConvMatMul}
+
+// String is the formula's name in `ldam bench --conv_form`.
+func (f ConvFormula) String() string {
+	switch f {
+	case ConvTransposed:
+		return "transposed"
+	case ConvMatMul:
+		return "matmul"
+	case ConvSplitGradients:
+		return "split"
+	case ConvFramed:
+		return "framed"
+	}
+	return fmt.Sprintf("ConvFormula(%d)", int(f))
+}
 
 // ConvForm is the formula [Conv2D] and the ResNets use; a variable so that benchmarks can
 // compare them. With ConvFramed, Conv2D transposes its input to channels-first and back

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -373,4 +374,22 @@ func normals(n int, seed uint64) []float32 {
 		x[i] = float32(rng.NormFloat64())
 	}
 	return x
+}
+
+func TestConvFormulaNames(t *testing.T) {
+	// ldam bench --conv_form finds formulas by these names.
+	seen := map[string]bool{}
+	for _, f := range ConvFormulas {
+		name := f.String()
+		if seen[name] || strings.HasPrefix(name, "ConvFormula(") {
+			t.Errorf("formula %d has name %q (duplicate or unnamed)", int(f), name)
+		}
+		seen[name] = true
+	}
+	if ConvFormulas[0] != ConvForm {
+		t.Errorf("ConvFormulas starts with %s, the default is %s", ConvFormulas[0], ConvForm)
+	}
+	if len(seen) != 4 {
+		t.Errorf("%d formulas listed, want 4", len(seen))
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -41,18 +42,18 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *convForm != "" {
-		f, ok := map[string]models.ConvFormula{"transposed": models.ConvTransposed, "matmul": models.ConvMatMul, "split": models.ConvSplitGradients, "framed": models.ConvFramed}[*convForm]
-		if !ok {
+		i := slices.IndexFunc(models.ConvFormulas, func(f models.ConvFormula) bool { return f.String() == *convForm })
+		if i < 0 {
 			fmt.Fprintf(stderr, "ldam bench: unknown --conv_form %q; use framed, split, transposed or matmul\n", *convForm)
 			return 2
 		}
-		models.ConvForm = f
+		models.ConvForm = models.ConvFormulas[i]
 	}
 	if *batch < 1 || *steps < 1 {
 		fmt.Fprintln(stderr, "ldam bench: --batch-size and --steps must be ≥ 1")
 		return 2
 	}
-	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, built with GOEXPERIMENT=%q, backend %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), buildExperiment(), backend.Resolve(*backendName))
+	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, built with GOEXPERIMENT=%q, backend %s, convolution %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), buildExperiment(), backend.Resolve(*backendName), models.ConvForm)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
