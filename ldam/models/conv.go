@@ -2,6 +2,8 @@ package models
 
 import (
 	"fmt"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
 
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -30,7 +32,13 @@ func Conv2DRecomputed(scope *model.Scope, x *Node, channels, k, stride int) *Nod
 }
 
 func conv2D(scope *model.Scope, x *Node, channels, k, stride int, recompute bool) *Node {
-	if ConvForm == ConvFramed {
+	form := ConvFormFor(x.Graph().Backend())
+	if form == ConvNative {
+		kernel := scope.VariableWithShape("weights", shapes.Make(x.DType(), k, k, x.Shape().Dimensions[3], channels)).NodeValue(x.Graph())
+		p := (k - 1) / 2
+		return Convolve(x, kernel).Strides(stride).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
+	}
+	if form == ConvFramed {
 		// The framed convolution is channels-first; it rebuilds its columns itself.
 		cf := convCF(scope, TransposeAllAxes(x, 3, 0, 1, 2), channels, k, stride, !recompute)
 		return TransposeAllAxes(cf, 1, 2, 3, 0)
@@ -63,7 +71,7 @@ func conv2D(scope *model.Scope, x *Node, channels, k, stride int, recompute bool
 	cols = Reshape(cols, N, k*k*C)
 	w := Reshape(kernel, k*k*C, channels)
 	var out *Node
-	switch ConvForm {
+	switch form {
 	case ConvTransposed:
 		// outᵀ[O, N] = wᵀ[O, K]·colsᵀ: both operands have the contracted axis last, the
 		// layout the Go backend multiplies without copying; so does the weight gradient
@@ -114,11 +122,27 @@ const (
 	ConvTransposed     ConvFormula = iota // im2col, one transposed product
 	ConvMatMul                            // im2col, cols·w
 	ConvSplitGradients                    // im2col, transposed product, gradients with fewer transposes
-	ConvFramed                            // channels-first frames, shifted rows, no transposes (ConvCF; default)
+	ConvFramed                            // channels-first frames, shifted rows, no transposes (ConvCF)
+	ConvNative                            // GoMLX's convolution op (graph.Convolve)
+	ConvAuto                              // ConvFramed on the pure-Go backend, ConvNative on others (default)
 )
 
 // ConvFormulas lists the formulas, the default first.
-var ConvFormulas = []ConvFormula{ConvFramed, ConvSplitGradients, ConvTransposed, ConvMatMul}
+var ConvFormulas = []ConvFormula{ConvAuto, ConvFramed, ConvSplitGradients, ConvTransposed, ConvMatMul, ConvNative}
+
+// ConvFormFor is the formula ConvForm selects on a backend: ConvForm itself, or for ConvAuto
+// ConvFramed on the pure-Go backend (whose own convolution runs ~240× slower than PyTorch on
+// CPU) and ConvNative on the others (XLA compiles GoMLX's convolution to its own CPU and cuDNN
+// kernels, which no formulation of ours beats).
+func ConvFormFor(backend compute.Backend) ConvFormula {
+	if ConvForm != ConvAuto {
+		return ConvForm
+	}
+	if backend != nil && backend.String() == gobackend.BackendName {
+		return ConvFramed
+	}
+	return ConvNative
+}
 
 // String is the formula's name in `ldam bench --conv_form`.
 func (f ConvFormula) String() string {
@@ -131,14 +155,18 @@ func (f ConvFormula) String() string {
 		return "split"
 	case ConvFramed:
 		return "framed"
+	case ConvNative:
+		return "native"
+	case ConvAuto:
+		return "auto"
 	}
 	return fmt.Sprintf("ConvFormula(%d)", int(f))
 }
 
-// ConvForm is the formula [Conv2D] and the ResNets use; a variable so that benchmarks can
-// compare them. With ConvFramed, Conv2D transposes its input to channels-first and back
-// around [ConvCF], and [ResNetFeatures] runs channels-first throughout.
-var ConvForm = ConvFramed
+// ConvForm is the formula [Conv2D] and the ResNets use (see ConvFormFor); a variable so that
+// benchmarks can compare them. With ConvFramed, Conv2D transposes its input to channels-first
+// and back around [ConvCF], and [ResNetFeatures] runs channels-first throughout.
+var ConvForm = ConvAuto
 
 // PadZeros pads one axis with zeros before and after, with Concatenate: graph.Pad has no
 // gradient in GoMLX v0.28.2.

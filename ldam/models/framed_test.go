@@ -197,3 +197,51 @@ func checkBatchNormCF(t *testing.T, relu bool) {
 	}
 	compare("evaluation", build(false).MustCall(in, w), 1)
 }
+
+// TestResNetLayoutsAgree checks that ResNet-32 computes the same features and gradients
+// channels-first (ConvFramed: ConvCF, BatchNormCF, channel padding on axis 0) as channels-last
+// (ConvSplitGradients, and GoMLX's own convolution), in training, from the same variables.
+func TestResNetLayoutsAgree(t *testing.T) {
+	defer func(f ConvFormula) { ConvForm = f }(ConvForm)
+	const B, H, W = 4, 8, 8
+	x := normals(B*H*W*3, 31)
+	backend := newBackend(t)
+	var ref [][]float32
+	for _, form := range []ConvFormula{ConvFramed, ConvSplitGradients, ConvNative} {
+		ConvForm = form
+		store := model.NewStore()
+		store.SetParam(model.ParamInitialSeed, int64(5))
+		exec, err := model.NewExec(backend, store, func(scope *model.Scope, in *Node) []*Node {
+			g := in.Graph()
+			scope.Store().SetTraining(g, true)
+			f := ResNetFeatures(scope.In("net"), CIFARResNet32(0.5), in)
+			vars := []*Node{in}
+			for _, v := range []string{"/net/stem/weights", "/net/stage1_block0/conv1/weights", "/net/stage2_block4/bn2/gamma"} {
+				vars = append(vars, store.GetVariable(v).NodeValue(g))
+			}
+			return append([]*Node{f}, Gradient(ReduceAllSum(Square(f)), vars...)...)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Call(tensors.FromFlatDataAndDimensions(x, B, H, W, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [][]float32
+		for _, o := range out {
+			got = append(got, tensors.MustCopyFlatData[float32](o))
+		}
+		if ref == nil {
+			ref = got
+			continue
+		}
+		for i := range got {
+			for j := range got[i] {
+				if math.Abs(float64(got[i][j]-ref[i][j])) > 2e-3*(1+math.Abs(float64(ref[i][j]))) {
+					t.Fatalf("%s vs framed: output %d (features, then gradients) differs at %d: %g vs %g", form, i, j, got[i][j], ref[i][j])
+				}
+			}
+		}
+	}
+}

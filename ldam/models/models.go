@@ -3,8 +3,9 @@
 // frames with hand-written gradients, the default; and the channels-last im2col forms of
 // Conv2D), PyTorch-style batch norm with full gradients (BatchNorm; BatchNormCF and
 // BatchNormReluCF for channels-first activations), a differentiable max pooling, and the cosine
-// (NormedLinear) classifier of LDAM. ResNetFeatures runs channels-first with the default
-// ConvForm; the variables are the same in both layouts.
+// (NormedLinear) classifier of LDAM. ConvForm picks the convolution (by default framed on the
+// pure-Go backend, GoMLX's own convolution op on XLA); ResNetFeatures runs channels-first with
+// the framed one; the variables are the same in every formulation.
 //
 // Networks: CIFAR ResNet-32 (Table 2), ResNet-18 for Tiny ImageNet (Table 4), ResNet-50 for
 // iNaturalist (Table 3), a 2-layer bidirectional LSTM for IMDB (Table 1), a small CNN with a

@@ -222,7 +222,7 @@ func checkConvForms(t *testing.T) {
 	var ref []float32
 	var refGrad, refGradW []float32
 	defer func(f ConvFormula) { ConvForm = f }(ConvForm)
-	for _, form := range []ConvFormula{ConvMatMul, ConvTransposed, ConvSplitGradients, ConvFramed} {
+	for _, form := range []ConvFormula{ConvMatMul, ConvTransposed, ConvSplitGradients, ConvFramed, ConvNative} {
 		for _, stride := range []int{1, 2} {
 			ConvForm = form
 			store := model.NewStore()
@@ -389,7 +389,15 @@ func TestConvFormulaNames(t *testing.T) {
 	if ConvFormulas[0] != ConvForm {
 		t.Errorf("ConvFormulas starts with %s, the default is %s", ConvFormulas[0], ConvForm)
 	}
-	if len(seen) != 4 {
-		t.Errorf("%d formulas listed, want 4", len(seen))
+	if len(seen) != 6 {
+		t.Errorf("%d formulas listed, want 6", len(seen))
+	}
+	// ConvAuto resolves to the framed convolution on the pure-Go backend and to GoMLX's own
+	// elsewhere.
+	if got := ConvFormFor(newBackend(t)); got != ConvFramed {
+		t.Errorf("ConvFormFor(Go backend) = %s, want framed", got)
+	}
+	if got := ConvFormFor(nil); got != ConvNative {
+		t.Errorf("ConvFormFor(another backend) = %s, want native", got)
 	}
 }

@@ -63,11 +63,11 @@ func ResNet50() ResNetConfig {
 }
 
 // ResNetFeatures applies the network to images [B, H, W, C] and returns the pooled feature
-// [B, Channels[last]]. With the default ConvForm (ConvFramed) the network runs channels-first
+// [B, Channels[last]]. With ConvFramed (the default on the pure-Go backend) it runs channels-first
 // inside ([C, B, H, W] activations, ConvCF convolutions, BatchNormCF); the other formulas run
 // it channels-last with Conv2D. The variables are the same either way.
 func ResNetFeatures(scope *model.Scope, cfg ResNetConfig, x *Node) *Node {
-	l := layout{cf: ConvForm == ConvFramed}
+	l := layout{cf: ConvFormFor(x.Graph().Backend()) == ConvFramed}
 	if l.cf {
 		x = TransposeAllAxes(x, 3, 0, 1, 2)
 	}

@@ -37,14 +37,14 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed GoMLX training steps to this file")
 	checkpoint := fs.Bool("checkpoint_blocks", false, "recompute residual blocks in the backward pass (less memory, more compute)")
 	keepColumns := fs.Bool("keep_columns", false, "keep the convolutions' columns for the backward pass instead of rebuilding them (more memory)")
-	convForm := fs.String("conv_form", "", "formula of the convolutions: framed (channels-first, the default), split, transposed or matmul (channels-last im2col)")
+	convForm := fs.String("conv_form", "", "formula of the convolutions: auto (the default: framed on the Go backend, native on XLA), framed (channels-first), split, transposed, matmul (channels-last im2col) or native (GoMLX's convolution op)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *convForm != "" {
 		i := slices.IndexFunc(models.ConvFormulas, func(f models.ConvFormula) bool { return f.String() == *convForm })
 		if i < 0 {
-			fmt.Fprintf(stderr, "ldam bench: unknown --conv_form %q; use framed, split, transposed or matmul\n", *convForm)
+			fmt.Fprintf(stderr, "ldam bench: unknown --conv_form %q; use auto, framed, split, transposed, matmul or native\n", *convForm)
 			return 2
 		}
 		models.ConvForm = models.ConvFormulas[i]
@@ -53,7 +53,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ldam bench: --batch-size and --steps must be ≥ 1")
 		return 2
 	}
-	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, built with GOEXPERIMENT=%q, backend %s, convolution %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), buildExperiment(), backend.Resolve(*backendName), models.ConvForm)
+	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, built with GOEXPERIMENT=%q, backend %s, convolution %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), buildExperiment(), backend.Resolve(*backendName), convName())
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -167,4 +167,12 @@ func torchBench(batch, steps, threads int) (trainS, evalS float64, info string, 
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// convName names the convolution formula in use.
+func convName() string {
+	if models.ConvForm == models.ConvAuto {
+		return "auto (framed on the Go backend, native on XLA)"
+	}
+	return models.ConvForm.String()
 }
