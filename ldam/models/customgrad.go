@@ -57,7 +57,9 @@ func customGradient(inputs []*Node, forward func(in []*Node) *Node, grads func(d
 			linked := BroadcastToShape(link, y.Shape())
 			sum := Add(StopGradient(y), Sub(linked, StopGradient(linked)))
 			return IdentityWithCustomGradient(sum, func(_, v *Node) *Node {
-				dy = v
+				// A new reverse pass (each graph.Gradient call makes one) starts here.
+				dy, computed = v, nil
+				copy(seen, inputs)
 				return v
 			})
 		}, true)

@@ -245,3 +245,35 @@ func TestResNetLayoutsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomGradientTwoPasses: two graph.Gradient calls on one graph each get their own
+// output gradient (the custom gradients are computed per reverse pass, not cached across them).
+func TestCustomGradientTwoPasses(t *testing.T) {
+	const C, B, H, W, O = 2, 2, 4, 4, 3
+	x := normals(C*B*H*W, 41)
+	backend := newBackend(t)
+	exec, err := model.NewExec(backend, model.NewStore(), func(scope *model.Scope, in *Node) []*Node {
+		y := ConvCF(scope.In("c"), in, O, 3, 1)
+		g1 := Gradient(ReduceAllSum(y), in)[0]
+		g2 := Gradient(ReduceAllSum(MulScalar(y, 3)), in)[0]
+		return []*Node{g1, g2}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Call(tensors.FromFlatDataAndDimensions(x, C, B, H, W))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g1, g2 := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+	nonzero := false
+	for i := range g1 {
+		if math.Abs(float64(g2[i]-3*g1[i])) > 1e-4*(1+math.Abs(float64(g2[i]))) {
+			t.Fatalf("second gradient at %d = %g, want 3× the first (%g)", i, g2[i], g1[i])
+		}
+		nonzero = nonzero || g1[i] != 0
+	}
+	if !nonzero {
+		t.Fatal("the first gradient is all zeros")
+	}
+}
