@@ -60,10 +60,7 @@ func batchNormCF(scope *model.Scope, x *Node, relu bool) *Node {
 	M := x.Shape().Size() / C
 	dt := x.DType()
 	vs := shapes.Make(dt, C)
-	gamma := scope.WithInitializer(initializer.One).VariableWithShape("gamma", vs).NodeValue(g)
-	beta := scope.WithInitializer(initializer.Zero).VariableWithShape("beta", vs).NodeValue(g)
-	runMean := scope.WithInitializer(initializer.Zero).VariableWithShape("running_mean", vs).SetTrainable(false)
-	runVar := scope.WithInitializer(initializer.One).VariableWithShape("running_var", vs).SetTrainable(false)
+	gamma, beta, runMean, runVar := bnVariables(scope, vs, g)
 	ones := Ones(g, shapes.Make(dt, 1, M))
 	rows := func(v *Node) *Node { return Reshape(v, C, M) }
 	sum := func(v *Node) *Node { return Reshape(DotGeneral(v, []int{1}, nil, ones, []int{1}, nil), C) }
@@ -122,8 +119,8 @@ func batchNormCF(scope *model.Scope, x *Node, relu bool) *Node {
 		})
 }
 
-// channelAffine returns Σ_i diag(scales[i])·… + shift for rows x [C, M]: a·x + b per channel,
-// as one product [diag(a) | b]·[x; 1].
+// channelAffine returns a·x + b per channel (scales = [a], shift = b) for rows x [C, M], as one
+// product [diag(a) | b]·[x; 1].
 func channelAffine(x, ones *Node, scales []*Node, shift *Node) *Node {
 	return channelAffineOf([]*Node{x}, ones, scales, shift)
 }
@@ -154,10 +151,7 @@ func batchNormAxis(scope *model.Scope, x *Node, axis int) *Node {
 	rank := x.Rank()
 	C := x.Shape().Dimensions[axis]
 	vs := shapes.Make(x.DType(), C)
-	gamma := scope.WithInitializer(initializer.One).VariableWithShape("gamma", vs).NodeValue(g)
-	beta := scope.WithInitializer(initializer.Zero).VariableWithShape("beta", vs).NodeValue(g)
-	runMean := scope.WithInitializer(initializer.Zero).VariableWithShape("running_mean", vs).SetTrainable(false)
-	runVar := scope.WithInitializer(initializer.One).VariableWithShape("running_var", vs).SetTrainable(false)
+	gamma, beta, runMean, runVar := bnVariables(scope, vs, g)
 	var axes []int
 	bshape := make([]int, rank)
 	for i := range bshape {
@@ -185,4 +179,14 @@ func batchNormAxis(scope *model.Scope, x *Node, axis int) *Node {
 	scale := Div(gamma, Sqrt(AddScalar(variance, bnEpsilon)))
 	shift := Sub(beta, Mul(mean, scale))
 	return Add(Mul(x, Reshape(scale, bshape...)), Reshape(shift, bshape...))
+}
+
+// bnVariables returns the batch norm's variables of shape vs [C]: γ (ones) and β (zeros) as
+// nodes, and the running mean (zeros) and variance (ones), not trainable.
+func bnVariables(scope *model.Scope, vs shapes.Shape, g *Graph) (gamma, beta *Node, runMean, runVar *model.Variable) {
+	gamma = scope.WithInitializer(initializer.One).VariableWithShape("gamma", vs).NodeValue(g)
+	beta = scope.WithInitializer(initializer.Zero).VariableWithShape("beta", vs).NodeValue(g)
+	runMean = scope.WithInitializer(initializer.Zero).VariableWithShape("running_mean", vs).SetTrainable(false)
+	runVar = scope.WithInitializer(initializer.One).VariableWithShape("running_var", vs).SetTrainable(false)
+	return gamma, beta, runMean, runVar
 }

@@ -2,20 +2,21 @@ package models
 
 import (
 	"fmt"
+
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
-
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
 // Conv2D is a k×k convolution of an NHWC input with `channels` output channels, the given
-// stride and PyTorch's padding (k−1)/2 on each side, no bias, written as im2col + one matrix
-// product (see ConvForm for the formulas).
-// GoMLX's own convolution runs about 240× slower than PyTorch on the pure-Go backend; this form
-// trains about 15× faster than it (see the GoMLX notes). The kernel is a variable "weights" of
-// shape [k, k, inChannels, channels] initialized by the Store's default (He/Kaiming normal with
+// stride and PyTorch's padding (k−1)/2 on each side, no bias, computed by the formula ConvForm
+// selects (ConvFormFor): on the pure-Go backend by default the channels-first framed
+// convolution (ConvCF, with a transpose in and out), otherwise im2col + one matrix product, or
+// GoMLX's own convolution op (the default on XLA). GoMLX's own convolution runs about 240×
+// slower than PyTorch on the pure-Go backend. The kernel is a variable "weights" of shape
+// [k, k, inChannels, channels] initialized by the Store's default (He/Kaiming normal with
 // fan-in k·k·inChannels, as the official code's kaiming_normal_).
 func Conv2D(scope *model.Scope, x *Node, channels, k, stride int) *Node {
 	return conv2D(scope, x, channels, k, stride, false)
