@@ -139,8 +139,9 @@ func (l layout) bnRelu(scope *model.Scope, x *Node) *Node {
 	return Relu(BatchNorm(scope, x))
 }
 
-// conv is the network's convolution: channels-first ConvCF, or Conv2DRecomputed unless
-// cfg.KeepColumns, or cfg.Checkpoint (whose blocks recompute everything already).
+// conv is the network's convolution: channels-first ConvCF (cfg.KeepColumns keeps its columns
+// for the backward pass, except in checkpointed blocks), or channels-last Conv2DRecomputed
+// unless cfg.KeepColumns or cfg.Checkpoint (whose blocks recompute everything already).
 func (l layout) conv(cfg ResNetConfig, scope *model.Scope, x *Node, channels, k, stride int) *Node {
 	if l.cf {
 		return convCF(scope, x, channels, k, stride, cfg.KeepColumns && !cfg.Checkpoint)
