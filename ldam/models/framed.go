@@ -53,7 +53,7 @@ func convCFWithKernel(x, kernel *Node, stride int, keepColumns bool) *Node {
 		panic(fmt.Sprintf("models: ConvCF takes x [C, B, H, W] and an odd square kernel [k, k, C, O], got %s and %s",
 			x.Shape(), kernel.Shape()))
 	}
-	f := newFrame(x.Shape().Dimensions, kernel.Shape().Dimensions[0], stride)
+	f := newFrame(x.Shape().Dimensions, kernel.Shape().Dimensions[0])
 	var kept *Node // the forward's columns, when keepColumns
 	forward := func(in []*Node) *Node {
 		cols := f.columns(in[0])
@@ -85,15 +85,15 @@ func convCFWithKernel(x, kernel *Node, stride int, keepColumns bool) *Node {
 // `extra` zero frames, and a row of a channel is these frames flattened, with `margin` zeros
 // in front so that every tap's shift is non-negative.
 type frame struct {
-	B, H, W, k, p, stride int
-	Hf, Wf, F             int // frame size and F = Hf·Wf
-	extra                 int // zero frames after the batch
-	margin                int // zeros in front of the first frame: p·Wf + p
-	N                     int // positions of the output grid: (B+extra)·F
+	B, H, W, k, p int
+	Hf, Wf, F     int // frame size and F = Hf·Wf
+	extra         int // zero frames after the batch
+	margin        int // zeros in front of the first frame: p·Wf + p
+	N             int // positions of the output grid: (B+extra)·F
 }
 
-func newFrame(dims []int, k, stride int) frame {
-	f := frame{B: dims[1], H: dims[2], W: dims[3], k: k, p: (k - 1) / 2, stride: stride}
+func newFrame(dims []int, k int) frame {
+	f := frame{B: dims[1], H: dims[2], W: dims[3], k: k, p: (k - 1) / 2}
 	f.Hf, f.Wf = f.H+f.p, f.W+f.p
 	f.F = f.Hf * f.Wf
 	f.margin = f.p*f.Wf + f.p
@@ -109,13 +109,13 @@ func newFrame(dims []int, k, stride int) frame {
 
 // tail is the number of zeros after the batch's frames in a flat row.
 func (f frame) tail() int {
-	return f.rowLengthFor(f.extra) - f.margin - f.B*f.F
+	return f.rowLength() - f.margin - f.B*f.F
 }
 
-// rowLengthFor is the length N0 of a flat row (margin, frames, tail) for which the k·k
-// shifted copies have exactly (B+extra)·F positions (see shifted).
-func (f frame) rowLengthFor(extra int) int {
-	return (f.B+extra)*f.F - f.maxStep()
+// rowLength is the length N0 of a flat row (margin, frames, tail) for which the k·k shifted
+// copies have exactly (B+extra)·F positions (see shifted).
+func (f frame) rowLength() int {
+	return (f.B+f.extra)*f.F - f.maxStep()
 }
 
 // maxStep is the largest difference between the shifts of consecutive taps in the order
@@ -135,7 +135,7 @@ func (f frame) flat(v *Node, stride int, margin bool) *Node {
 	if stride == 1 {
 		// Concatenate copies whole image rows; the backend's Pad copies element by element
 		// when the last axis is padded.
-		framed = concatZeros(concatZeros(v, 3, f.p, 0), 2, f.p, 0)
+		framed = PadZeros(PadZeros(v, 3, f.p, 0), 2, f.p, 0)
 	} else {
 		span := func(n int) int { return (n-1)*stride + 1 }
 		framed = Pad(v, ScalarZero(v.Graph(), v.DType()),
@@ -146,29 +146,9 @@ func (f frame) flat(v *Node, stride int, margin bool) *Node {
 	}
 	row := Reshape(framed, dims[0], f.B*f.F)
 	if !margin {
-		return concatZeros(row, 1, 0, f.N-f.B*f.F)
+		return PadZeros(row, 1, 0, f.N-f.B*f.F)
 	}
-	return concatZeros(row, 1, f.margin, f.rowLengthFor(f.extra)-f.margin-f.B*f.F)
-}
-
-// concatZeros puts before and after zeros around x along axis, with one Concatenate.
-func concatZeros(x *Node, axis, before, after int) *Node {
-	zeros := func(n int) *Node {
-		dims := append([]int(nil), x.Shape().Dimensions...)
-		dims[axis] = n
-		return Zeros(x.Graph(), shapes.Make(x.DType(), dims...))
-	}
-	parts := []*Node{x}
-	if before > 0 {
-		parts = append([]*Node{zeros(before)}, parts...)
-	}
-	if after > 0 {
-		parts = append(parts, zeros(after))
-	}
-	if len(parts) == 1 {
-		return x
-	}
-	return Concatenate(parts, axis)
+	return PadZeros(row, 1, f.margin, f.tail())
 }
 
 // columns returns the shifted copies of x [C, B, H, W]: [C·k·k, N] with rows ordered (c, ky, kx).
