@@ -235,7 +235,7 @@ func TestLabServesWithToken(t *testing.T) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	var log bytes.Buffer
-	cmd, url, err := notebookServer(loc, port, &log)
+	cmd, url, err := notebookServer(loc, "../notebooks", port, &log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,11 @@ func labCmd(args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cmd, url, err := notebookServer(*loc, *port, out)
+	root, err := lab.Root()
+	if err != nil {
+		return err
+	}
+	cmd, url, err := notebookServer(*loc, filepath.Join(root, "notebooks"), *port, out)
 	if err != nil {
 		return err
 	}
@@ -33,10 +37,10 @@ func labCmd(args []string, out io.Writer) error {
 	return cmd.Wait()
 }
 
-// notebookServer prepares (does not start) the Jupyter server command and returns the URL with
-// its token.
-func notebookServer(loc location, port int, out io.Writer) (*exec.Cmd, string, error) {
-	root, err := lab.Root()
+// notebookServer prepares (does not start) the Jupyter server command serving dir and returns
+// the URL with its token.
+func notebookServer(loc location, dir string, port int, out io.Writer) (*exec.Cmd, string, error) {
+	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, "", err
 	}
@@ -54,7 +58,7 @@ func notebookServer(loc location, port int, out io.Writer) (*exec.Cmd, string, e
 	token := hex.EncodeToString(tok)
 	jdata, _ := loc.jupyterData()
 	cmd := exec.Command("jupyter", "notebook", "--no-browser", "--ip=127.0.0.1", fmt.Sprintf("--port=%d", port), "--port-retries=0",
-		"--NotebookApp.token="+token, "--NotebookApp.notebook_dir="+filepath.Join(root, "notebooks"))
+		"--NotebookApp.token="+token, "--NotebookApp.notebook_dir="+dir)
 	if os.Geteuid() == 0 {
 		// Jupyter refuses to run as root without this (CI machines and containers run as root).
 		cmd.Args = append(cmd.Args, "--allow-root")

@@ -7,9 +7,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"gonum.org/v1/plot"
@@ -117,43 +117,6 @@ func RunOrLoad(name string, cfg experiment.Config) (*experiment.Result, error) {
 	return experiment.Train(cfg)
 }
 
-// SVG renders a plot to an SVG string.
-func SVG(p *plot.Plot, width, height vg.Length) (string, error) {
-	w, err := p.WriterTo(width, height, "svg")
-	if err != nil {
-		return "", err
-	}
-	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
-		return "", err
-	}
-	return buf.String(), nil
-}
-
-// SaveFigure writes figures/<name>.svg and .png under the repository root (or $LDAMLAB_OUT)
-// and shows the figure in the notebook (nothing is shown outside GoNB). It returns the SVG path.
-func SaveFigure(p *plot.Plot, name string) (string, error) {
-	root, err := outRoot()
-	if err != nil {
-		return "", err
-	}
-	base := filepath.Join(root, "figures", name)
-	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
-		return "", err
-	}
-	for _, ext := range []string{".svg", ".png"} {
-		if err := figures.Save(p, 7*vg.Inch, 4*vg.Inch, base+ext); err != nil {
-			return "", err
-		}
-	}
-	svg, err := SVG(p, 7*vg.Inch, 4*vg.Inch)
-	if err != nil {
-		return "", err
-	}
-	gonbui.DisplayHTML(svg)
-	return base + ".svg", nil
-}
-
 // Curve returns the learning curve of a result for figures.LearningCurves.
 func Curve(name string, r *experiment.Result) figures.Curve {
 	c := figures.Curve{Name: name}
@@ -193,38 +156,41 @@ func shortClassNames(classes []string) []string {
 }
 
 // LivePlot returns an experiment.Config.OnEpoch callback that redraws the learning curves and
-// the per-class error in one notebook output block after every epoch.
+// the per-class error after every epoch, each in one image output updated in place, so the
+// saved notebook keeps the last drawing.
 func LivePlot(name string) func(*experiment.Result) {
-	id := "ldamlab-live-" + gonbui.UniqueId()
+	ids := []string{"ldamlab-live-" + gonbui.UniqueId(), "ldamlab-live-" + gonbui.UniqueId()}
 	return func(r *experiment.Result) {
-		html, err := ProgressHTML(name, r)
+		figs, err := ProgressFigures(name, r)
 		if err != nil {
-			html = "<pre>" + err.Error() + "</pre>"
+			gonbui.UpdateHTML(ids[0], "<pre>"+html.EscapeString(err.Error())+"</pre>")
+			return
 		}
-		gonbui.UpdateHTML(id, html)
+		for i, f := range figs {
+			Update(ids[i], f)
+		}
 	}
 }
 
-// ProgressHTML is the HTML of one LivePlot update.
-func ProgressHTML(name string, r *experiment.Result) (string, error) {
+// ProgressFigures renders the live plots of a partial result: the learning curves and, once an
+// epoch has been evaluated, the per-class test error.
+func ProgressFigures(name string, r *experiment.Result) ([]Figure, error) {
 	curves, perClass, err := ProgressPlots(name, r)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	var sb strings.Builder
-	last := r.History[len(r.History)-1]
-	fmt.Fprintf(&sb, "<p>epoch %d/%d: loss %.4f, balanced test error %.4f</p>", last.Epoch+1, r.Preset.Epochs, last.TrainLoss, last.Test.Top1Error)
+	var figs []Figure
 	for _, p := range []*plot.Plot{curves, perClass} {
 		if p == nil {
 			continue
 		}
-		svg, err := SVG(p, 6*vg.Inch, 3.5*vg.Inch)
+		f, err := Render(p, 6*vg.Inch, 3.5*vg.Inch)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		sb.WriteString("<div style='display:inline-block'>" + svg + "</div>")
+		figs = append(figs, f)
 	}
-	return sb.String(), nil
+	return figs, nil
 }
 
 // StartHereName is the run of 00-start-here.ipynb.
@@ -238,7 +204,8 @@ func StartHereConfig() experiment.Config {
 
 // StartHereFigures draws the figures of 00-start-here from its result: the training class
 // histogram (as Fig. 4b), the learning curves with the DRW switch (as Fig. 3), and the
-// per-class test error (as Fig. 2), each saved under figures/ with the given prefix.
+// per-class test error (as Fig. 2), each saved under figures/ with the given prefix. It
+// returns the files' paths relative to the repository root.
 func StartHereFigures(prefix string, r *experiment.Result) ([]string, error) {
 	var files []string
 	hist, err := figures.ClassHistogram(fmt.Sprintf("%s training set (%s)", r.Data.Name, r.Preset.Name), r.Data.TrainCounts, shortClassNames(r.Data.Classes))

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,20 +49,23 @@ func TestRunOrLoad(t *testing.T) {
 	t.Setenv(EnvOut, "")
 	t.Setenv(EnvPreset, "quick")
 	cfg := experiment.Config{Data: synthetic(t), LossType: "LDAM", TrainRule: "DRW", BatchSize: 8, Epochs: 4}
-	var live []string
+	var live [][]Figure
 	cfg.OnEpoch = func(r *experiment.Result) {
-		html, err := ProgressHTML("LDAM-DRW", r)
+		figs, err := ProgressFigures("LDAM-DRW", r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		live = append(live, html)
+		live = append(live, figs)
 	}
 	r1, err := RunOrLoad("toy", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(live) != 4 || !strings.Contains(live[3], "<svg") {
+	if len(live) != 4 {
 		t.Fatalf("%d live updates", len(live))
+	}
+	if figs := live[3]; len(figs) != 2 || !strings.Contains(figs[0].SVG, "<svg") || !bytes.HasPrefix(figs[1].PNG, []byte("\x89PNG")) {
+		t.Errorf("last live update: %d figures", len(figs))
 	}
 	file := filepath.Join(root, "results", "quick", "toy", experiment.ResultsFile)
 	st1, err := os.Stat(file)
@@ -100,10 +104,38 @@ func TestRunOrLoad(t *testing.T) {
 	if err != nil || curves == nil || perClass == nil {
 		t.Errorf("plots: %v", err)
 	}
-	if p, err := SaveFigure(curves, "test-curves"); err != nil || !strings.HasSuffix(p, "figures/test-curves.svg") {
+	if p, err := SaveFigure(curves, "test-curves"); err != nil || p != filepath.Join("figures", "test-curves.svg") {
 		t.Errorf("SaveFigure: %s %v", p, err)
 	}
 	if _, err := os.Stat(filepath.Join(root, "figures", "test-curves.png")); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestFigureOutputIsAnImage(t *testing.T) {
+	curves, _, err := ProgressPlots("x", &experiment.Result{History: []experiment.Epoch{{Epoch: 0}, {Epoch: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Render(curves, FigureWidth, FigureHeight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(f.SVG, "<?xml") {
+		t.Fatalf("gonum's SVG starts %q; the prolog check below would test nothing", f.SVG[:20])
+	}
+	b := f.mimeBundle()
+	svg, _ := b["image/svg+xml"].(string)
+	if !strings.HasPrefix(svg, "<svg") || !strings.HasSuffix(strings.TrimSpace(svg), "</svg>") {
+		t.Errorf("image/svg+xml output starts %q", svg[:min(40, len(svg))])
+	}
+	if png, _ := b["image/png"].([]byte); !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Error("no PNG beside the SVG")
+	}
+	if _, ok := b["text/html"]; ok {
+		t.Error("a figure output must not be HTML (untrusted notebooks sanitize it to text)")
+	}
+	if txt, _ := b["text/plain"].(string); !strings.Contains(txt, "x: balanced test") {
+		t.Errorf("text/plain stand-in %q", txt)
 	}
 }

@@ -75,7 +75,7 @@ type Config struct {
 	// margin of the M and HG baselines (default MaxMargin).
 	MaxMargin, Scale, UniformMargin float64
 
-	// Preset is "quick" (default) or "paper"; Epochs, BatchSize, LR, WeightDecay override it.
+	// Preset is "quick" (default), "lite" or "paper"; Epochs, BatchSize, LR, WeightDecay override it.
 	Preset      string
 	Epochs      int
 	BatchSize   int
@@ -94,9 +94,11 @@ type Config struct {
 
 	Seed    uint64
 	Backend string
-	DataDir string
+	// DataDir is where downloads are cached; like Out it says where a run happens, not what it
+	// computes, so results.json leaves both out (committed results hold no machine paths).
+	DataDir string `json:"-"`
 	// Out is the run directory (results.json, checkpoint.ckpt); empty writes nothing.
-	Out    string
+	Out    string `json:"-"`
 	Resume bool
 	// StopAfter ends the run after this many epochs of this call (0 = run to the end); with
 	// Resume it lets a run be split, as an interruption would.

@@ -31,6 +31,10 @@ import (
 const (
 	ResultsFile    = "results.json"
 	CheckpointFile = "checkpoint.ckpt"
+	// Stage1File is the checkpoint after the first stage (epochs before T0, the preset's
+	// DeferEpoch): runs that differ only from T0 on (ERM and ERM-DRW, LDAM and LDAM-DRW) branch
+	// from it.
+	Stage1File = "stage1.ckpt"
 )
 
 // Store paths of the graph inputs that change during a run without recompiling.
@@ -341,8 +345,14 @@ func (run *Run) save(nextEpoch int) error {
 	if run.cfg.Out == "" {
 		return nil
 	}
-	if err := ckpt.Save(run.checkpointPath(), run.Store, state{NextEpoch: nextEpoch, Result: run.Result}); err != nil {
+	st := state{NextEpoch: nextEpoch, Result: run.Result}
+	if err := ckpt.Save(run.checkpointPath(), run.Store, st); err != nil {
 		return fmt.Errorf("saving checkpoint: %w", err)
+	}
+	if nextEpoch == run.cfg.preset.DeferEpoch && nextEpoch < run.cfg.preset.Epochs {
+		if err := ckpt.Save(filepath.Join(run.cfg.Out, Stage1File), run.Store, st); err != nil {
+			return fmt.Errorf("saving the first-stage checkpoint: %w", err)
+		}
 	}
 	return WriteJSON(filepath.Join(run.cfg.Out, ResultsFile), run.Result)
 }

@@ -44,3 +44,26 @@ func TestLookup(t *testing.T) {
 		t.Error("unknown preset accepted")
 	}
 }
+
+func TestLiteIsPaperOnTwentyEpochs(t *testing.T) {
+	cases := []struct {
+		epoch int
+		want  float64
+	}{
+		{0, 0.1}, {1, 0.1}, {15, 0.1}, {16, 1e-3}, {17, 1e-3}, {18, 1e-5}, {19, 1e-5},
+	}
+	for _, tc := range cases {
+		if got := Lite.LR(tc.epoch); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("lite LR(epoch %d) = %g, want %g", tc.epoch, got, tc.want)
+		}
+	}
+	if Lite.Epochs != 20 || Lite.DeferEpoch != 16 || Lite.BatchSize != 128 || Lite.WeightDecay != 2e-4 || Lite.Momentum != 0.9 {
+		t.Errorf("lite preset = %+v", Lite)
+	}
+	if Lite.MaxPerClass != 0 || Lite.TestPerClass != 0 {
+		t.Errorf("lite preset caps the data (%d train, %d test per class); it must use the full sets", Lite.MaxPerClass, Lite.TestPerClass)
+	}
+	if p, err := Lookup("lite"); err != nil || p.Name != "lite" {
+		t.Errorf("Lookup(lite) = %v, %v", p.Name, err)
+	}
+}

@@ -63,7 +63,7 @@ func trainFlags(fs *flag.FlagSet, c *experiment.Config) {
 	fs.Float64Var(&c.MaxMargin, "max_m", 0.5, "largest LDAM margin Δ_max")
 	fs.Float64Var(&c.Scale, "s", 30, "LDAM scale s")
 	fs.Float64Var(&c.UniformMargin, "margin", 0, "margin of the M and HG baselines (default max_m)")
-	fs.StringVar(&c.Preset, "preset", "quick", "quick | paper")
+	fs.StringVar(&c.Preset, "preset", "quick", "quick | lite | paper")
 	fs.IntVar(&c.Epochs, "epochs", 0, "epochs (default: the preset's; the schedule is scaled)")
 	fs.IntVar(&c.BatchSize, "batch-size", 0, "batch size (default: the preset's, 128)")
 	fs.Float64Var(&c.LR, "lr", 0, "initial learning rate (default 0.1)")
