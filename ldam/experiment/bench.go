@@ -57,32 +57,91 @@ func (s StepTimes) ImagesPerSecond() (trainIPS, evalIPS float64) {
 	return float64(s.Batch) / s.Train.Seconds(), float64(s.Batch) / s.Eval.Seconds()
 }
 
-// BenchResNet32 times the training step (forward, backward, SGD-momentum update; CE loss) and
-// an evaluation forward pass of CIFAR ResNet-32 at the given batch size on the configured
-// backend (optionally with checkpointed blocks, or keeping the im2col columns): the median of
-// `steps` runs after one warm-up run (which includes compilation).
-func BenchResNet32(backendName string, batch, steps int, checkpointBlocks, keepColumns bool) (StepTimes, error) {
-	imgs := RandomCIFAR(batch, 1)
-	run, err := Prepare(Config{Data: &Data{Name: "random-cifar", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs},
-		Arch: "resnet32", LossType: "CE", Preset: "paper", BatchSize: batch, Backend: backendName, CheckpointBlocks: checkpointBlocks, KeepColumns: keepColumns})
+// BenchArchs are the networks `ldam bench` times, each on random inputs of its dataset's
+// shapes: ResNet-32 on CIFAR (32×32, 10 classes), ResNet-18 on Tiny ImageNet (64×64, 200
+// classes), the BiLSTM on IMDB (256 tokens of a 20,000-word vocabulary, 2 classes).
+var BenchArchs = []string{"resnet32", "resnet18", "bilstm"}
+
+// BenchConfig is one benchmark: a network of BenchArchs on the backend at a batch size, timed
+// over Steps steps after a warm-up step.
+type BenchConfig struct {
+	Arch, Backend                 string
+	Batch, Steps                  int
+	CheckpointBlocks, KeepColumns bool
+}
+
+// benchData returns a random data set of the network's shapes with at least n examples and
+// every class present, and the inputs of its first batch of n.
+func benchData(arch string, n int) (*Data, func() []*tensors.Tensor, error) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	switch arch {
+	case "resnet32", "resnet18":
+		size, classes := 32, datasets.CIFAR10Classes
+		if arch == "resnet18" {
+			size, classes = 64, make([]string, 200)
+			for i := range classes {
+				classes[i] = fmt.Sprintf("class%d", i)
+			}
+		}
+		m := max(n, len(classes))
+		imgs := &datasets.Images{Name: "random", Classes: classes, Height: size, Width: size, Channels: 3,
+			Pixels: make([]uint8, m*size*size*3), Labels: make([]int, m)}
+		for i := range imgs.Pixels {
+			imgs.Pixels[i] = uint8(rng.IntN(256))
+		}
+		for i := range imgs.Labels {
+			imgs.Labels[i] = i % len(classes)
+		}
+		x := make([]float32, n*size*size*3)
+		for i := range x {
+			x[i] = float32(imgs.Pixels[i])/127.5 - 1
+		}
+		inputs := func() []*tensors.Tensor {
+			return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(append([]float32(nil), x...), n, size, size, 3)}
+		}
+		return &Data{Name: "random", Classes: classes, TrainImages: imgs, TestImages: imgs}, inputs, nil
+	case "bilstm":
+		m := max(n, 2)
+		t := &datasets.Text{Name: "random", Classes: datasets.IMDBClasses, MaxLen: IMDBMaxLen, Vocab: &datasets.Vocab{Words: make([]string, IMDBVocab)},
+			Tokens: make([]int32, m*IMDBMaxLen), Lengths: make([]int32, m), Labels: make([]int, m)}
+		for i := range t.Tokens {
+			t.Tokens[i] = int32(2 + rng.IntN(IMDBVocab-2))
+		}
+		for i := range t.Lengths {
+			t.Lengths[i], t.Labels[i] = IMDBMaxLen, i%2 // the longest reviews: every step runs
+		}
+		inputs := func() []*tensors.Tensor {
+			return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(append([]int32(nil), t.Tokens[:n*IMDBMaxLen]...), n, IMDBMaxLen),
+				tensors.FromFlatDataAndDimensions(append([]int32(nil), t.Lengths[:n]...), n)}
+		}
+		return &Data{Name: "random", Classes: t.Classes, TrainText: t, TestText: t}, inputs, nil
+	}
+	return nil, nil, fmt.Errorf("bench: unknown network %q; use one of %v", arch, BenchArchs)
+}
+
+// Bench times the training step (forward, backward, SGD-momentum update; CE loss) and an
+// evaluation forward pass of a network on random inputs of its dataset's shapes: the median of
+// Steps runs after one warm-up run (which includes compilation).
+func Bench(c BenchConfig) (StepTimes, error) {
+	data, inputs, err := benchData(c.Arch, c.Batch)
 	if err != nil {
 		return StepTimes{}, err
 	}
-	x := make([]float32, len(imgs.Pixels))
-	for i, v := range imgs.Pixels {
-		x[i] = float32(v)/127.5 - 1
+	run, err := Prepare(Config{Data: data, Arch: c.Arch, LossType: "CE", Preset: "paper", BatchSize: c.Batch, Backend: c.Backend,
+		CheckpointBlocks: c.CheckpointBlocks, KeepColumns: c.KeepColumns})
+	if err != nil {
+		return StepTimes{}, err
 	}
-	y := make([]int32, batch)
+	y := make([]int32, c.Batch)
 	for i := range y {
-		y[i] = int32(imgs.Labels[i])
+		y[i] = int32(i % len(data.Classes))
 	}
 	newBatch := func() train.Batch {
-		return train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(append([]float32(nil), x...), batch, 32, 32, 3)},
-			Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(append([]int32(nil), y...), batch)}}
+		return train.Batch{Inputs: inputs(), Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(append([]int32(nil), y...), c.Batch)}}
 	}
-	st := StepTimes{Batch: batch, TrainSteps: steps, EvalRuns: steps}
+	st := StepTimes{Batch: c.Batch, TrainSteps: c.Steps, EvalRuns: c.Steps}
 	var ts []time.Duration
-	for i := range steps + 1 {
+	for i := range c.Steps + 1 {
 		t0 := time.Now()
 		if err := run.Step(newBatch()); err != nil {
 			return st, fmt.Errorf("train step: %w", err)
@@ -93,10 +152,10 @@ func BenchResNet32(backendName string, batch, steps int, checkpointBlocks, keepC
 	}
 	st.Train = median(ts)
 	ts = ts[:0]
-	in := tensors.FromFlatDataAndDimensions(x, batch, 32, 32, 3)
-	for i := range steps + 1 {
+	in := inputs()
+	for i := range c.Steps + 1 {
 		t0 := time.Now()
-		out, err := run.Predict(in)
+		out, err := run.Predict(in...)
 		if err != nil {
 			return st, fmt.Errorf("evaluation: %w", err)
 		}
@@ -107,6 +166,11 @@ func BenchResNet32(backendName string, batch, steps int, checkpointBlocks, keepC
 	}
 	st.Eval = median(ts)
 	return st, nil
+}
+
+// BenchResNet32 is Bench of ResNet-32 on CIFAR shapes.
+func BenchResNet32(backendName string, batch, steps int, checkpointBlocks, keepColumns bool) (StepTimes, error) {
+	return Bench(BenchConfig{Arch: "resnet32", Backend: backendName, Batch: batch, Steps: steps, CheckpointBlocks: checkpointBlocks, KeepColumns: keepColumns})
 }
 
 // BenchLoader measures the images per second the CIFAR training pipeline (re-sampling order,

@@ -100,6 +100,11 @@ type Config struct {
 	// Out is the run directory (results.json, checkpoint.ckpt); empty writes nothing.
 	Out    string `json:"-"`
 	Resume bool
+	// BranchFrom is the run directory of a run that differs from this one only from T0 on (ERM
+	// for ERM-DRW or ERM-DRS, LDAM for LDAM-DRW): when Out holds no checkpoint yet, training
+	// starts from that run's first-stage checkpoint (Stage1File) instead of from scratch, with
+	// the same result as an unbranched run. Like Out it is not part of the run's identity.
+	BranchFrom string `json:"-"`
 	// StopAfter ends the run after this many epochs of this call (0 = run to the end); with
 	// Resume it lets a run be split, as an interruption would.
 	StopAfter int

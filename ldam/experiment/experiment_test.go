@@ -293,3 +293,66 @@ func TestFitWithProgressBarOverEpochs(t *testing.T) {
 		t.Fatalf("%d epochs in the history, want 3", n)
 	}
 }
+
+// TestBranchIsBitIdentical trains LDAM, then LDAM-DRW branched from LDAM's first-stage
+// checkpoint, and checks that the branch equals LDAM-DRW trained from scratch.
+func TestBranchIsBitIdentical(t *testing.T) {
+	d := pointsData(t)
+	base := Config{Data: d, LossType: "LDAM", Epochs: 6, BatchSize: 16, Seed: 3}
+	ldam, branched := base, base
+	ldam.TrainRule, ldam.Out = "None", t.TempDir()
+	if _, err := Train(ldam); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(ldam.Out, Stage1File)); err != nil {
+		t.Fatalf("no first-stage checkpoint: %v", err)
+	}
+	straight := base
+	straight.TrainRule = "DRW"
+	runA, err := Prepare(straight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runA.Fit(); err != nil {
+		t.Fatal(err)
+	}
+	branched.TrainRule, branched.Out, branched.BranchFrom = "DRW", t.TempDir(), ldam.Out
+	runB, err := Prepare(branched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runB.start != runA.cfg.preset.DeferEpoch || runB.start == 0 {
+		t.Fatalf("branch starts at epoch %d, T0 = %d", runB.start, runA.cfg.preset.DeferEpoch)
+	}
+	if err := runB.Fit(); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range runA.Result.History {
+		f := runB.Result.History[i]
+		if e.TrainLoss != f.TrainLoss || e.Test.Top1Error != f.Test.Top1Error || e.Reweighted != f.Reweighted {
+			t.Errorf("epoch %d: straight loss %g err %g, branched loss %g err %g", i, e.TrainLoss, e.Test.Top1Error, f.TrainLoss, f.Test.Top1Error)
+		}
+	}
+	if !runB.Result.Done || runB.Result.Config.TrainRule != "DRW" {
+		t.Errorf("branched result: done %v, rule %s", runB.Result.Done, runB.Result.Config.TrainRule)
+	}
+	for v := range runA.Store.IterVariables() {
+		if strings.HasPrefix(v.Path(), "/trainer/") || strings.HasPrefix(v.Path(), "/metrics/") {
+			continue
+		}
+		if w := runB.Store.GetVariable(v.Path()); w == nil || !slices.Equal(rawBytes(v.MustValue()), rawBytes(w.MustValue())) {
+			t.Errorf("variable %s differs between the straight and the branched run", v.Path())
+		}
+	}
+	// Runs that differ before T0, or in more than the rule, cannot branch.
+	for _, c := range []struct{ loss, rule, want string }{
+		{"CE", "DRW", "more than the train rule"},
+		{"LDAM", "Reweight", "train differently at epoch 0"},
+	} {
+		bad := base
+		bad.LossType, bad.TrainRule, bad.Out, bad.BranchFrom = c.loss, c.rule, t.TempDir(), ldam.Out
+		if _, err := Prepare(bad); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s/%s branched from LDAM: %v, want an error with %q", c.loss, c.rule, err, c.want)
+		}
+	}
+}

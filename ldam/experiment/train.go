@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -108,7 +109,14 @@ func Prepare(c Config) (*Run, error) {
 	case Uniform, HG:
 		margins = losses.UniformMargins(classes, r.UniformMargin)
 	}
-	if run.Backend, err = backend.New(r.Backend); err != nil {
+	backendConfig := r.Backend
+	if r.arch == models.BiLSTM {
+		// The two directions' matrix products are ready at the same time, and the Go backend's
+		// parallel executor deadlocks on such graphs (see backend.Sequential): run one
+		// operation at a time (each product still uses every CPU).
+		backendConfig = backend.Sequential(backendConfig)
+	}
+	if run.Backend, err = backend.New(backendConfig); err != nil {
 		return nil, err
 	}
 	run.Result = &Result{Config: r.Config, Preset: r.preset, Backend: run.Backend.Name(), Margins: margins,
@@ -127,7 +135,46 @@ func Prepare(c Config) (*Run, error) {
 			return nil, err
 		}
 	}
+	if r.BranchFrom != "" && run.start == 0 {
+		if err := run.branch(); err != nil {
+			return nil, err
+		}
+	}
 	return run, nil
+}
+
+// branch starts the run from the first-stage checkpoint of the run in BranchFrom, after
+// checking that the two runs are the same run until T0: equal configurations but for the train
+// rule, and rules whose weights and samplers agree on every epoch before T0.
+func (run *Run) branch() error {
+	r := run.cfg
+	p := filepath.Join(r.BranchFrom, Stage1File)
+	var st state
+	if err := ckpt.Load(p, run.Store, &st); err != nil {
+		return fmt.Errorf("branching from %s: %w (train that run first, or drop --branch_from)", p, err)
+	}
+	if st.Result == nil || st.NextEpoch != r.preset.DeferEpoch {
+		return fmt.Errorf("branching from %s: it does not end at T0 = epoch %d of this run", p, r.preset.DeferEpoch)
+	}
+	a, b := st.Result.Config, r.Config
+	a.TrainRule = b.TrainRule
+	if !SameRun(a, b) {
+		return fmt.Errorf("branching from %s: that run differs from this one in more than the train rule (it is %s/%s, seed %d, preset %s)",
+			p, st.Result.Config.LossType, st.Result.Config.TrainRule, st.Result.Config.Seed, st.Result.Config.Preset)
+	}
+	other, err := balance.NewPlan(balance.Rule(st.Result.Config.TrainRule), run.Plan.Counts, run.Plan.Beta, run.Plan.DeferEpoch)
+	if err != nil {
+		return err
+	}
+	for e := range r.preset.DeferEpoch {
+		if !slices.Equal(other.ClassWeights(e), run.Plan.ClassWeights(e)) || other.Sampler(e).Kind != run.Plan.Sampler(e).Kind {
+			return fmt.Errorf("branching from %s: rule %s and %s train differently at epoch %d, before T0", p, st.Result.Config.TrainRule, r.TrainRule, e)
+		}
+	}
+	res := run.Result
+	res.History, res.Best, res.BestEpoch, res.Final, res.Params = st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final, st.Result.Params
+	run.start = st.NextEpoch
+	return nil
 }
 
 func (run *Run) build(margins []float64) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	_ "embed"
 	"flag"
 	"fmt"
@@ -14,13 +15,14 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ldamlab/ldamlab/ldam/backend"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/models"
 )
 
-//go:embed torch_resnet32.py
+//go:embed torch_bench.py
 var torchScript string
 
 // torchPython is the interpreter with PyTorch (Debian's python3-torch).
@@ -29,12 +31,14 @@ const torchPython = "/usr/bin/python3"
 func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ldam bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	arch := fs.String("arch", "resnet32", "network: resnet32 (CIFAR shapes), resnet18 (Tiny ImageNet: 64×64, 200 classes) or bilstm (IMDB: 256 tokens)")
 	batch := fs.Int("batch-size", 128, "batch size")
 	steps := fs.Int("steps", 5, "timed steps (median) after one warm-up step")
 	backendName := fs.String("backend", "", "backend (see ldam train -h)")
 	threads := fs.Int("torch_threads", 2, "PyTorch threads")
 	noTorch := fs.Bool("no_torch", false, "skip the PyTorch reference")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed GoMLX training steps to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile taken when the heap in use peaks during the GoMLX runs to this file")
 	checkpoint := fs.Bool("checkpoint_blocks", false, "recompute residual blocks in the backward pass (less memory, more compute)")
 	keepColumns := fs.Bool("keep_columns", false, "keep the convolutions' columns for the backward pass instead of rebuilding them (more memory)")
 	convForm := fs.String("conv_form", "", "formula of the convolutions: auto (the default: framed on the Go backend, native on XLA), framed (channels-first), split, transposed, matmul (channels-last im2col) or native (GoMLX's convolution op)")
@@ -48,6 +52,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		models.ConvForm = models.ConvFormulas[i]
+	}
+	if !slices.Contains(experiment.BenchArchs, *arch) {
+		fmt.Fprintf(stderr, "ldam bench: unknown --arch %q; use one of %s\n", *arch, strings.Join(experiment.BenchArchs, ", "))
+		return 2
 	}
 	if *batch < 1 || *steps < 1 {
 		fmt.Fprintln(stderr, "ldam bench: --batch-size and --steps must be ≥ 1")
@@ -66,7 +74,18 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	st, err := experiment.BenchResNet32(*backendName, *batch, *steps, *checkpoint, *keepColumns)
+	if *memProfile != "" {
+		stop := peakHeapProfile(*memProfile)
+		defer func() {
+			if peak, err := stop(); err != nil {
+				fmt.Fprintf(stderr, "ldam bench: heap profile: %v\n", err)
+			} else {
+				fmt.Fprintf(stdout, "heap profile at the peak (%.2f GB in use) written to %s\n", float64(peak)/1e9, *memProfile)
+			}
+		}()
+	}
+	st, err := experiment.Bench(experiment.BenchConfig{Arch: *arch, Backend: *backendName, Batch: *batch, Steps: *steps,
+		CheckpointBlocks: *checkpoint, KeepColumns: *keepColumns})
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -74,16 +93,50 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ldam bench: %v\n", err)
 		return 1
 	}
+	name := archNames[*arch]
 	trainIPS, evalIPS := st.ImagesPerSecond()
-	fmt.Fprintf(stdout, "GoMLX   ResNet-32 batch %d: train step %v (%.1f images/s), eval %v (%.1f images/s)\n", *batch, st.Train, trainIPS, st.Eval, evalIPS)
-	fmt.Fprintf(stdout, "peak memory of the ResNet-32 runs (max RSS): %.2f GB\n", maxRSSGB())
-	products := experiment.ResNet32Products(*batch)
-	floor, err := experiment.MatMulFloor(*backendName, products, *steps)
-	if err != nil {
-		fmt.Fprintf(stderr, "ldam bench: %v\n", err)
-		return 1
+	fmt.Fprintf(stdout, "GoMLX   %s batch %d: train step %v (%.1f examples/s), eval %v (%.1f examples/s)\n", name, *batch, st.Train, trainIPS, st.Eval, evalIPS)
+	peak := maxRSSGB()
+	fmt.Fprintf(stdout, "peak memory of the %s runs (max RSS): %.2f GB\n", name, peak)
+	var floorTrain, floorEval float64 // images/s of ResNet-32's convolution products alone
+	if *arch == "resnet32" {
+		var err error
+		if floorTrain, floorEval, err = resnet32Floor(stdout, *backendName, *batch, *steps, st); err != nil {
+			fmt.Fprintf(stderr, "ldam bench: %v\n", err)
+			return 1
+		}
 	}
-	floorTrain, floorEval := float64(*batch)/floor.Train.Seconds(), float64(*batch)/floor.Forward.Seconds()
+	if *noTorch {
+		return 0
+	}
+	tr, err := torchBench(*arch, *batch, *steps, *threads)
+	if err != nil {
+		fmt.Fprintf(stdout, "PyTorch reference not run: %v\n", err)
+		return 0
+	}
+	fmt.Fprintf(stdout, "PyTorch %s batch %d (%s): train step %.3fs (%.1f examples/s), eval %.3fs (%.1f examples/s), peak memory %.2f GB\n",
+		name, *batch, tr.info, tr.trainS, float64(*batch)/tr.trainS, tr.evalS, float64(*batch)/tr.evalS, tr.peakGB)
+	fmt.Fprintf(stdout, "ratio GoMLX/PyTorch (same run): train %.3f×, eval %.3f×, peak memory %.2f×\n",
+		trainIPS*tr.trainS/float64(*batch), evalIPS*tr.evalS/float64(*batch), peak/tr.peakGB)
+	if *arch == "resnet32" {
+		fmt.Fprintf(stdout, "ceiling ratio of the matrix products alone: train %.3f×, eval %.3f×\n", floorTrain*tr.trainS/float64(*batch), floorEval*tr.evalS/float64(*batch))
+	}
+	return 0
+}
+
+// archNames are the networks' names in the bench output.
+var archNames = map[string]string{"resnet32": "ResNet-32", "resnet18": "ResNet-18 (64×64, 200 classes)", "bilstm": "BiLSTM (256 tokens)"}
+
+// resnet32Floor prints the matrix-product floor of ResNet-32's convolutions and the CIFAR data
+// pipeline's throughput; it returns the floor's training and evaluation images/s.
+func resnet32Floor(stdout io.Writer, backendName string, batch, steps int, st experiment.StepTimes) (floorTrain, floorEval float64, err error) {
+	trainIPS, _ := st.ImagesPerSecond()
+	products := experiment.ResNet32Products(batch)
+	floor, err := experiment.MatMulFloor(backendName, products, steps)
+	if err != nil {
+		return 0, 0, err
+	}
+	floorTrain, floorEval = float64(batch)/floor.Train.Seconds(), float64(batch)/floor.Forward.Seconds()
 	flops := 0.0 // of one forward pass of the convolutions
 	for _, p := range products {
 		flops += 2 * float64(p.O*p.K*p.N)
@@ -91,25 +144,12 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "GoMLX   convolution matrix products alone (floor of any formulation): train %v (≤ %.1f images/s, %.0f%% of the step, %.1f GFLOP/s), eval %v (≤ %.1f images/s, %.0f%% of the pass, %.1f GFLOP/s)\n",
 		floor.Train, floorTrain, 100*floor.Train.Seconds()/st.Train.Seconds(), 3*flops/floor.Train.Seconds()/1e9,
 		floor.Forward, floorEval, 100*floor.Forward.Seconds()/st.Eval.Seconds(), flops/floor.Forward.Seconds()/1e9)
-	loaderIPS, err := experiment.BenchLoader(max(4096, 8**batch), *batch, 2)
+	loaderIPS, err := experiment.BenchLoader(max(4096, 8*batch), batch, 2)
 	if err != nil {
-		fmt.Fprintf(stderr, "ldam bench: %v\n", err)
-		return 1
+		return 0, 0, err
 	}
 	fmt.Fprintf(stdout, "data pipeline (pad-4 crop, flip, normalize): %.0f images/s = %.1f× the training step's consumption\n", loaderIPS, loaderIPS/trainIPS)
-	if *noTorch {
-		return 0
-	}
-	tTrain, tEval, info, err := torchBench(*batch, *steps, *threads)
-	if err != nil {
-		fmt.Fprintf(stdout, "PyTorch reference not run: %v\n", err)
-		return 0
-	}
-	fmt.Fprintf(stdout, "PyTorch ResNet-32 batch %d (%s): train step %.3fs (%.1f images/s), eval %.3fs (%.1f images/s)\n",
-		*batch, info, tTrain, float64(*batch)/tTrain, tEval, float64(*batch)/tEval)
-	fmt.Fprintf(stdout, "ratio GoMLX/PyTorch (images/s, same run): train %.3f×, eval %.3f×\n", trainIPS*tTrain/float64(*batch), evalIPS*tEval/float64(*batch))
-	fmt.Fprintf(stdout, "ceiling ratio of the matrix products alone: train %.3f×, eval %.3f×\n", floorTrain*tTrain/float64(*batch), floorEval*tEval/float64(*batch))
-	return 0
+	return floorTrain, floorEval, nil
 }
 
 // buildExperiment returns the GOEXPERIMENT the binary was built with ("simd" enables the AVX2
@@ -125,6 +165,39 @@ func buildExperiment() string {
 	return ""
 }
 
+// peakHeapProfile samples the heap every 200 ms and keeps a heap profile (in-use space by
+// allocation site) of the largest heap seen; stop writes it to file and returns that peak.
+func peakHeapProfile(file string) (stop func() (uint64, error)) {
+	done := make(chan struct{})
+	var best bytes.Buffer
+	var peak uint64
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak+peak/20 {
+				peak = ms.HeapInuse
+				best.Reset()
+				pprof.Lookup("heap").WriteTo(&best, 0)
+			}
+		}
+	}()
+	return func() (uint64, error) {
+		close(done)
+		<-finished
+		return peak, os.WriteFile(file, best.Bytes(), 0o644)
+	}
+}
+
 func maxRSSGB() float64 {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
@@ -133,35 +206,43 @@ func maxRSSGB() float64 {
 	return float64(ru.Maxrss) * 1024 / 1e9 // Linux reports KiB
 }
 
-// torchBench runs the embedded PyTorch script; it returns median seconds per train step and
-// per evaluation pass.
-func torchBench(batch, steps, threads int) (trainS, evalS float64, info string, err error) {
+// torchResult is PyTorch's side of a bench: median seconds per train step and evaluation pass,
+// its peak memory, and its version.
+type torchResult struct {
+	trainS, evalS, peakGB float64
+	info                  string
+}
+
+// torchBench runs the embedded PyTorch script for the network.
+func torchBench(arch string, batch, steps, threads int) (torchResult, error) {
+	var r torchResult
 	if _, err := os.Stat(torchPython); err != nil {
-		return 0, 0, "", fmt.Errorf("%s not found (apt-get install python3-torch)", torchPython)
+		return r, fmt.Errorf("%s not found (apt-get install python3-torch)", torchPython)
 	}
 	dir, err := os.MkdirTemp("", "ldam-bench")
 	if err != nil {
-		return 0, 0, "", err
+		return r, err
 	}
 	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, "torch_resnet32.py")
+	script := filepath.Join(dir, "torch_bench.py")
 	if err := os.WriteFile(script, []byte(torchScript), 0o644); err != nil {
-		return 0, 0, "", err
+		return r, err
 	}
-	out, err := exec.Command(torchPython, script, "--batch", fmt.Sprint(batch), "--steps", fmt.Sprint(steps), "--threads", fmt.Sprint(threads)).CombinedOutput()
+	out, err := exec.Command(torchPython, script, "--arch", arch, "--batch", fmt.Sprint(batch), "--steps", fmt.Sprint(steps), "--threads", fmt.Sprint(threads)).CombinedOutput()
 	if err != nil {
-		return 0, 0, "", fmt.Errorf("PyTorch failed (apt-get install python3-torch?): %v: %s", err, lastLine(string(out)))
+		return r, fmt.Errorf("PyTorch failed (apt-get install python3-torch?): %v: %s", err, lastLine(string(out)))
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		if strings.HasPrefix(line, "RESULT ") {
 			var torchVer, thr string
-			if _, err := fmt.Sscanf(line, "RESULT train_s=%g eval_s=%g torch=%s threads=%s", &trainS, &evalS, &torchVer, &thr); err != nil {
-				return 0, 0, "", fmt.Errorf("cannot parse %q: %v", line, err)
+			if _, err := fmt.Sscanf(line, "RESULT train_s=%g eval_s=%g peak_gb=%g torch=%s threads=%s", &r.trainS, &r.evalS, &r.peakGB, &torchVer, &thr); err != nil {
+				return r, fmt.Errorf("cannot parse %q: %v", line, err)
 			}
-			return trainS, evalS, "torch " + torchVer + ", " + thr + " threads", nil
+			r.info = "torch " + torchVer + ", " + thr + " threads"
+			return r, nil
 		}
 	}
-	return 0, 0, "", fmt.Errorf("no RESULT line from PyTorch: %s", lastLine(string(out)))
+	return r, fmt.Errorf("no RESULT line from PyTorch: %s", lastLine(string(out)))
 }
 
 func lastLine(s string) string {

@@ -79,6 +79,7 @@ func trainFlags(fs *flag.FlagSet, c *experiment.Config) {
 	fs.StringVar(&c.DataDir, "data_dir", "", "download/cache directory (default $LDAMLAB_DATA or the user cache dir)")
 	fs.StringVar(&c.Out, "out", "", "run directory for results.json and checkpoint.ckpt")
 	fs.BoolVar(&c.Resume, "resume", false, "continue from the checkpoint in --out")
+	fs.StringVar(&c.BranchFrom, "branch_from", "", "start from the first-stage checkpoint (stage1.ckpt, written at T0) of this run directory: a run that differs only in --train_rule (e.g. LDAM for LDAM-DRW)")
 	fs.IntVar(&c.StopAfter, "stop_after", 0, "stop after this many epochs of this invocation (resume later)")
 	fs.BoolVar(&c.Progress, "progress", true, "show GoMLX's progress bar")
 }
