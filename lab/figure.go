@@ -10,10 +10,11 @@ import (
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/ldamlab/ldamlab/datasets/fetch"
+	"github.com/ldamlab/ldamlab/figures"
 )
 
 // Figure is a plot rendered for a notebook: the same drawing as SVG and as PNG, and a short
@@ -30,17 +31,18 @@ const (
 	FigureHeight = 4 * vg.Inch
 )
 
-// Render draws a plot at the given size as SVG (without its XML prolog, so that it can be
-// embedded) and PNG; the text stand-in is the plot's title.
-func Render(p *plot.Plot, width, height vg.Length) (Figure, error) {
+// Render draws a figure (a plot or panels) at the given size as SVG and PNG; the text
+// stand-in is its title.
+func Render(d figures.Drawer, width, height vg.Length) (Figure, error) {
 	var f Figure
 	for _, format := range []string{"svg", "png"} {
-		w, err := p.WriterTo(width, height, format)
+		c, err := draw.NewFormattedCanvas(width, height, format)
 		if err != nil {
 			return Figure{}, err
 		}
+		d.Draw(draw.New(c))
 		var buf bytes.Buffer
-		if _, err := w.WriteTo(&buf); err != nil {
+		if _, err := c.WriteTo(&buf); err != nil {
 			return Figure{}, err
 		}
 		if format == "svg" {
@@ -49,7 +51,7 @@ func Render(p *plot.Plot, width, height vg.Length) (Figure, error) {
 			f.PNG = buf.Bytes()
 		}
 	}
-	f.Text = "figure: " + p.Title.Text
+	f.Text = "figure: " + figures.Title(d)
 	return f, nil
 }
 
@@ -92,14 +94,19 @@ func Update(id string, f Figure) {
 }
 
 // SaveFigure writes figures/<name>.svg and .png under the repository root (or $LDAMLAB_OUT),
-// atomically, and shows the figure in the notebook. It returns the SVG's path relative to that
+// atomically, and shows the figure in the notebook: a plot at 7×4 inches, panels at 3.3×3
+// inches each. It returns the SVG's path relative to that
 // root, so that outputs hold no machine paths.
-func SaveFigure(p *plot.Plot, name string) (string, error) {
+func SaveFigure(p figures.Drawer, name string) (string, error) {
 	root, err := outRoot()
 	if err != nil {
 		return "", err
 	}
-	f, err := Render(p, FigureWidth, FigureHeight)
+	w, h := FigureWidth, FigureHeight
+	if panels, ok := p.(*figures.Panels); ok && len(panels.Rows) > 0 {
+		w, h = vg.Length(len(panels.Rows[0]))*3.3*vg.Inch, vg.Length(len(panels.Rows))*3*vg.Inch
+	}
+	f, err := Render(p, w, h)
 	if err != nil {
 		return "", err
 	}

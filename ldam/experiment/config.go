@@ -94,6 +94,9 @@ type Config struct {
 
 	Seed    uint64
 	Backend string
+	// MemoryLimit is the resident memory in GB the run may use before it stops with an error
+	// that says what to change (0: 90 % of the memory available when it starts); see guardMemory.
+	MemoryLimit float64 `json:"-"`
 	// DataDir is where downloads are cached; like Out it says where a run happens, not what it
 	// computes, so results.json leaves both out (committed results hold no machine paths).
 	DataDir string `json:"-"`
@@ -225,6 +228,11 @@ func resolve(c Config) (resolved, error) {
 	if r.Epochs < 0 || r.BatchSize < 0 || r.LR < 0 || r.WeightDecay < 0 {
 		return r, fmt.Errorf("epochs, batch size, learning rate and weight decay must not be negative")
 	}
+	dataset := r.Dataset
+	if dataset == "" && r.Data != nil {
+		dataset = r.Data.Name
+	}
+	p = p.ForDataset(dataset)
 	if r.Epochs > 0 {
 		p = p.Scaled(r.Epochs)
 	}

@@ -1,8 +1,10 @@
 package experiment
 
 import (
+	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -353,6 +355,28 @@ func TestBranchIsBitIdentical(t *testing.T) {
 		bad.LossType, bad.TrainRule, bad.Out, bad.BranchFrom = c.loss, c.rule, t.TempDir(), ldam.Out
 		if _, err := Prepare(bad); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s/%s branched from LDAM: %v, want an error with %q", c.loss, c.rule, err, c.want)
+		}
+	}
+}
+
+// TestMemoryGuardStopsWithAMessage runs a training whose memory budget is far too small in a
+// child process and checks that it stops with exit status 3 and a message that says what to
+// change, instead of being killed.
+func TestMemoryGuardStopsWithAMessage(t *testing.T) {
+	if os.Getenv("LDAMLAB_MEMGUARD_CHILD") == "1" {
+		_, err := Train(Config{Data: pointsData(t), LossType: "CE", Epochs: 50, BatchSize: 16, MemoryLimit: 0.001, Out: t.TempDir()})
+		t.Fatalf("the guard did not stop the run: %v", err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMemoryGuardStopsWithAMessage$")
+	cmd.Env = append(os.Environ(), "LDAMLAB_MEMGUARD_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	for _, want := range []string{"out of memory", "over its budget of 0.00 GB", "--batch-size (now 16)", "--resume"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("message lacks %q:\n%s", want, out)
 		}
 	}
 }

@@ -314,6 +314,11 @@ func (run *Run) Fit() error {
 			return err
 		}
 	}
+	stopGuard := guardMemory(memoryBudget(r.MemoryLimit), func(rss, budget uint64) {
+		fmt.Fprintln(os.Stderr, outOfMemoryError(rss, budget, r.preset.BatchSize, r.Out))
+		os.Exit(3)
+	})
+	defer stopGuard()
 	var lossSum, errSum float64
 	var steps, examples int
 	// One loop per epoch: GoMLX's command-line progress bar serves a single run of its loop

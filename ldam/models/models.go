@@ -43,7 +43,7 @@ type Config struct {
 	// Cosine selects the cosine (NormedLinear) classifier used with the LDAM losses; otherwise
 	// a biased linear layer.
 	Cosine bool
-	// Width scales the channels of ResNet-32 (1 = 16/32/64).
+	// Width scales the channels of ResNet-32 (1 = 16/32/64) and ResNet-18 (1 = 64…512).
 	Width float64
 	// Vocab is the vocabulary size of the BiLSTM.
 	Vocab int
@@ -67,21 +67,21 @@ func New(cfg Config) (Net, error) {
 	if cfg.Classes < 2 {
 		return nil, fmt.Errorf("models: %d classes; a classifier needs at least 2", cfg.Classes)
 	}
+	w := cfg.Width
+	if w == 0 {
+		w = 1
+	}
+	if w < 0 {
+		return nil, fmt.Errorf("models: width %g must be positive", w)
+	}
 	var features func(scope *model.Scope, inputs []*Node) *Node
 	switch cfg.Arch {
 	case ResNet32:
-		w := cfg.Width
-		if w == 0 {
-			w = 1
-		}
-		if w < 0 {
-			return nil, fmt.Errorf("models: width %g must be positive", w)
-		}
 		rc := CIFARResNet32(w)
 		rc.Checkpoint, rc.KeepColumns = cfg.CheckpointBlocks, cfg.KeepColumns
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case ResNet18:
-		rc := ResNet18TinyImageNet()
+		rc := ResNet18TinyImageNet(w)
 		rc.Checkpoint, rc.KeepColumns = cfg.CheckpointBlocks, cfg.KeepColumns
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case ResNet50A:

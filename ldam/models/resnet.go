@@ -45,10 +45,12 @@ func CIFARResNet32(width float64) ResNetConfig {
 // ResNet18TinyImageNet is ResNet-18 (4 stages of 2 basic blocks, 64…512 channels, projection
 // shortcuts) for 64×64 Tiny ImageNet images. Following the usual practice for 64×64 inputs the
 // stem is a 3×3 stride-1 convolution without max pooling (the paper does not give its stem).
-func ResNet18TinyImageNet() ResNetConfig {
+// width scales the channels (1 = the paper's network; the quick preset uses a quarter).
+func ResNet18TinyImageNet(width float64) ResNetConfig {
+	c := func(n int) int { return max(1, int(float64(n)*width+0.5)) }
 	return ResNetConfig{
-		Blocks: []int{2, 2, 2, 2}, Channels: []int{64, 128, 256, 512},
-		StemChannels: 64, StemKernel: 3, StemStride: 1,
+		Blocks: []int{2, 2, 2, 2}, Channels: []int{c(64), c(128), c(256), c(512)},
+		StemChannels: c(64), StemKernel: 3, StemStride: 1,
 	}
 }
 

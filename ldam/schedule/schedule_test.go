@@ -67,3 +67,24 @@ func TestLiteIsPaperOnTwentyEpochs(t *testing.T) {
 		t.Errorf("Lookup(lite) = %v, %v", p.Name, err)
 	}
 }
+
+func TestTinyImageNetRecipes(t *testing.T) {
+	paper := Paper.ForDataset("tinyimagenet")
+	if paper.Epochs != 120 || paper.LR(89) != 0.1 || math.Abs(paper.LR(90)-0.01) > 1e-12 || paper.DeferEpoch != 90 {
+		t.Errorf("paper Tiny ImageNet recipe %+v", paper)
+	}
+	lite := Lite.ForDataset("tinyimagenet")
+	if lite.Epochs != 12 || lite.DecayEpochs[0] != 9 || lite.DeferEpoch != 9 || lite.WarmupEpochs != 1 {
+		t.Errorf("lite Tiny ImageNet recipe %+v", lite)
+	}
+	quick := Quick.ForDataset("tinyimagenet")
+	if quick.Width != 0.25 || quick.MaxPerClass != 100 || quick.TestPerClass != 5 {
+		t.Errorf("quick Tiny ImageNet %+v", quick)
+	}
+	if got := Quick.ForDataset("cifar10"); got.Width != 1 || got.MaxPerClass != 500 {
+		t.Errorf("quick CIFAR changed: %+v", got)
+	}
+	if Paper.DecayEpochs[0] != 160 {
+		t.Error("ForDataset changed the shared paper preset")
+	}
+}

@@ -75,6 +75,7 @@ func trainFlags(fs *flag.FlagSet, c *experiment.Config) {
 	fs.BoolVar(&c.CheckpointBlocks, "checkpoint_blocks", false, "recompute residual blocks in the backward pass: least memory (1.35 GB at batch 128 vs 1.9 by default), a quarter slower")
 	fs.BoolVar(&c.KeepColumns, "keep_columns", false, "keep the convolutions' columns for the backward pass instead of rebuilding them (2.85 GB instead of 1.9 at batch 128, no measurable gain on the Go backend)")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed of initialization, shuffling and augmentation")
+	fs.Float64Var(&c.MemoryLimit, "memory_limit", 0, "resident memory in GB the run may use before it stops with an error saying what to change (default: 90% of the memory available at the start)")
 	fs.StringVar(&c.Backend, "backend", "", "go (default) | xla:cpu | xla:cuda | path to a PJRT plugin .so (or $GOMLX_BACKEND)")
 	fs.StringVar(&c.DataDir, "data_dir", "", "download/cache directory (default $LDAMLAB_DATA or the user cache dir)")
 	fs.StringVar(&c.Out, "out", "", "run directory for results.json and checkpoint.ckpt")

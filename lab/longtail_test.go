@@ -1,0 +1,84 @@
+package lab
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestImbalancedSets(t *testing.T) {
+	sets, err := ImbalancedSets(10, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sets) != 12 {
+		t.Fatalf("%d sets, want 3 datasets × 2 profiles × 2 ratios", len(sets))
+	}
+	// CIFAR-10-LT ρ = 100 as in the facts file (section 5.1).
+	c := sets[1]
+	want := []int{5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50}
+	if c.Dataset != "CIFAR-10" || c.Rho != 100 || len(c.Counts) != 10 {
+		t.Fatalf("second set %+v", c)
+	}
+	for i := range want {
+		if c.Counts[i] != want[i] {
+			t.Fatalf("CIFAR-10-LT ρ=100 counts %v, want %v", c.Counts, want)
+		}
+	}
+	if c.Total() != 12406 || math.Abs(c.HeadShare()-5000.0/12406) > 1e-12 || math.Abs(c.TailShare()-(387+232+139+83+50)/12406.0) > 1e-12 {
+		t.Errorf("total %d head %g tail %g", c.Total(), c.HeadShare(), c.TailShare())
+	}
+	md := ImbalancedSetsTable(sets).Markdown()
+	if !strings.Contains(md, "| CIFAR-10 | long-tailed | 100 | 5000 2997 1796 1077 645 387 232 139 83 50 | 12406 |") ||
+		!strings.Contains(md, "| Tiny ImageNet | step | 100 | 500 500 500 … 5 5 5 | 50500 |") {
+		t.Errorf("table:\n%s", md)
+	}
+}
+
+func TestTestErrors(t *testing.T) {
+	// Perfect on the five frequent classes, always wrong on the five rare ones.
+	perClass := []float64{0, 0, 0, 0, 0, 1, 1, 1, 1, 1}
+	lt := []int{5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50}
+	plain, balanced, err := TestErrors(perClass, lt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(plain-891.0/12406) > 1e-12 || balanced != 0.5 {
+		t.Errorf("plain %g balanced %g", plain, balanced)
+	}
+	if _, _, err := TestErrors(perClass, lt[:3]); err == nil {
+		t.Error("mismatched lengths accepted")
+	}
+}
+
+func TestSectionOneFigures(t *testing.T) {
+	f4, err := Fig4()
+	if err != nil || len(f4.Rows[0]) != 3 {
+		t.Fatalf("Fig. 4: %v", err)
+	}
+	f7, err := Fig7([2]uint64{1, 2})
+	if err != nil || len(f7.Rows[0]) != 3 {
+		t.Fatalf("Fig. 7: %v", err)
+	}
+	r4, err := Render(f4, 9*72, 3*72)
+	if err != nil || !strings.Contains(r4.SVG, "(c) step, ρ = 10") || len(r4.PNG) < 1000 {
+		t.Errorf("Fig. 4 render: %v", err)
+	}
+	r7, err := Render(f7, 9*72, 3*72)
+	if err != nil || !strings.Contains(r7.SVG, "test distribution 2 (seed 2)") {
+		t.Errorf("Fig. 7 render: %v", err)
+	}
+	if r7.Text != "figure: Fig. 7: CIFAR-10-LT ρ = 100, training and permuted test distributions" {
+		t.Errorf("text stand-in %q", r7.Text)
+	}
+}
+
+func TestTableRenders(t *testing.T) {
+	tb := Table{Header: []string{"a", "b|c"}, Rows: [][]string{{"<1>", "2"}}}
+	if got := tb.Markdown(); got != "| a | b\\|c |\n|---|---|\n| <1> | 2 |\n" {
+		t.Errorf("markdown %q", got)
+	}
+	if got := tb.HTML(); !strings.Contains(got, "<th>b|c</th>") || !strings.Contains(got, "<td>&lt;1&gt;</td>") {
+		t.Errorf("html %q", got)
+	}
+}
