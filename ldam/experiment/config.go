@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ldamlab/ldamlab/datasets"
@@ -329,6 +331,13 @@ func resolve(c Config) (resolved, error) {
 	}
 	if err := backend.Validate(r.Backend); err != nil {
 		return r, err
+	}
+	if r.BranchFrom != "" {
+		// Checked before the data is loaded; branch() checks that the runs match.
+		_, errOut := os.Stat(filepath.Join(r.Out, CheckpointFile))
+		if _, err := os.Stat(filepath.Join(r.BranchFrom, Stage1File)); err != nil && (r.Out == "" || errOut != nil) {
+			return r, fmt.Errorf("branching from %s: no first-stage checkpoint there (train that run first, or drop --branch_from)", filepath.Join(r.BranchFrom, Stage1File))
+		}
 	}
 	if r.StopAfter < 0 {
 		return r, fmt.Errorf("stop-after %d is negative", r.StopAfter)

@@ -120,7 +120,7 @@ func TestEveryDatasetTrains(t *testing.T) {
 				cfg.Data = &Data{Name: name, TrainImages: randomImages(name, 10, 2, 28, 28, 1), TestImages: randomImages(name, 10, 1, 28, 28, 1),
 					Info: datasets.InfoFor(name)}
 			case "inat2018":
-				cfg.DataDir = t.TempDir()
+				cfg.DataDir, cfg.BatchSize = t.TempDir(), 4
 				writeINatTree(t, filepath.Join(cfg.DataDir, "inat2018"), 2, 2)
 			}
 			if cfg.Data != nil {

@@ -2,7 +2,8 @@
 // training step.
 //
 //	ldam train --dataset cifar10 --imb_type exp --imb_factor 0.01 --loss_type LDAM --train_rule DRW --preset quick --out runs/ldam-drw
-//	ldam bench [--batch-size 128] [--steps 5]
+//	ldam bench [--arch resnet32|resnet18|bilstm] [--batch-size 128] [--steps 5]
+//	ldam table --table table2 --preset lite
 //
 // Flags follow the official code's names (cifar_train.py). Build with GOEXPERIMENT=simd for the
 // AVX2 matrix multiplication of the pure-Go backend; add -tags xla for the XLA backends.
@@ -26,8 +27,9 @@ const usage = `usage: ldam <command> [flags]
 
 commands:
   train   train and evaluate one configuration (flags: ldam train -h)
-  bench   time a ResNet-32 training step, an evaluation batch and the data pipeline,
-          next to PyTorch when /usr/bin/python3 has torch (flags: ldam bench -h)
+  bench   time a network's training step and evaluation batch (ResNet-32, ResNet-18 or the
+          BiLSTM), next to PyTorch when /usr/bin/python3 has torch (flags: ldam bench -h)
+  table   print a table of the paper beside our results over seeds (flags: ldam table -h)
 `
 
 // run is main without os.Exit, for tests.
@@ -41,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return trainCmd(args[1:], stdout, stderr)
 	case "bench":
 		return benchCmd(args[1:], stdout, stderr)
+	case "table":
+		return tableCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -82,7 +86,7 @@ func trainFlags(fs *flag.FlagSet, c *experiment.Config) {
 	fs.BoolVar(&c.Resume, "resume", false, "continue from the checkpoint in --out")
 	fs.StringVar(&c.BranchFrom, "branch_from", "", "start from the first-stage checkpoint (stage1.ckpt, written at T0) of this run directory: a run that differs only in --train_rule (e.g. LDAM for LDAM-DRW)")
 	fs.IntVar(&c.StopAfter, "stop_after", 0, "stop after this many epochs of this invocation (resume later)")
-	fs.BoolVar(&c.Progress, "progress", true, "show GoMLX's progress bar")
+	fs.BoolVar(&c.Progress, "progress", true, "show GoMLX's progress bar (on a terminal only)")
 }
 
 func trainCmd(args []string, stdout, stderr io.Writer) int {
@@ -98,6 +102,9 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	c.Log = stdout
+	// The progress bar redraws itself with terminal escape codes: only on a terminal, never in
+	// a log file or a pipe.
+	c.Progress = c.Progress && isTerminal(stdout)
 	if !strings.Contains(buildExperiment(), "simd") && (c.Backend == "" || strings.HasPrefix(c.Backend, "go")) {
 		fmt.Fprintln(stderr, "ldam train: note: built without GOEXPERIMENT=simd; the Go backend's matrix products run about 4× slower (export GOEXPERIMENT=simd)")
 	}
@@ -130,6 +137,16 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "wrote %s/%s and %s/%s\n", c.Out, experiment.ResultsFile, c.Out, experiment.CheckpointFile)
 	}
 	return 0
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func opt(p *float64) string {

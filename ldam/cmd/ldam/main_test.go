@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -27,6 +28,10 @@ func TestBadFlagsGiveClearMessages(t *testing.T) {
 		{[]string{"train", "extra"}, 2, "unexpected arguments"},
 		{[]string{"bench", "--steps", "0"}, 2, "must be ≥ 1"},
 		{[]string{"bench", "--conv_form", "fft"}, 2, `unknown --conv_form "fft"`},
+		{[]string{"bench", "--arch", "vgg"}, 2, `unknown --arch "vgg"`},
+		{[]string{"table", "--table", "table9"}, 2, `unknown table "table9"`},
+		{[]string{"table", "--table", "table6"}, 1, "permuted imbalanced test sets"},
+		{[]string{"train", "--branch_from", "/nonexistent/run"}, 1, "branching from /nonexistent/run/stage1.ckpt"},
 	}
 	for _, tc := range cases {
 		var out, errb bytes.Buffer
@@ -34,5 +39,41 @@ func TestBadFlagsGiveClearMessages(t *testing.T) {
 		if code != tc.code || !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("ldam %q: exit %d, stderr %q; want exit %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
 		}
+	}
+}
+
+func TestProgressBarOnlyOnATerminal(t *testing.T) {
+	if isTerminal(&bytes.Buffer{}) {
+		t.Error("a buffer is not a terminal")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Error("a log file is not a terminal")
+	}
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		defer tty.Close()
+		if !isTerminal(tty) {
+			t.Error("/dev/tty is a terminal")
+		}
+	}
+}
+
+func TestTableCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	root := t.TempDir()
+	if code := run([]string{"table", "--table", "table5", "--preset", "lite", "--root", root}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "Table 5") || !strings.Contains(out.String(), "24 of 24 cells not run in the lite preset") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	out.Reset()
+	run([]string{"table", "--table", "table5", "--root", root, "--all"}, &out, &errb)
+	if !strings.Contains(out.String(), "ERM-DRS") || !strings.Contains(out.String(), "25.50") {
+		t.Errorf("--all output:\n%s", out.String())
 	}
 }

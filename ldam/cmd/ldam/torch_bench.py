@@ -26,7 +26,10 @@ class Shortcut(nn.Module):
 
 
 class BasicBlock(nn.Module):
-    def __init__(self, in_planes, planes, stride=1):
+    """Two 3x3 convolutions with batch norm; the shortcut changes shape with option A (the CIFAR
+    ResNets: subsample and zero-pad the channels) or B (a 1x1 convolution and batch norm)."""
+
+    def __init__(self, in_planes, planes, stride=1, option="A"):
         super().__init__()
         self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(planes)
@@ -34,7 +37,10 @@ class BasicBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(planes)
         self.shortcut = nn.Sequential()
         if stride != 1 or in_planes != planes:
-            self.shortcut = Shortcut(planes // 4)
+            if option == "A":
+                self.shortcut = Shortcut(planes // 4)
+            else:
+                self.shortcut = nn.Sequential(nn.Conv2d(in_planes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
 
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
@@ -42,57 +48,33 @@ class BasicBlock(nn.Module):
         return F.relu(out + self.shortcut(x))
 
 
-class ResNet32(nn.Module):
-    def __init__(self, num_classes=10):
+class ResNet(nn.Module):
+    """A 3x3 stride-1 stem, stages of basic blocks (stride 2 at the start of all but the first),
+    global average pooling and a linear classifier."""
+
+    def __init__(self, stages, blocks, num_classes, option):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        blocks, in_planes = [], 16
-        for planes, stride in ((16, 1), (32, 2), (64, 2)):
-            for i in range(5):
-                blocks.append(BasicBlock(in_planes, planes, stride if i == 0 else 1))
+        self.conv1 = nn.Conv2d(3, stages[0], 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(stages[0])
+        layers, in_planes = [], stages[0]
+        for s, planes in enumerate(stages):
+            for i in range(blocks):
+                layers.append(BasicBlock(in_planes, planes, 2 if s > 0 and i == 0 else 1, option))
                 in_planes = planes
-        self.layers = nn.Sequential(*blocks)
-        self.linear = nn.Linear(64, num_classes)
+        self.layers = nn.Sequential(*layers)
+        self.linear = nn.Linear(stages[-1], num_classes)
 
     def forward(self, x):
         out = self.layers(F.relu(self.bn1(self.conv1(x))))
         return self.linear(F.adaptive_avg_pool2d(out, 1).flatten(1))
 
 
-class ResNet18Block(nn.Module):
-    def __init__(self, in_planes, planes, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or in_planes != planes:
-            self.shortcut = nn.Sequential(nn.Conv2d(in_planes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return F.relu(out + self.shortcut(x))
+def ResNet32():
+    return ResNet((16, 32, 64), 5, 10, "A")
 
 
-class ResNet18(nn.Module):
-    def __init__(self, num_classes=200):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        blocks, in_planes = [], 64
-        for planes, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
-            for i in range(2):
-                blocks.append(ResNet18Block(in_planes, planes, stride if i == 0 else 1))
-                in_planes = planes
-        self.layers = nn.Sequential(*blocks)
-        self.linear = nn.Linear(512, num_classes)
-
-    def forward(self, x):
-        out = self.layers(F.relu(self.bn1(self.conv1(x))))
-        return self.linear(F.adaptive_avg_pool2d(out, 1).flatten(1))
+def ResNet18():
+    return ResNet((64, 128, 256, 512), 2, 200, "B")
 
 
 class BiLSTM(nn.Module):

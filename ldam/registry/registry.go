@@ -1,0 +1,265 @@
+// Package registry maps the cells of the paper's tables to training runs and collects their
+// results over seeds. A run is identified by its configuration; its results live in
+//
+//	results/<preset>/<table>/<dataset>-<profile><ρ>-<method>/seed-<n>/results.json
+//
+// (for example results/lite/table2/cifar10-exp100-ldam-drw/seed-0). [Cell] gives the
+// configuration and directory of a table cell, [Collect] reads every finished seed of a table
+// and [Compare] puts the mean ± std over seeds beside the paper's number (package paper).
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/paper"
+)
+
+// Method is a row of the paper's tables as a loss and a train rule (the official flags).
+type Method struct{ Loss, Rule string }
+
+// Methods are the rows of Tables 1–6. "CB" methods use the class-balanced weights with the
+// official code's β = 0.9999; RS and RW of Table 1 likewise.
+var Methods = map[string]Method{
+	"ERM": {"CE", "None"}, "Focal": {"Focal", "None"}, "LDAM": {"LDAM", "None"},
+	"CB RS": {"CE", "Resample"}, "CB RW": {"CE", "Reweight"}, "CB Focal": {"Focal", "Reweight"},
+	"HG-DRS": {"HG", "DRS"}, "LDAM-HG-DRS": {"LDAM-HG", "DRS"}, "M-DRW": {"M", "DRW"}, "LDAM-DRW": {"LDAM", "DRW"},
+	"ERM-DRW": {"CE", "DRW"}, "ERM-DRS": {"CE", "DRS"}, "RS": {"CE", "Resample"}, "RW": {"CE", "Reweight"}, "CB SM": {"CE", "Reweight"},
+}
+
+// Setting is a column of a table: a dataset with its imbalance profile and ratio ρ.
+type Setting struct {
+	Dataset, Profile string
+	Rho              float64
+}
+
+// Slug is the setting's part of a run name: cifar10-exp100.
+func (s Setting) Slug() string {
+	if s.Profile == "natural" {
+		return s.Dataset // iNaturalist: its own imbalance
+	}
+	return fmt.Sprintf("%s-%s%s", s.Dataset, s.Profile, strconv.FormatFloat(s.Rho, 'g', -1, 64))
+}
+
+// settingOf parses a column name of Tables 2, 4 and 5 ("C10 LT 100", "LT 100 top-1") and
+// Table 1 (IMDB, any column). The metric of a column is "top5" for top-5 columns, else "top1".
+func settingOf(table, column string) (Setting, string, error) {
+	f := strings.Fields(column)
+	metric := "top1"
+	switch table {
+	case "table1":
+		return Setting{Dataset: "imdb", Profile: "exp", Rho: 10}, column, nil
+	case "table3":
+		return Setting{Dataset: "inat2018", Profile: "natural", Rho: 1}, strings.ReplaceAll(column, "-", ""), nil
+	case "table6":
+		return Setting{}, "", fmt.Errorf("registry: Table 6 needs permuted imbalanced test sets and the Eq. 15 margins, which the runs do not support yet")
+	case "table4":
+		if len(f) == 3 && f[2] == "top-5" {
+			metric = "top5"
+		}
+		f = append([]string{"TIN"}, f[:2]...)
+	}
+	if len(f) != 3 {
+		return Setting{}, "", fmt.Errorf("registry: cannot read the setting of column %q of %s", column, table)
+	}
+	s := Setting{Dataset: map[string]string{"C10": "cifar10", "C100": "cifar100", "TIN": "tinyimagenet"}[f[0]], Profile: map[string]string{"LT": "exp", "step": "step"}[f[1]]}
+	rho, err := strconv.ParseFloat(f[2], 64)
+	if err != nil || s.Dataset == "" || s.Profile == "" {
+		return Setting{}, "", fmt.Errorf("registry: cannot read the setting of column %q of %s", column, table)
+	}
+	s.Rho = rho
+	return s, metric, nil
+}
+
+// slug is a method's part of a run name: "LDAM-DRW" → "ldam-drw", "CB RS" → "cb-rs".
+func slug(method string) string {
+	return strings.ToLower(strings.ReplaceAll(method, " ", "-"))
+}
+
+// Run is one table cell's run (all seeds share it).
+type Run struct {
+	Table, Method, Column string
+	Setting               Setting
+	// Metric is "top1", "top5", or for Table 1 the column ("positive", "negative", "mean").
+	Metric string
+	// Name is <setting>-<method>; Config the training configuration (preset and seed unset).
+	Name   string
+	Config experiment.Config
+}
+
+// Dir is the run's directory for a preset and seed under root.
+func (r Run) Dir(root, preset string, seed uint64) string {
+	return filepath.Join(root, "results", preset, r.Table, r.Name, fmt.Sprintf("seed-%d", seed))
+}
+
+// Cell returns the run of a table cell.
+func Cell(table, method, column string) (Run, error) {
+	t, err := paper.Lookup(table)
+	if err != nil {
+		return Run{}, err
+	}
+	m, ok := Methods[method]
+	if !ok {
+		return Run{}, fmt.Errorf("registry: no run defined for method %q", method)
+	}
+	s, metric, err := settingOf(t.Name, column)
+	if err != nil {
+		return Run{}, err
+	}
+	name := s.Slug() + "-" + slug(method)
+	cfg := experiment.Config{Dataset: s.Dataset, ImbType: s.Profile, ImbFactor: 1 / s.Rho, LossType: m.Loss, TrainRule: m.Rule}
+	return Run{Table: t.Name, Method: method, Column: column, Setting: s, Metric: metric, Name: name, Config: cfg}, nil
+}
+
+// Seeds is what the finished seeds of one cell measured, in percent.
+type Seeds struct {
+	Values         []float64
+	Seeds          []uint64
+	Backends, Data []string
+}
+
+// Mean and Std (sample standard deviation; 0 for one seed) of the values.
+func (s Seeds) Mean() float64 {
+	m := 0.0
+	for _, v := range s.Values {
+		m += v
+	}
+	return m / float64(len(s.Values))
+}
+
+// Std is the sample standard deviation over seeds (0 for a single seed).
+func (s Seeds) Std() float64 {
+	if len(s.Values) < 2 {
+		return 0
+	}
+	m, ss := s.Mean(), 0.0
+	for _, v := range s.Values {
+		ss += (v - m) * (v - m)
+	}
+	return math.Sqrt(ss / float64(len(s.Values)-1))
+}
+
+// metricOf reads a run's final metric in percent.
+func metricOf(r *experiment.Result, metric string) (float64, error) {
+	f := r.Final
+	switch metric {
+	case "top1", "mean":
+		return 100 * f.Top1Error, nil
+	case "top5":
+		return 100 * f.Top5Error, nil
+	case "positive", "negative":
+		i := 1
+		if metric == "negative" {
+			i = 0
+		}
+		if i >= len(f.PerClassError) {
+			return 0, fmt.Errorf("registry: no per-class error for %s", metric)
+		}
+		return 100 * f.PerClassError[i], nil
+	}
+	return 0, fmt.Errorf("registry: unknown metric %q", metric)
+}
+
+// Read collects the finished seeds of a run under root for a preset (unfinished ones are
+// skipped: a sweep resumes them).
+func (r Run) Read(root, preset string) (Seeds, error) {
+	var s Seeds
+	dirs, _ := filepath.Glob(filepath.Join(root, "results", preset, r.Table, r.Name, "seed-*"))
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		res, err := experiment.ReadResult(filepath.Join(d, experiment.ResultsFile))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return s, err
+		}
+		if !res.Done || res.Final == nil {
+			continue
+		}
+		v, err := metricOf(res, r.Metric)
+		if err != nil {
+			return s, err
+		}
+		s.Values = append(s.Values, v)
+		s.Seeds = append(s.Seeds, res.Config.Seed)
+		s.Backends = append(s.Backends, res.Backend)
+		s.Data = append(s.Data, res.Data.Source)
+	}
+	return s, nil
+}
+
+// Comparison is one cell: the paper's number beside ours.
+type Comparison struct {
+	Run   Run
+	Paper float64
+	// HasPaper is false where the paper leaves the cell empty.
+	HasPaper bool
+	Ours     Seeds
+}
+
+// Compare reads every cell of a table for a preset.
+func Compare(root, table, preset string) ([]Comparison, error) {
+	t, err := paper.Lookup(table)
+	if err != nil {
+		return nil, err
+	}
+	var out []Comparison
+	for _, row := range t.Rows {
+		for _, col := range t.Columns {
+			run, err := Cell(t.Name, row.Method, col)
+			if err != nil {
+				return nil, err
+			}
+			p, ok := t.Value(row.Method, col)
+			ours, err := run.Read(root, preset)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Comparison{Run: run, Paper: p, HasPaper: ok, Ours: ours})
+		}
+	}
+	return out, nil
+}
+
+// Header and Rows render comparisons as a table: method, setting, the paper's number, ours as
+// mean ± std over n seeds, the difference, and the backends and data of our runs.
+var Header = []string{"method", "setting", "paper (%)", "ours (%), mean ± std (n)", "ours − paper", "backend; data"}
+
+// Rows renders the comparisons under Header.
+func Rows(comps []Comparison) [][]string {
+	var rows [][]string
+	for _, c := range comps {
+		p, ours, diff, prov := "–", "not run", "", ""
+		if c.HasPaper {
+			p = fmt.Sprintf("%.2f", c.Paper)
+		}
+		if n := len(c.Ours.Values); n > 0 {
+			ours = fmt.Sprintf("%.2f ± %.2f (%d)", c.Ours.Mean(), c.Ours.Std(), n)
+			if c.HasPaper {
+				diff = fmt.Sprintf("%+.2f", c.Ours.Mean()-c.Paper)
+			}
+			prov = strings.Join(uniq(c.Ours.Backends), ", ") + "; " + strings.Join(uniq(c.Ours.Data), ", ")
+		}
+		rows = append(rows, []string{c.Run.Method, c.Run.Column, p, ours, diff, prov})
+	}
+	return rows
+}
+
+func uniq(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,94 @@
+package registry
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/metrics"
+)
+
+func TestCells(t *testing.T) {
+	cases := []struct {
+		table, method, column string
+		name, loss, rule      string
+		imb                   float64
+		metric                string
+	}{
+		{"table2", "LDAM-DRW", "C10 LT 100", "cifar10-exp100-ldam-drw", "LDAM", "DRW", 0.01, "top1"},
+		{"table2", "CB RS", "C100 step 10", "cifar100-step10-cb-rs", "CE", "Resample", 0.1, "top1"},
+		{"table5", "ERM-DRS", "C10 step 100", "cifar10-step100-erm-drs", "CE", "DRS", 0.01, "top1"},
+		{"table4", "LDAM", "LT 10 top-5", "tinyimagenet-exp10-ldam", "LDAM", "None", 0.1, "top5"},
+		{"table1", "RW", "negative", "imdb-exp10-rw", "CE", "Reweight", 0.1, "negative"},
+		{"table3", "ERM-DRW", "top-5", "inat2018-erm-drw", "CE", "DRW", 1, "top5"},
+	}
+	for _, c := range cases {
+		r, err := Cell(c.table, c.method, c.column)
+		if err != nil {
+			t.Fatalf("%s %s %s: %v", c.table, c.method, c.column, err)
+		}
+		if r.Name != c.name || r.Config.LossType != c.loss || r.Config.TrainRule != c.rule || math.Abs(r.Config.ImbFactor-c.imb) > 1e-12 || r.Metric != c.metric {
+			t.Errorf("%s %s %s: %+v", c.table, c.method, c.column, r)
+		}
+	}
+	if _, err := Cell("table6", "ERM", "LT 100 seed a"); err == nil || !strings.Contains(err.Error(), "permuted") {
+		t.Errorf("table 6: %v", err)
+	}
+	if _, err := Cell("table2", "Magic", "C10 LT 100"); err == nil {
+		t.Error("unknown method accepted")
+	}
+}
+
+// writeResult writes a results.json for a seed of a run.
+func writeResult(t *testing.T, dir string, seed uint64, top1 float64, done bool) {
+	t.Helper()
+	r := &experiment.Result{Config: experiment.Config{Seed: seed}, Backend: "Go Backend", Done: done,
+		Data: experiment.DataSummary{Source: "offline CIFAR-10 JPEG re-encode"}, Final: &metrics.Result{Top1Error: top1}}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := experiment.WriteJSON(filepath.Join(dir, experiment.ResultsFile), r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCompareOverSeeds(t *testing.T) {
+	root := t.TempDir()
+	run, _ := Cell("table2", "LDAM-DRW", "C10 LT 100")
+	writeResult(t, run.Dir(root, "lite", 0), 0, 0.30, true)
+	writeResult(t, run.Dir(root, "lite", 1), 1, 0.34, true)
+	writeResult(t, run.Dir(root, "lite", 2), 2, 0.90, false) // interrupted: not counted
+	if want := filepath.Join(root, "results", "lite", "table2", "cifar10-exp100-ldam-drw", "seed-1"); run.Dir(root, "lite", 1) != want {
+		t.Errorf("dir %s", run.Dir(root, "lite", 1))
+	}
+	comps, err := Compare(root, "table2", "lite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(comps) != 10*8 {
+		t.Fatalf("%d cells, want 80", len(comps))
+	}
+	var found bool
+	for i, c := range comps {
+		if c.Run.Name != run.Name {
+			if len(c.Ours.Values) != 0 {
+				t.Errorf("%s has values", c.Run.Name)
+			}
+			continue
+		}
+		found = true
+		if len(c.Ours.Values) != 2 || math.Abs(c.Ours.Mean()-32) > 1e-9 || math.Abs(c.Ours.Std()-math.Sqrt(8)) > 1e-9 || c.Paper != 22.97 {
+			t.Errorf("cell %+v", c)
+		}
+		row := Rows(comps[i : i+1])[0]
+		if row[3] != "32.00 ± 2.83 (2)" || row[4] != "+9.03" || !strings.Contains(row[5], "JPEG") {
+			t.Errorf("row %q", row)
+		}
+	}
+	if !found {
+		t.Error("the run was not compared")
+	}
+}
