@@ -86,6 +86,7 @@ func slug(method string) string {
 
 // Run is one table cell's run (all seeds share it).
 type Run struct {
+	// Table is the table whose directory holds the run (Table 5's runs are Table 2's).
 	Table, Method, Column string
 	Setting               Setting
 	// Metric is "top1", "top5", or for Table 1 the column ("positive", "negative", "mean").
@@ -98,6 +99,28 @@ type Run struct {
 // Dir is the run's directory for a preset and seed under root.
 func (r Run) Dir(root, preset string, seed uint64) string {
 	return filepath.Join(root, "results", preset, r.Table, r.Name, fmt.Sprintf("seed-%d", seed))
+}
+
+// Grid returns a table with the rows our runs cover: Table 2 also holds the ERM-DRW and
+// ERM-DRS rows of Table 5 (the same CIFAR grid), and Table 5's runs are Table 2's.
+func Grid(table string) (paper.Table, error) {
+	t, err := paper.Lookup(table)
+	if err != nil {
+		return t, err
+	}
+	if t.Name == "table2" {
+		t5, _ := paper.Lookup("table5")
+		t.Rows = append(slices.Clone(t.Rows), t5.Rows[1:]...)
+	}
+	return t, nil
+}
+
+// dirTable is the table whose directory holds a table's runs.
+func dirTable(table string) string {
+	if table == "table5" {
+		return "table2"
+	}
+	return table
 }
 
 // Cell returns the run of a table cell.
@@ -116,7 +139,7 @@ func Cell(table, method, column string) (Run, error) {
 	}
 	name := s.Slug() + "-" + slug(method)
 	cfg := experiment.Config{Dataset: s.Dataset, ImbType: s.Profile, ImbFactor: 1 / s.Rho, LossType: m.Loss, TrainRule: m.Rule}
-	return Run{Table: t.Name, Method: method, Column: column, Setting: s, Metric: metric, Name: name, Config: cfg}, nil
+	return Run{Table: dirTable(t.Name), Method: method, Column: column, Setting: s, Metric: metric, Name: name, Config: cfg}, nil
 }
 
 // Seeds is what the finished seeds of one cell measured, in percent.
@@ -208,7 +231,7 @@ type Comparison struct {
 
 // Compare reads every cell of a table for a preset.
 func Compare(root, table, preset string) ([]Comparison, error) {
-	t, err := paper.Lookup(table)
+	t, err := Grid(table)
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,13 @@
 package registry
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ldamlab/ldamlab/ldam/experiment"
@@ -68,8 +71,8 @@ func TestCompareOverSeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(comps) != 10*8 {
-		t.Fatalf("%d cells, want 80", len(comps))
+	if len(comps) != 12*8 {
+		t.Fatalf("%d cells, want 96 (Table 2's ten rows and Table 5's ERM-DRW and ERM-DRS)", len(comps))
 	}
 	var found bool
 	for i, c := range comps {
@@ -90,5 +93,61 @@ func TestCompareOverSeeds(t *testing.T) {
 	}
 	if !found {
 		t.Error("the run was not compared")
+	}
+}
+
+func TestPlanBranchesAndSweepOrder(t *testing.T) {
+	root := t.TempDir()
+	jobs, deps, err := Plan(root, "table5", "quick", []uint64{0, 1}, nil, []string{"C10 LT 100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 6 {
+		t.Fatalf("%d jobs, want ERM, ERM-DRW, ERM-DRS × 2 seeds", len(jobs))
+	}
+	for i, j := range jobs {
+		base := deps[i]
+		switch j.Run.Method {
+		case "ERM":
+			if base != -1 || j.BranchFrom != "" {
+				t.Errorf("ERM seed %d depends on %d", j.Seed, base)
+			}
+		default:
+			if base < 0 || jobs[base].Run.Method != "ERM" || jobs[base].Seed != j.Seed || j.BranchFrom != jobs[base].Dir {
+				t.Errorf("%s seed %d: base %d, branch %q", j.Run.Method, j.Seed, base, j.BranchFrom)
+			}
+			if !strings.Contains(strings.Join(j.Args("quick", nil), " "), "--branch_from "+jobs[base].Dir) {
+				t.Errorf("args %q", j.Args("quick", nil))
+			}
+		}
+		if !strings.Contains(j.Dir, filepath.Join("results", "quick", "table2")) {
+			t.Errorf("Table 5's runs live with Table 2's: %s", j.Dir)
+		}
+	}
+	// Seed 1's ERM is already finished: it is skipped, its branches still run after it.
+	writeResult(t, jobs[3].Dir, 1, 0.3, true)
+	var mu sync.Mutex
+	var order []string
+	err = Sweep(context.Background(), jobs, deps, 2, func(_ context.Context, j Job) error {
+		mu.Lock()
+		order = append(order, fmt.Sprintf("%s/%d", j.Run.Method, j.Seed))
+		mu.Unlock()
+		if j.Run.Method == "ERM" && j.Seed == 0 {
+			return fmt.Errorf("boom")
+		}
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("sweep error %v", err)
+	}
+	got := strings.Join(order, " ")
+	if strings.Contains(got, "ERM-DRW/0") || strings.Contains(got, "ERM-DRS/0") {
+		t.Errorf("branches of a failed run ran: %s", got)
+	}
+	if !strings.Contains(got, "ERM-DRW/1") || !strings.Contains(got, "ERM-DRS/1") || strings.Contains(got, "ERM/1") {
+		t.Errorf("order %s", got)
+	}
+	if _, _, err := Plan(root, "table2", "quick", []uint64{0}, []string{"Magic"}, nil); err == nil {
+		t.Error("unknown method accepted")
 	}
 }

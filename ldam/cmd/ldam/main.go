@@ -3,6 +3,7 @@
 //
 //	ldam train --dataset cifar10 --imb_type exp --imb_factor 0.01 --loss_type LDAM --train_rule DRW --preset quick --out runs/ldam-drw
 //	ldam bench [--arch resnet32|resnet18|bilstm] [--batch-size 128] [--steps 5]
+//	ldam sweep --table table2 --preset lite --seeds 0,1,2 [--parallel 4]
 //	ldam table --table table2 --preset lite
 //
 // Flags follow the official code's names (cifar_train.py). Build with GOEXPERIMENT=simd for the
@@ -29,6 +30,8 @@ commands:
   train   train and evaluate one configuration (flags: ldam train -h)
   bench   time a network's training step and evaluation batch (ResNet-32, ResNet-18 or the
           BiLSTM), next to PyTorch when /usr/bin/python3 has torch (flags: ldam bench -h)
+  sweep   run a table's grid over seeds: finished runs skipped, interrupted ones resumed,
+          first stages shared (flags: ldam sweep -h)
   table   print a table of the paper beside our results over seeds (flags: ldam table -h)
 `
 
@@ -45,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return benchCmd(args[1:], stdout, stderr)
 	case "table":
 		return tableCmd(args[1:], stdout, stderr)
+	case "sweep":
+		return sweepCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -77,3 +77,35 @@ func TestTableCommand(t *testing.T) {
 		t.Errorf("--all output:\n%s", out.String())
 	}
 }
+
+// TestSweepThenTable runs a small grid end to end on the offline CIFAR-10 (ERM, and ERM-DRW and
+// ERM-DRS branched from it) and prints it beside Table 5.
+func TestSweepThenTable(t *testing.T) {
+	if os.Getenv("LDAMLAB_DATASETS") == "" {
+		t.Skip("$LDAMLAB_DATASETS is not set")
+	}
+	root := t.TempDir()
+	var out, errb bytes.Buffer
+	args := []string{"sweep", "--table", "table5", "--preset", "quick", "--seeds", "0", "--columns", "C10 LT 100", "--root", root,
+		"--", "--epochs", "3", "--max_per_class", "100", "--test_per_class", "5", "--batch-size", "32"}
+	if code := run(args, &out, &errb); code != 0 {
+		t.Fatalf("sweep exit %d: %s\n%s", code, errb.String(), out.String())
+	}
+	if !strings.Contains(out.String(), "cifar10-exp100-erm-drw seed 0: to run, branching from") {
+		t.Errorf("sweep output:\n%s", out.String())
+	}
+	// A second sweep finds everything done.
+	out.Reset()
+	if code := run(args, &out, &errb); code != 0 || strings.Count(out.String(), ": done") != 3 || strings.Contains(out.String(), "start ") {
+		t.Errorf("second sweep (exit %d):\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := run([]string{"table", "--table", "table5", "--preset", "quick", "--root", root}, &out, &errb); code != 0 {
+		t.Fatalf("table exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"ERM-DRW  C10 LT 100  25.14", "(1)", "21 of 24 cells not run"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ldamlab/ldamlab/ldam/registry"
+)
+
+// sweepCmd runs a table's grid of runs: ldam sweep --table table2 --preset lite --seeds 0,1,2
+// [--methods ERM,LDAM-DRW] [--columns "C10 LT 100"] [--parallel N] [-- extra ldam train flags].
+func sweepCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ldam sweep", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	table := fs.String("table", "table2", "table1 … table5")
+	preset := fs.String("preset", "lite", "preset of the runs")
+	seedList := fs.String("seeds", "0", "comma-separated seeds")
+	methodList := fs.String("methods", "", "comma-separated methods (rows) to run; default all")
+	columnList := fs.String("columns", "", `comma-separated columns to run, e.g. "C10 LT 100"; default all`)
+	parallel := fs.Int("parallel", 1, "runs at once (each in its own process when > 1: for a GPU that fits several)")
+	root := fs.String("root", ".", "repository root: results go to <root>/results/<preset>/<table>/<run>/seed-<n>")
+	dry := fs.Bool("dry_run", false, "print the runs and their ldam train commands, run nothing")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var seeds []uint64
+	for _, s := range split(*seedList) {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			fmt.Fprintf(stderr, "ldam sweep: bad seed %q in --seeds %q: use comma-separated non-negative integers\n", s, *seedList)
+			return 2
+		}
+		seeds = append(seeds, v)
+	}
+	jobs, deps, err := registry.Plan(*root, *table, *preset, seeds, split(*methodList), split(*columnList))
+	if err != nil {
+		fmt.Fprintf(stderr, "ldam sweep: %v\n", err)
+		return 2
+	}
+	extra := fs.Args()
+	for _, j := range jobs {
+		state := "to run"
+		if j.Done() {
+			state = "done"
+		} else if j.BranchFrom != "" {
+			state = "to run, branching from " + j.BranchFrom
+		}
+		fmt.Fprintf(stdout, "%s seed %d: %s\n", j.Run.Name, j.Seed, state)
+		if *dry {
+			fmt.Fprintf(stdout, "  ldam %s\n", strings.Join(quote(j.Args(*preset, extra)), " "))
+		}
+	}
+	if *dry {
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	self, _ := os.Executable()
+	err = registry.Sweep(ctx, jobs, deps, *parallel, func(ctx context.Context, j registry.Job) error {
+		logFile, err := os.OpenFile(filepath.Join(j.Dir, "train.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		defer logFile.Close()
+		fmt.Fprintf(stdout, "start %s seed %d (log: %s)\n", j.Run.Name, j.Seed, filepath.Join(j.Dir, "train.log"))
+		if *parallel == 1 {
+			if code := run(j.Args(*preset, extra), logFile, logFile); code != 0 {
+				return fmt.Errorf("ldam train exited with %d: %s (log: %s)", code, logTail(logFile.Name()), logFile.Name())
+			}
+		} else {
+			cmd := exec.CommandContext(ctx, self, j.Args(*preset, extra)...)
+			cmd.Stdout, cmd.Stderr = logFile, logFile
+			if err := cmd.Run(); err != nil {
+				return fmt.Errorf("%v: %s (log: %s)", err, logTail(logFile.Name()), logFile.Name())
+			}
+		}
+		fmt.Fprintf(stdout, "done %s seed %d\n", j.Run.Name, j.Seed)
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "ldam sweep: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// logTail is the last line of a log file.
+func logTail(file string) string {
+	b, _ := os.ReadFile(file)
+	return lastLine(string(b))
+}
+
+// split splits a comma-separated list, dropping empty items.
+func split(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// quote quotes the arguments that hold spaces, for printing.
+func quote(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if strings.ContainsAny(a, " \t") {
+			out[i] = strconv.Quote(a)
+		}
+	}
+	return out
+}

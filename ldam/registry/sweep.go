@@ -1,0 +1,156 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/paper"
+)
+
+// Job is one run of a sweep: a table cell, a seed, and the run it branches from (empty when it
+// trains from scratch).
+type Job struct {
+	Run        Run
+	Seed       uint64
+	Dir        string
+	BranchFrom string
+}
+
+// Args are the `ldam train` flags of the job in a preset (extra flags are appended).
+func (j Job) Args(preset string, extra []string) []string {
+	c := j.Run.Config
+	args := []string{"train", "--dataset", c.Dataset, "--imb_type", c.ImbType, "--imb_factor", strconv.FormatFloat(c.ImbFactor, 'g', -1, 64),
+		"--loss_type", c.LossType, "--train_rule", c.TrainRule, "--preset", preset, "--seed", strconv.FormatUint(j.Seed, 10),
+		"--out", j.Dir, "--resume", "--progress=false"}
+	if j.BranchFrom != "" {
+		args = append(args, "--branch_from", j.BranchFrom)
+	}
+	return append(args, extra...)
+}
+
+// Plan lists the jobs of a table's grid in a preset for the given seeds, restricted to the
+// given methods and columns (all when empty). Runs whose first stage another run of the grid
+// shares (ERM-DRW and ERM-DRS with ERM, LDAM-DRW with LDAM: same loss, rule None) branch from
+// it. The second value says which jobs depend on which: deps[i] is the index of the job that
+// must finish first, or −1.
+func Plan(root, table, preset string, seeds []uint64, methods, columns []string) ([]Job, []int, error) {
+	t, err := Grid(table)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, m := range methods {
+		if !slices.ContainsFunc(t.Rows, func(r paper.Row) bool { return r.Method == m }) {
+			return nil, nil, fmt.Errorf("registry: %s has no method %q", t.Name, m)
+		}
+	}
+	for _, c := range columns {
+		if !slices.Contains(t.Columns, c) {
+			return nil, nil, fmt.Errorf("registry: %s has no column %q; its columns are %q", t.Name, c, t.Columns)
+		}
+	}
+	var jobs []Job
+	for _, seed := range seeds {
+		for _, row := range t.Rows {
+			if len(methods) > 0 && !slices.Contains(methods, row.Method) {
+				continue
+			}
+			for ci, col := range t.Columns {
+				if len(columns) > 0 && !slices.Contains(columns, col) || slices.Contains(row.Missing, ci) {
+					continue
+				}
+				run, err := Cell(t.Name, row.Method, col)
+				if err != nil {
+					return nil, nil, err
+				}
+				// One run per setting and method, whatever the metric column (top-1/top-5).
+				if slices.ContainsFunc(jobs, func(j Job) bool { return j.Run.Name == run.Name && j.Seed == seed }) {
+					continue
+				}
+				jobs = append(jobs, Job{Run: run, Seed: seed, Dir: run.Dir(root, preset, seed)})
+			}
+		}
+	}
+	deps := make([]int, len(jobs))
+	for i, j := range jobs {
+		deps[i] = -1
+		if r := j.Run.Config.TrainRule; r != "DRW" && r != "DRS" {
+			continue
+		}
+		for k, b := range jobs {
+			if b.Seed == j.Seed && b.Run.Setting == j.Run.Setting && b.Run.Config.LossType == j.Run.Config.LossType && b.Run.Config.TrainRule == "None" {
+				jobs[i].BranchFrom, deps[i] = b.Dir, k
+			}
+		}
+	}
+	return jobs, deps, nil
+}
+
+// Done reports whether a job's run has finished (its results.json says so).
+func (j Job) Done() bool {
+	r, err := experiment.ReadResult(filepath.Join(j.Dir, experiment.ResultsFile))
+	return err == nil && r.Done
+}
+
+// Sweep runs the jobs, at most parallel at a time, each after the job it depends on; finished
+// jobs are skipped and interrupted ones resume (run gets --resume). It returns the first error
+// after every job that could run has run.
+func Sweep(ctx context.Context, jobs []Job, deps []int, parallel int, run func(ctx context.Context, j Job) error) error {
+	if parallel < 1 {
+		parallel = 1
+	}
+	done := make([]chan struct{}, len(jobs))
+	failed := make([]bool, len(jobs))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	slots := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[i])
+			fail := func(err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				failed[i] = true
+				if first == nil {
+					first = err
+				}
+			}
+			if d := deps[i]; d >= 0 {
+				<-done[d]
+				if failed[d] {
+					fail(fmt.Errorf("%s seed %d: not run, %s failed", j.Run.Name, j.Seed, jobs[d].Run.Name))
+					return
+				}
+			}
+			if j.Done() {
+				return
+			}
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			if err := ctx.Err(); err != nil {
+				fail(err)
+				return
+			}
+			if err := os.MkdirAll(j.Dir, 0o755); err != nil {
+				fail(err)
+				return
+			}
+			if err := run(ctx, j); err != nil {
+				fail(fmt.Errorf("%s seed %d: %w", j.Run.Name, j.Seed, err))
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
