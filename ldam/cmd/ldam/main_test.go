@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -107,5 +109,35 @@ func TestSweepThenTable(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestGPUTablesScriptOnCPU runs scripts/gpu-tables.sh as on a GPU machine, but on the pure-Go
+// backend in the quick preset with two runs at once (each in its own process) and a small grid,
+// and checks the packed results.
+func TestGPUTablesScriptOnCPU(t *testing.T) {
+	if os.Getenv("LDAMLAB_DATASETS") == "" {
+		t.Skip("$LDAMLAB_DATASETS is not set")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "ldam")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command("bash", "../../../scripts/gpu-tables.sh")
+	cmd.Env = append(os.Environ(), "BIN="+bin, "GOMLX_BACKEND=go", "PRESET=quick", "PARALLEL=2", "LIMIT=600", "METHODS=ERM,ERM-DRW",
+		"COLUMNS=C10 LT 100", "EXTRA=--epochs 3 --max_per_class 100 --test_per_class 5 --batch-size 32", "ROOT="+dir, "OUT="+filepath.Join(dir, "out"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gpu-tables.sh: %v\n%s", err, out)
+	}
+	for _, want := range []string{"sweep finished", "ERM-DRW  C10 LT 100", "packed 2 results into"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	list, err := exec.Command("tar", "-tzf", filepath.Join(dir, "out", "results.tar.gz")).Output()
+	if err != nil || !strings.Contains(string(list), "results/quick/table2/cifar10-exp100-erm-drw/seed-0/results.json") {
+		t.Errorf("archive: %v\n%s", err, list)
 	}
 }
