@@ -386,3 +386,21 @@ func (r *MarginReport) Table() Table {
 	}
 	return t
 }
+
+// MarginRatiosTable compares, for trained models, each class's margin relative to the most
+// frequent class's, γ_j/γ_0, with the ratio Eq. 9 predicts, (n_0/n_j)^{1/4}.
+func MarginRatiosTable(names []string, reports []*MarginReport) Table {
+	t := Table{Header: []string{"class", "n_j", "predicted (n_0/n_j)^1/4"}}
+	for _, n := range names {
+		t.Header = append(t.Header, n+": γ_j/γ_0")
+	}
+	counts := reports[0].Counts
+	for j := range counts {
+		row := []string{fmt.Sprint(j), fmt.Sprint(counts[j]), fmt.Sprintf("%.2f", math.Pow(float64(counts[0])/float64(counts[j]), 0.25))}
+		for _, r := range reports {
+			row = append(row, fmt.Sprintf("%.2f", r.Margins[j]/r.Margins[0]))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
