@@ -58,7 +58,10 @@ func TestGradientFactors(t *testing.T) {
 	}
 	for _, f := range []func() error{
 		func() error { _, err := LossCurves(0.16, 0.5, 30); return err },
-		func() error { _, err := ScaleAndMargin(0.5, 30, []float64{1, 10, 30}, []float64{0.25, 0.5, 1}); return err },
+		func() error {
+			_, err := ScaleAndMargin(0.5, 30, []float64{1, 10, 30}, []float64{0.25, 0.5, 1})
+			return err
+		},
 		func() error { _, err := GradientFactorPlot(3, 0.5, 30); return err },
 	} {
 		if err := f(); err != nil {
