@@ -64,6 +64,7 @@ type Run struct {
 	trainDS  *datasets.Loader
 	testDS   *datasets.Loader
 	evalExec *model.Exec
+	featExec *model.Exec // built on first use by Features
 	labels   []int
 	start    int
 }

@@ -1,0 +1,137 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"gonum.org/v1/plot"
+
+	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+)
+
+// Section 3.3 of the paper (04-deferred-rebalancing.ipynb): the feature sphere of Fig. 5.
+
+// Method is a named training recipe: a loss and a train rule (the official flags).
+type Method struct{ Name, Loss, Rule string }
+
+// Fig5Methods are the four trainings of Fig. 5: ERM, re-sampling, re-weighting and LDAM.
+var Fig5Methods = []Method{{"ERM", "CE", "None"}, {"re-sampling", "CE", "Resample"}, {"re-weighting", "CE", "Reweight"}, {"LDAM", "LDAM", "None"}}
+
+// Fig5Config is one method of Fig. 5: Fashion-MNIST with step imbalance ρ = 100, μ = 0.5 (the
+// paper uses MNIST, which needs a download; Debian packages Fashion-MNIST), the small CNN with
+// a 3-d feature, seeded, in the notebook preset.
+func Fig5Config(m Method) experiment.Config {
+	return experiment.Config{Dataset: "fashion-mnist", ImbType: "step", ImbFactor: 0.01, LossType: m.Loss, TrainRule: m.Rule}
+}
+
+// RunModel is RunOrLoad for notebooks that need the trained model itself: it trains the run in
+// results/<preset>/<name> (resuming an interrupted one; a finished one is restored from its
+// checkpoint without training) and returns it.
+func RunModel(name string, cfg experiment.Config) (*experiment.Run, error) {
+	preset, err := Preset()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := ResultsDir(preset, name)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Preset, cfg.Out, cfg.Resume = preset, dir, true
+	if r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile)); err == nil && !experiment.SameRun(r.Config, cfg) {
+		if err := os.RemoveAll(dir); err != nil { // another configuration ran here before
+			return nil, err
+		}
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	run, err := experiment.Prepare(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return run, run.Fit()
+}
+
+// SphereFeatures returns the L2-normalized features (the network's 3-d penultimate output) and
+// labels of a run's training (test = false) or test split, in evaluation mode.
+func SphereFeatures(run *experiment.Run, test bool) ([][3]float64, []int, error) {
+	src := run.Data.TrainImages
+	if test {
+		src = run.Data.TestImages
+	}
+	if src == nil {
+		return nil, nil, fmt.Errorf("lab: the run has no image data")
+	}
+	l, err := datasets.NewImageLoader("features", src, datasets.LoaderConfig{BatchSize: min(250, src.Len()), Mean: run.Data.Info.Mean, Std: run.Data.Info.Std})
+	if err != nil {
+		return nil, nil, err
+	}
+	var feats [][3]float64
+	var labels []int
+	for b, err := range l.Iter() {
+		if err != nil {
+			return nil, nil, err
+		}
+		out, err := run.Features(b.Inputs...)
+		if err != nil {
+			return nil, nil, err
+		}
+		if d := out.Shape().Dimensions; len(d) != 2 || d[1] != 3 {
+			return nil, nil, fmt.Errorf("lab: features of shape %v, want [batch 3]: the network is not the 3-d sphere CNN", d)
+		}
+		f := tensors.MustCopyFlatData[float32](out)
+		for i := 0; i+2 < len(f); i += 3 {
+			x, y, z := float64(f[i]), float64(f[i+1]), float64(f[i+2])
+			n := max(math.Sqrt(x*x+y*y+z*z), 1e-12)
+			feats = append(feats, [3]float64{x / n, y / n, z / n})
+		}
+		for _, y := range tensors.MustCopyFlatData[int32](b.Labels[0]) {
+			labels = append(labels, int(y))
+		}
+		out.MustFinalizeAll()
+		b.Finalize()
+	}
+	return feats, labels, nil
+}
+
+// Fig5 trains (or loads) the four methods and draws Figure 5: their normalized 3-d training
+// features (top row, (a)–(d)) and test features (bottom row, (e)–(h)) on the unit sphere.
+func Fig5(seed uint64) (*figures.Panels, []*experiment.Result, error) {
+	rows := [][]*plot.Plot{{}, {}}
+	var results []*experiment.Result
+	for i, m := range Fig5Methods {
+		cfg := Fig5Config(m)
+		cfg.Seed = seed
+		run, err := RunModel(fmt.Sprintf("fig5-fashion-mnist-step100-%s", slugName(m.Name)), cfg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", m.Name, err)
+		}
+		results = append(results, run.Result)
+		for r, test := range []bool{false, true} {
+			f, y, err := SphereFeatures(run, test)
+			if err != nil {
+				return nil, nil, err
+			}
+			split := "train"
+			if test {
+				split = "test"
+			}
+			p, err := figures.SpherePoints(fmt.Sprintf("(%c) %s, %s", 'a'+4*r+i, m.Name, split), f, y, run.Data.Classes)
+			if err != nil {
+				return nil, nil, err
+			}
+			p.Legend = plot.NewLegend() // one legend would not fit eight panels: classes by colour
+			rows[r] = append(rows[r], p)
+		}
+	}
+	return &figures.Panels{Title: "Fig. 5: 3-d features of Fashion-MNIST, step ρ = 100, on the unit sphere", Rows: rows}, results, nil
+}
+
+// slugName is a name in lower case with hyphens for spaces: "LDAM" → "ldam".
+func slugName(s string) string { return strings.ReplaceAll(strings.ToLower(s), " ", "-") }
