@@ -13,7 +13,9 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/schedule"
 )
 
 // Section 3.3 of the paper (04-deferred-rebalancing.ipynb): the feature sphere of Fig. 5.
@@ -135,3 +137,49 @@ func Fig5(seed uint64) (*figures.Panels, []*experiment.Result, error) {
 
 // slugName is a name in lower case with hyphens for spaces: "LDAM" → "ldam".
 func slugName(s string) string { return strings.ReplaceAll(strings.ToLower(s), " ", "-") }
+
+// DRWPlanTable is Algorithm 1 as the training runs it: for every epoch of a preset, the
+// learning rate and, for the given rule, the class weights of the loss (the most frequent and
+// the rarest class's) and the sampler (instance or class-balanced).
+func DRWPlanTable(presetName, rule string, counts []int, beta float64) (Table, error) {
+	p, err := schedule.Lookup(presetName)
+	if err != nil {
+		return Table{}, err
+	}
+	r, err := balance.ParseRule(rule)
+	if err != nil {
+		return Table{}, err
+	}
+	plan, err := balance.NewPlan(r, counts, beta, p.DeferEpoch)
+	if err != nil {
+		return Table{}, err
+	}
+	t := Table{Header: []string{"epoch", "learning rate", "stage", "weight of class 0", fmt.Sprintf("weight of class %d", len(counts)-1), "sampler"}}
+	for e := range p.Epochs {
+		w := plan.ClassWeights(e)
+		stage := "1: plain training (lines 2–6)"
+		if e >= p.DeferEpoch {
+			stage = "2: re-balanced (lines 8–11)"
+		}
+		sampler := "instance (every example once)"
+		if plan.Sampler(e).Kind == balance.Weighted {
+			sampler = "class-balanced re-sampling"
+		}
+		t.Rows = append(t.Rows, []string{fmt.Sprint(e), fmt.Sprintf("%g", p.LR(e)), stage, fmt.Sprintf("%.3f", w[0]), fmt.Sprintf("%.3f", w[len(w)-1]), sampler})
+	}
+	return t, nil
+}
+
+// ResultsTable lists runs' final balanced test errors with many/medium/few-shot errors.
+func ResultsTable(names []string, results []*experiment.Result) Table {
+	t := Table{Header: []string{"method", "balanced test error (%)", "many / medium / few-shot error (%)", "preset, seed, backend"}}
+	for i, r := range results {
+		if r.Final == nil {
+			continue
+		}
+		f := r.Final
+		t.Rows = append(t.Rows, []string{names[i], fmt.Sprintf("%.2f", 100*f.Top1Error), pct(f.ManyShotError) + " / " + pct(f.MediumShotError) + " / " + pct(f.FewShotError),
+			fmt.Sprintf("%s, seed %d, %s", r.Preset.Name, r.Config.Seed, r.Backend)})
+	}
+	return t
+}
