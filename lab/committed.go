@@ -1,0 +1,98 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+
+	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/registry"
+)
+
+// CommittedRun is a finished run committed to the repository's results/, with its place in a
+// table of the paper.
+type CommittedRun struct {
+	Method, Column string
+	Seed           uint64
+	Paper          float64 // the paper's error (%) for the cell; 0 when the paper has none
+	Result         *experiment.Result
+}
+
+// Committed returns the finished runs of the given cells of a table that are committed under
+// results/<preset>/ of the repository root (not $LDAMLAB_OUT: committed results are the
+// repository's), for one seed; cells not run yet are left out.
+func Committed(preset, table, column string, methods []string, seed uint64) ([]CommittedRun, error) {
+	root, err := Root()
+	if err != nil {
+		return nil, err
+	}
+	t, err := registry.Grid(table)
+	if err != nil {
+		return nil, err
+	}
+	var out []CommittedRun
+	for _, m := range methods {
+		cell, err := registry.Cell(t.Name, m, column)
+		if err != nil {
+			return nil, err
+		}
+		r, err := experiment.ReadResult(filepath.Join(cell.Dir(root, preset, seed), experiment.ResultsFile))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !r.Done {
+			continue
+		}
+		p, _ := t.Value(m, column)
+		out = append(out, CommittedRun{Method: m, Column: column, Seed: seed, Paper: p, Result: r})
+	}
+	return out, nil
+}
+
+// CommittedTable compares committed runs with the paper: balanced error, many/medium/few-shot
+// error, the paper's number for the cell and its schedule.
+func CommittedTable(runs []CommittedRun) Table {
+	t := Table{Header: []string{"method", "ours: balanced error (%)", "many / medium / few-shot (%)", "paper (%), 200 epochs", "ours: preset, epochs, seed, backend, data"}}
+	for _, c := range runs {
+		r, f := c.Result, c.Result.Final
+		p := "–"
+		if c.Paper > 0 {
+			p = fmt.Sprintf("%.2f", c.Paper)
+		}
+		t.Rows = append(t.Rows, []string{c.Method, fmt.Sprintf("%.2f", 100*f.Top1Error), pct(f.ManyShotError) + " / " + pct(f.MediumShotError) + " / " + pct(f.FewShotError),
+			p, fmt.Sprintf("%s, %d, seed %d, %s, %s", r.Preset.Name, r.Preset.Epochs, r.Config.Seed, r.Backend, r.Data.Source)})
+	}
+	return t
+}
+
+// CommittedFigures draws the committed runs' learning curves (Fig. 3 style, the re-balancing
+// switch marked) and their per-class test errors (Fig. 2 style).
+func CommittedFigures(runs []CommittedRun) (curves, perClass *plot.Plot, err error) {
+	if len(runs) == 0 {
+		return nil, nil, fmt.Errorf("lab: no committed runs to draw")
+	}
+	var cs []figures.Curve
+	var series []figures.Series
+	switchEpoch := -1
+	for _, c := range runs {
+		cs = append(cs, Curve(c.Method, c.Result))
+		series = append(series, figures.Series{Name: c.Method, Values: c.Result.Final.PerClassError})
+		if rule := c.Result.Config.TrainRule; rule == "DRW" || rule == "DRS" {
+			switchEpoch = c.Result.Preset.DeferEpoch
+		}
+	}
+	r := runs[0].Result
+	title := fmt.Sprintf("%s %s (%s preset)", r.Data.Name, runs[0].Column, r.Preset.Name)
+	if curves, err = figures.LearningCurves(title+": balanced test and training error", cs, switchEpoch); err != nil {
+		return nil, nil, err
+	}
+	perClass, err = figures.PerClassBars(title+": per-class test error", shortClassNames(r.Data.Classes), series)
+	return curves, perClass, err
+}
