@@ -250,8 +250,3 @@ func pct(p *float64) string {
 	}
 	return fmt.Sprintf("%.1f%%", 100**p)
 }
-
-// DisplayHTML shows HTML as the output of the running notebook cell (nothing outside GoNB).
-// Notebooks use it rather than importing gonbui themselves: a cell of the ldamlab kernel
-// resolves modules through this repository's go.work, and gonbui is already pinned here.
-func DisplayHTML(html string) { gonbui.DisplayHTML(html) }
