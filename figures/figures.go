@@ -265,7 +265,7 @@ func MarginTradeOff(n1, n2 int, beta float64) (*plot.Plot, error) {
 	eq.Shape = draw.SquareGlyph{}
 	p.Add(opt, eq)
 	p.Legend.Add("objective (Eq. 6)", l)
-	p.Legend.Add(fmt.Sprintf("optimum γ1 = %.3f ∝ n1^(−1/4) (Eq. 8)", g1), opt)
+	p.Legend.Add(fmt.Sprintf("optimum γ1 = %.3f ~ n1^(-1/4) (Eq. 8)", g1), opt)
 	p.Legend.Add("equal margins", eq)
 	top := theory.TradeOff(beta/20, beta, n1, n2)
 	p.Y.Min, p.Y.Max = 0, top

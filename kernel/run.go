@@ -241,7 +241,7 @@ func runOne(nb, preset, jdata string, opts runOptions) *Failure {
 		"--ExecutePreprocessor.kernel_name="+opts.kernelName,
 		fmt.Sprintf("--ExecutePreprocessor.timeout=%d", int(opts.timeout.Seconds())), nb)
 	cmd.Dir = filepath.Dir(nb)
-	cmd.Env = append(os.Environ(), lab.EnvPreset+"="+preset, "JUPYTER_PATH="+jdata+string(os.PathListSeparator)+os.Getenv("JUPYTER_PATH"))
+	cmd.Env = append(os.Environ(), lab.EnvPreset+"="+preset, lab.EnvHeadless+"=1", "JUPYTER_PATH="+jdata+string(os.PathListSeparator)+os.Getenv("JUPYTER_PATH"))
 	cmd.Env = append(cmd.Env, opts.env...)
 	// On time-out, interrupt nbconvert first so nbclient shuts its kernel down; kill it only if
 	// it has not exited 20 s later.

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ldamlab/ldamlab/ldam/theory"
 )
@@ -95,5 +96,24 @@ func TestTrainedMargins(t *testing.T) {
 	}
 	if len(r.Table().Rows) != 3 {
 		t.Error("table rows")
+	}
+}
+
+func TestMarginExplorerHeadless(t *testing.T) {
+	t.Setenv(EnvOut, t.TempDir())
+	t.Setenv(EnvHeadless, "1")
+	if Interactive() {
+		t.Fatal("interactive outside a notebook")
+	}
+	// Headless (and outside GoNB) it draws the defaults and returns at once.
+	if err := MarginExplorer("tradeoff-test", 5000, 50, 1, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	_, text, err := TradeOffView(5000, 50, 1)
+	if err != nil || !strings.Contains(text, "optimal γ1 = 0.240, γ2 = 0.760") {
+		t.Errorf("text %q, %v", text, err)
+	}
+	if _, _, err := TradeOffView(0, 50, 1); err == nil {
+		t.Error("n1 = 0 accepted")
 	}
 }
