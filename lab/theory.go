@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/gomlx/gomlx/core/tensors"
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -44,23 +45,11 @@ type Theorem3Row struct {
 	Errors []float64
 }
 
-// Mean and Std of the balanced test error over draws.
-func (r Theorem3Row) Mean() float64 {
-	s := 0.0
-	for _, e := range r.Errors {
-		s += e
-	}
-	return s / float64(len(r.Errors))
-}
+// Mean is the mean balanced test error over draws.
+func (r Theorem3Row) Mean() float64 { return stat.Mean(r.Errors, nil) }
 
 // Std is the sample standard deviation over draws.
-func (r Theorem3Row) Std() float64 {
-	m, s := r.Mean(), 0.0
-	for _, e := range r.Errors {
-		s += (e - m) * (e - m)
-	}
-	return math.Sqrt(s / float64(max(1, len(r.Errors)-1)))
-}
+func (r Theorem3Row) Std() float64 { return stat.StdDev(r.Errors, nil) }
 
 // Theorem3Result holds the rows and how many draws were rejected as not separable.
 type Theorem3Result struct {

@@ -16,15 +16,8 @@ bin=${1:-bin/ldam-xla}
 out=${2:-results/paper}
 : "${LDAMLAB_DATASETS:?set LDAMLAB_DATASETS to the directory with cifar10-jpeg-*.tar.gz}"
 
-if [ -z "${GOMLX_BACKEND:-}" ]; then
-  loc=$(python3 -m pip show -f jax-cuda13-pjrt 2>/dev/null | awk '/^Location:/{print $2}')
-  rel=$(python3 -m pip show -f jax-cuda13-pjrt 2>/dev/null | awk '/xla_cuda_plugin\.so$/{print $1}')
-  if [ -z "$loc" ] || [ -z "$rel" ]; then
-    echo "jax-cuda13-pjrt not found (python3 -m pip show -f jax-cuda13-pjrt); set GOMLX_BACKEND=xla:/path/to/xla_cuda_plugin.so" >&2
-    exit 1
-  fi
-  export GOMLX_BACKEND="xla:$loc/$rel"
-fi
+# shellcheck source=scripts/cuda-backend.sh
+source "$(dirname "$0")/cuda-backend.sh"
 echo "backend: $GOMLX_BACKEND"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 

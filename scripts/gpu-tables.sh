@@ -29,15 +29,8 @@ ROOT=${ROOT:-.}
 EXTRA=${EXTRA:-}
 export LDAMLAB_DATASETS=${LDAMLAB_DATASETS:-$PWD/data}
 
-if [ -z "${GOMLX_BACKEND:-}" ]; then
-  loc=$(python3 -m pip show -f jax-cuda13-pjrt 2>/dev/null | awk '/^Location:/{print $2}')
-  rel=$(python3 -m pip show -f jax-cuda13-pjrt 2>/dev/null | awk '/xla_cuda_plugin\.so$/{print $1}')
-  if [ -z "$loc" ] || [ -z "$rel" ]; then
-    echo "jax-cuda13-pjrt not found (python3 -m pip show -f jax-cuda13-pjrt); set GOMLX_BACKEND=xla:/path/to/xla_cuda_plugin.so or GOMLX_BACKEND=go" >&2
-    exit 1
-  fi
-  export GOMLX_BACKEND="xla:$loc/$rel"
-fi
+# shellcheck source=scripts/cuda-backend.sh
+source scripts/cuda-backend.sh
 echo "backend: $GOMLX_BACKEND; preset $PRESET; seeds $SEEDS; $PARALLEL at once; limit ${LIMIT}s"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 

@@ -11,13 +11,14 @@ package registry
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/paper"
@@ -149,25 +150,15 @@ type Seeds struct {
 	Backends, Data []string
 }
 
-// Mean and Std (sample standard deviation; 0 for one seed) of the values.
-func (s Seeds) Mean() float64 {
-	m := 0.0
-	for _, v := range s.Values {
-		m += v
-	}
-	return m / float64(len(s.Values))
-}
+// Mean is the mean of the values.
+func (s Seeds) Mean() float64 { return stat.Mean(s.Values, nil) }
 
 // Std is the sample standard deviation over seeds (0 for a single seed).
 func (s Seeds) Std() float64 {
 	if len(s.Values) < 2 {
 		return 0
 	}
-	m, ss := s.Mean(), 0.0
-	for _, v := range s.Values {
-		ss += (v - m) * (v - m)
-	}
-	return math.Sqrt(ss / float64(len(s.Values)-1))
+	return stat.StdDev(s.Values, nil)
 }
 
 // metricOf reads a run's final metric in percent.
