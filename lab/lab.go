@@ -85,15 +85,23 @@ func ResultsDir(preset, name string) (string, error) {
 // RunOrLoad returns the result of experiment `name`: the committed full run
 // (results/paper/<name>/results.json) when it exists and is complete; else the run in the
 // notebook preset, loaded from results/<preset>/<name> when it is complete with the same
-// configuration, and otherwise trained there (resuming an interrupted run).
+// configuration, and otherwise trained there (resuming an interrupted run). A loaded run is
+// passed once to cfg.OnEpoch, so a live plot shows its final state.
 func RunOrLoad(name string, cfg experiment.Config) (*experiment.Result, error) {
 	preset, err := Preset()
 	if err != nil {
 		return nil, err
 	}
+	// A loaded run still shows its final state where the live plot would be.
+	loaded := func(r *experiment.Result) (*experiment.Result, error) {
+		if cfg.OnEpoch != nil {
+			cfg.OnEpoch(r)
+		}
+		return r, nil
+	}
 	if full, err := ResultsDir("paper", name); err == nil {
 		if r, err := experiment.ReadResult(filepath.Join(full, experiment.ResultsFile)); err == nil && r.Done {
-			return r, nil
+			return loaded(r)
 		}
 	}
 	dir, err := ResultsDir(preset, name)
@@ -105,7 +113,7 @@ func RunOrLoad(name string, cfg experiment.Config) (*experiment.Result, error) {
 	cfg.Resume = true
 	file := filepath.Join(dir, experiment.ResultsFile)
 	if r, err := experiment.ReadResult(file); err == nil && r.Done && experiment.SameRun(r.Config, cfg) {
-		return r, nil
+		return loaded(r)
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	} else if err == nil && !experiment.SameRun(r.Config, cfg) {

@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"html"
 	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
@@ -32,33 +31,14 @@ func (t Table) Markdown() string {
 	return sb.String()
 }
 
-// HTML renders the table as an HTML table (plain tags that Jupyter keeps in untrusted notebooks).
-func (t Table) HTML() string {
-	var sb strings.Builder
-	sb.WriteString("<table>\n<thead><tr>")
-	for _, h := range t.Header {
-		sb.WriteString("<th>" + html.EscapeString(h) + "</th>")
-	}
-	sb.WriteString("</tr></thead>\n<tbody>\n")
-	for _, r := range t.Rows {
-		sb.WriteString("<tr>")
-		for _, c := range r {
-			sb.WriteString("<td>" + html.EscapeString(c) + "</td>")
-		}
-		sb.WriteString("</tr>\n")
-	}
-	sb.WriteString("</tbody>\n</table>")
-	return sb.String()
-}
-
-// ShowTable displays a table in the notebook as HTML, with Markdown and plain text beside it
-// (an untrusted classic Notebook ignores text/markdown outputs; it sanitizes HTML, which keeps
-// tables).
+// ShowTable displays a table in the notebook as Markdown, with the same text as plain text
+// beside it: JupyterLab, Notebook 7 and GitHub render the table; the classic Notebook shows an
+// untrusted notebook's text/markdown as its plain text, still a readable pipe table. (No HTML:
+// notebooks hold no text/html output, which untrusted viewers sanitize.)
 func ShowTable(t Table) {
 	if !gonbui.IsNotebook {
 		return
 	}
 	md := t.Markdown()
-	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{
-		protocol.MIMETextHTML: t.HTML(), protocol.MIMETextMarkdown: md, protocol.MIMETextPlain: md}})
+	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{protocol.MIMETextMarkdown: md, protocol.MIMETextPlain: md}})
 }
