@@ -1,11 +1,8 @@
 package lab
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/gomlx/gomlx/core/tensors"
@@ -41,16 +38,8 @@ func RunModel(name string, cfg experiment.Config) (*experiment.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := ResultsDir(preset, name)
+	cfg, _, err = presetRun(preset, name, cfg)
 	if err != nil {
-		return nil, err
-	}
-	cfg.Preset, cfg.Out, cfg.Resume = preset, dir, true
-	if r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile)); err == nil && !experiment.SameRun(r.Config, cfg) {
-		if err := os.RemoveAll(dir); err != nil { // another configuration ran here before
-			return nil, err
-		}
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
 	run, err := experiment.Prepare(cfg)

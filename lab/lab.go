@@ -104,25 +104,37 @@ func RunOrLoad(name string, cfg experiment.Config) (*experiment.Result, error) {
 			return loaded(r)
 		}
 	}
-	dir, err := ResultsDir(preset, name)
+	cfg, done, err := presetRun(preset, name, cfg)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Preset = preset
-	cfg.Out = dir
-	cfg.Resume = true
-	file := filepath.Join(dir, experiment.ResultsFile)
-	if r, err := experiment.ReadResult(file); err == nil && r.Done && experiment.SameRun(r.Config, cfg) {
-		return loaded(r)
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	} else if err == nil && !experiment.SameRun(r.Config, cfg) {
-		// A different configuration was run here before: start afresh.
-		if err := os.RemoveAll(dir); err != nil {
-			return nil, err
-		}
+	if done != nil {
+		return loaded(done)
 	}
 	return experiment.Train(cfg)
+}
+
+// presetRun points cfg at results/<preset>/<name>, resuming there, and returns the finished
+// result found there for the same configuration, if any; a run of another configuration in
+// that directory is removed, so the next training starts afresh.
+func presetRun(preset, name string, cfg experiment.Config) (experiment.Config, *experiment.Result, error) {
+	dir, err := ResultsDir(preset, name)
+	if err != nil {
+		return cfg, nil, err
+	}
+	cfg.Preset, cfg.Out, cfg.Resume = preset, dir, true
+	r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return cfg, nil, nil
+	case err != nil:
+		return cfg, nil, err
+	case !experiment.SameRun(r.Config, cfg):
+		return cfg, nil, os.RemoveAll(dir)
+	case r.Done:
+		return cfg, r, nil
+	}
+	return cfg, nil, nil
 }
 
 // Curve returns the learning curve of a result for figures.LearningCurves.
