@@ -95,8 +95,8 @@ func Update(id string, f Figure) {
 
 // SaveFigure writes figures/<name>.svg and .png under the repository root (or $LDAMLAB_OUT),
 // atomically, and shows the figure in the notebook: a plot at 7×4 inches, panels at 3.3×3
-// inches each. It returns the SVG's path relative to that
-// root, so that outputs hold no machine paths.
+// inches each. It returns the SVG's path relative to that root, so that outputs hold no
+// machine paths.
 func SaveFigure(p figures.Drawer, name string) (string, error) {
 	root, err := outRoot()
 	if err != nil {
