@@ -82,6 +82,9 @@ func Show(f Figure) {
 		return
 	}
 	gonbui.SendData(&protocol.DisplayData{Data: f.mimeBundle()})
+	// Wait until GoNB has published it: a cell that ends right after could otherwise finish
+	// (kernel idle) before the output arrives, and the output is lost.
+	gonbui.Sync()
 }
 
 // Update replaces the output block with the given id by the figure (creating it the first
@@ -91,6 +94,9 @@ func Update(id string, f Figure) {
 		return
 	}
 	gonbui.SendData(&protocol.DisplayData{Data: f.mimeBundle(), DisplayID: id})
+	// Wait until GoNB has published it: a cell that ends right after could otherwise finish
+	// (kernel idle) before the output arrives, and the output is lost.
+	gonbui.Sync()
 }
 
 // SaveFigure writes figures/<name>.svg and .png under the repository root (or $LDAMLAB_OUT),

@@ -41,4 +41,7 @@ func ShowTable(t Table) {
 	}
 	md := t.Markdown()
 	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{protocol.MIMETextMarkdown: md, protocol.MIMETextPlain: md}})
+	// Wait until GoNB has published it: a cell that ends right after could otherwise finish
+	// (kernel idle) before the output arrives, and the output is lost.
+	gonbui.Sync()
 }
