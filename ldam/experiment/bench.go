@@ -6,9 +6,7 @@ import (
 	"sort"
 	"time"
 
-	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 
 	"github.com/ldamlab/ldamlab/datasets"
@@ -32,47 +30,6 @@ func RandomCIFAR(n int, seed uint64) *datasets.Images {
 func (run *Run) Step(b train.Batch) error {
 	_, err := run.trainer.TrainStep(b)
 	return err
-}
-
-// Predict returns the logits of inputs in evaluation mode.
-func (run *Run) Predict(inputs ...*tensors.Tensor) (*tensors.Tensor, error) {
-	args := make([]any, len(inputs))
-	for i, t := range inputs {
-		args[i] = t
-	}
-	out, err := run.evalExec.Call(args...)
-	if err != nil {
-		return nil, err
-	}
-	return out[0], nil
-}
-
-// Features returns the penultimate features of inputs in evaluation mode ([batch, d]): the
-// network's output before its classifier (Fig. 5's 3-d sphere features, Fig. 6's probe inputs).
-func (run *Run) Features(inputs ...*tensors.Tensor) (*tensors.Tensor, error) {
-	if run.featExec == nil {
-		net := run.Net
-		// Both outputs: with the features alone the Go backend (compute v0.1.2) fails at run time
-		// ("index out of range") on this graph.
-		exec, err := model.NewExec(run.Backend, run.Store, func(scope *model.Scope, in []*Node) []*Node {
-			logits, f := net(scope, in)
-			return []*Node{f, logits}
-		})
-		if err != nil {
-			return nil, err
-		}
-		run.featExec = exec
-	}
-	args := make([]any, len(inputs))
-	for i, t := range inputs {
-		args[i] = t
-	}
-	out, err := run.featExec.Call(args...)
-	if err != nil {
-		return nil, err
-	}
-	out[1].MustFinalizeAll()
-	return out[0], nil
 }
 
 // StepTimes are the measured durations of a benchmark.
