@@ -2,9 +2,11 @@ package figures
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -88,5 +90,68 @@ func TestFigureErrors(t *testing.T) {
 	}
 	if _, err := MarginTradeOff(0, 5, 1); err == nil {
 		t.Error("n1 = 0 accepted")
+	}
+}
+
+func TestSphere3D(t *testing.T) {
+	panels := []SpherePanel{
+		{Title: "(a) train", Features: [][3]float64{{2, 0, 0}, {0, 3, 0}, {0, 0, -1}, {1, 1, 1}}, Labels: []int{0, 1, 1, 0}},
+		{Title: "(b) test", Features: [][3]float64{{0, 0, 5}}, Labels: []int{1}},
+	}
+	js, err := Sphere3D("Fig. 5", panels, []string{"a", "b"}, 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fig struct {
+		Data []struct {
+			Type, Mode, Scene, Name string
+			ShowLegend              bool `json:"showlegend"`
+			X, Y, Z                 []*float64
+		}
+		Layout map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(js, &fig); err != nil {
+		t.Fatal(err)
+	}
+	// Per panel: the sphere frame, then one trace per class.
+	if len(fig.Data) != 2*3 {
+		t.Fatalf("%d traces, want 6", len(fig.Data))
+	}
+	for _, scene := range []string{"scene", "scene2"} {
+		if _, ok := fig.Layout[scene]; !ok {
+			t.Errorf("layout has no %s", scene)
+		}
+	}
+	points := 0
+	for i, tr := range fig.Data {
+		if i%3 == 0 {
+			if tr.Mode != "lines" {
+				t.Errorf("trace %d: %q, want the sphere frame", i, tr.Mode)
+			}
+			continue
+		}
+		for j := range tr.X {
+			x, y, z := *tr.X[j], *tr.Y[j], *tr.Z[j]
+			if math.Abs(x*x+y*y+z*z-1) > 1e-3 {
+				t.Errorf("trace %d point %d (%g, %g, %g) is not on the unit sphere", i, j, x, y, z)
+			}
+			points++
+		}
+		if tr.ShowLegend != (i < 3) {
+			t.Errorf("trace %d (%s): showlegend %v; only the first scene's classes go in the legend", i, tr.Scene, tr.ShowLegend)
+		}
+	}
+	if points != 5 {
+		t.Errorf("%d points drawn, want 5", points)
+	}
+	if fig.Data[1].Name != "a" || len(fig.Data[1].X) != 2 || fig.Data[5].Scene != "scene2" || len(fig.Data[5].X) != 1 {
+		t.Errorf("class traces misassigned: %+v", fig.Data)
+	}
+	few, _ := Sphere3D("", panels, []string{"a", "b"}, 2, 2)
+	if len(few) >= len(js) {
+		t.Error("maxPoints = 2 kept every point")
+	}
+	if _, err := Sphere3D("", []SpherePanel{{Features: make([][3]float64, 2), Labels: []int{0}}}, []string{"a"}, 1, 0); err == nil {
+		t.Error("2 features for 1 label: no error")
 	}
 }

@@ -49,38 +49,48 @@ func RunModel(name string, cfg experiment.Config) (*experiment.Run, error) {
 	return run, run.Fit()
 }
 
-// SphereFeatures returns the L2-normalized features (the network's 3-d penultimate output) and
-// labels of a run's training (test = false) or test split, in evaluation mode.
-func SphereFeatures(run *experiment.Run, test bool) ([][3]float64, []int, error) {
+// Features returns the penultimate features of a run's training (test = false) or test split
+// in evaluation mode, row-major [n][d], with their labels: what the classifier sees (Fig. 5's
+// sphere, Fig. 6's linear probe).
+func Features(run *experiment.Run, test bool) (feats []float64, d int, labels []int, err error) {
+	return splitOutputs(run, test, run.Features)
+}
+
+// Logits returns the logits of a run's training (test = false) or test split in evaluation
+// mode, row-major [n][classes], with their labels.
+func Logits(run *experiment.Run, test bool) (logits []float64, k int, labels []int, err error) {
+	return splitOutputs(run, test, run.Predict)
+}
+
+// splitOutputs runs f over a split of the run's images (no augmentation) and gathers its
+// [batch, d] outputs.
+func splitOutputs(run *experiment.Run, test bool, f func(...*tensors.Tensor) (*tensors.Tensor, error)) (outs []float64, d int, labels []int, err error) {
 	src := run.Data.TrainImages
 	if test {
 		src = run.Data.TestImages
 	}
 	if src == nil {
-		return nil, nil, fmt.Errorf("lab: the run has no image data")
+		return nil, 0, nil, fmt.Errorf("lab: the run has no image data")
 	}
 	l, err := datasets.NewImageLoader("features", src, datasets.LoaderConfig{BatchSize: min(250, src.Len()), Mean: run.Data.Info.Mean, Std: run.Data.Info.Std})
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
-	var feats [][3]float64
-	var labels []int
 	for b, err := range l.Iter() {
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
-		out, err := run.Features(b.Inputs...)
+		out, err := f(b.Inputs...)
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
-		if d := out.Shape().Dimensions; len(d) != 2 || d[1] != 3 {
-			return nil, nil, fmt.Errorf("lab: features of shape %v, want [batch 3]: the network is not the 3-d sphere CNN", d)
+		dims := out.Shape().Dimensions
+		if len(dims) != 2 {
+			return nil, 0, nil, fmt.Errorf("lab: outputs of shape %v, want [batch d]", dims)
 		}
-		f := tensors.MustCopyFlatData[float32](out)
-		for i := 0; i+2 < len(f); i += 3 {
-			x, y, z := float64(f[i]), float64(f[i+1]), float64(f[i+2])
-			n := max(math.Sqrt(x*x+y*y+z*z), 1e-12)
-			feats = append(feats, [3]float64{x / n, y / n, z / n})
+		d = dims[1]
+		for _, v := range tensors.MustCopyFlatData[float32](out) {
+			outs = append(outs, float64(v))
 		}
 		for _, y := range tensors.MustCopyFlatData[int32](b.Labels[0]) {
 			labels = append(labels, int(y))
@@ -88,40 +98,89 @@ func SphereFeatures(run *experiment.Run, test bool) ([][3]float64, []int, error)
 		out.MustFinalizeAll()
 		b.Finalize()
 	}
+	return outs, d, labels, nil
+}
+
+// SphereFeatures returns the L2-normalized 3-d features (the sphere CNN's penultimate output)
+// and labels of a run's training (test = false) or test split, in evaluation mode.
+func SphereFeatures(run *experiment.Run, test bool) ([][3]float64, []int, error) {
+	f, d, labels, err := Features(run, test)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d != 3 {
+		return nil, nil, fmt.Errorf("lab: features of dimension %d, want 3: the network is not the 3-d sphere CNN", d)
+	}
+	feats := make([][3]float64, 0, len(labels))
+	for i := 0; i+2 < len(f); i += 3 {
+		x, y, z := f[i], f[i+1], f[i+2]
+		n := max(math.Sqrt(x*x+y*y+z*z), 1e-12)
+		feats = append(feats, [3]float64{x / n, y / n, z / n})
+	}
 	return feats, labels, nil
 }
 
-// Fig5 trains (or loads) the four methods and draws Figure 5: their normalized 3-d training
-// features (top row, (a)–(d)) and test features (bottom row, (e)–(h)) on the unit sphere.
-func Fig5(seed uint64) (*figures.Panels, []*experiment.Result, error) {
-	rows := [][]*plot.Plot{{}, {}}
+// Fig5Features trains (or loads) the four methods of Fig. 5 and returns their normalized 3-d
+// training features ((a)–(d)) and test features ((e)–(h)), the classes and the runs' results.
+func Fig5Features(seed uint64) ([]figures.SpherePanel, []string, []*experiment.Result, error) {
+	panels := make([]figures.SpherePanel, 2*len(Fig5Methods))
 	var results []*experiment.Result
+	var classes []string
 	for i, m := range Fig5Methods {
 		cfg := Fig5Config(m)
 		cfg.Seed = seed
 		run, err := RunModel(fmt.Sprintf("fig5-fashion-mnist-step100-%s", slugName(m.Name)), cfg)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", m.Name, err)
+			return nil, nil, nil, fmt.Errorf("%s: %w", m.Name, err)
 		}
 		results = append(results, run.Result)
+		classes = run.Data.Classes
 		for r, test := range []bool{false, true} {
 			f, y, err := SphereFeatures(run, test)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			split := "train"
 			if test {
 				split = "test"
 			}
-			p, err := figures.SpherePoints(fmt.Sprintf("(%c) %s, %s", 'a'+4*r+i, m.Name, split), f, y, run.Data.Classes)
-			if err != nil {
-				return nil, nil, err
-			}
-			p.Legend = plot.NewLegend() // one legend would not fit eight panels: classes by colour
-			rows[r] = append(rows[r], p)
+			k := len(Fig5Methods)*r + i
+			panels[k] = figures.SpherePanel{Title: fmt.Sprintf("(%c) %s, %s", 'a'+k, m.Name, split), Features: f, Labels: y}
 		}
 	}
-	return &figures.Panels{Title: "Fig. 5: 3-d features of Fashion-MNIST, step ρ = 100, on the unit sphere", Rows: rows}, results, nil
+	return panels, classes, results, nil
+}
+
+// Fig5Title is the title of Figure 5's reproduction.
+const Fig5Title = "Fig. 5: 3-d features of Fashion-MNIST, step ρ = 100, on the unit sphere"
+
+// Fig5Figure draws Fig. 5's panels as sphere projections, in rows of four (training features
+// on top, test features below).
+func Fig5Figure(panels []figures.SpherePanel, classes []string) (*figures.Panels, error) {
+	fig := &figures.Panels{Title: Fig5Title}
+	for k, sp := range panels {
+		p, err := figures.SpherePoints(sp.Title, sp.Features, sp.Labels, classes)
+		if err != nil {
+			return nil, err
+		}
+		p.Legend = plot.NewLegend() // one legend would not fit eight panels: classes by colour
+		if k%4 == 0 {
+			fig.Rows = append(fig.Rows, nil)
+		}
+		fig.Rows[len(fig.Rows)-1] = append(fig.Rows[len(fig.Rows)-1], p)
+	}
+	return fig, nil
+}
+
+// Fig5 trains (or loads) the four methods and draws Figure 5: their normalized 3-d training
+// features (top row, (a)–(d)) and test features (bottom row, (e)–(h)) on the unit sphere.
+func Fig5(seed uint64) (*figures.Panels, []*experiment.Result, error) {
+	panels, classes, results, err := Fig5Features(seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	fig, err := Fig5Figure(panels, classes)
+	return fig, results, err
 }
 
 // slugName is a name in lower case with hyphens for spaces: "LDAM" → "ldam".

@@ -1,11 +1,13 @@
 package lab
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/dom"
 	"github.com/janpfeifer/gonb/gonbui/widgets"
 	"gonum.org/v1/plot"
 
@@ -80,4 +82,28 @@ func MarginExplorer(name string, n1, n2 int, beta float64, limit time.Duration) 
 		Update(id, f)
 		gonbui.UpdateMarkdown(id+"-text", text)
 	}
+}
+
+// PlotlySrc is where a live session loads plotly.js from (GoNB's own default, a CDN: the
+// browser needs the internet, the kernel does not).
+var PlotlySrc = "https://cdn.plot.ly/plotly-2.34.0.min.js"
+
+// ShowPlotly displays a Plotly figure ({"data", "layout"} JSON, as figures.Sphere3D returns)
+// in a live session, rotatable and zoomable. Headless, or where the notebook is not trusted,
+// no script runs, so it shows nothing and returns false: show a static figure beside it.
+func ShowPlotly(fig []byte) (bool, error) {
+	if !json.Valid(fig) {
+		return false, fmt.Errorf("lab: the Plotly figure is not valid JSON")
+	}
+	if !Interactive() {
+		return false, nil
+	}
+	id := "ldamlab-plotly-" + gonbui.UniqueId()
+	gonbui.DisplayHTML(fmt.Sprintf(`<div id="%s"></div>`, id))
+	js := fmt.Sprintf("if (!module) { module = window.Plotly; }\nconst fig = %s;\nmodule.newPlot(%q, fig.data, fig.layout);", fig, id)
+	if err := dom.LoadScriptOrRequireJSModuleAndRun("plotly", PlotlySrc, map[string]string{"charset": "utf-8"}, js); err != nil {
+		return false, err
+	}
+	gonbui.Sync()
+	return true, nil
 }

@@ -117,3 +117,13 @@ func TestMarginExplorerHeadless(t *testing.T) {
 		t.Error("n1 = 0 accepted")
 	}
 }
+
+func TestShowPlotlyHeadless(t *testing.T) {
+	t.Setenv(EnvHeadless, "1")
+	if shown, err := ShowPlotly([]byte(`{"data": [], "layout": {}}`)); shown || err != nil {
+		t.Errorf("headless: shown %v, err %v; want false, nil", shown, err)
+	}
+	if _, err := ShowPlotly([]byte(`{"data": [`)); err == nil {
+		t.Error("broken JSON: no error")
+	}
+}

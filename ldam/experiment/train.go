@@ -306,10 +306,28 @@ func (run *Run) restore() error {
 	return nil
 }
 
+// LoadWeights replaces the model's variables with those saved in a checkpoint of a run of the
+// same network — Stage1File for the first-stage model that Fig. 6 probes — and leaves the run's
+// history, schedule and epoch as they are. For analysis: Fit after it continues from this
+// run's own epoch, not the checkpoint's.
+func (run *Run) LoadWeights(file string) error {
+	var st state
+	if err := ckpt.Load(file, run.Store, &st); err != nil {
+		return fmt.Errorf("loading weights from %s: %w", file, err)
+	}
+	return nil
+}
+
 // Fit trains from the current epoch to the end (or for StopAfter epochs), evaluating and
 // saving after every epoch.
-func (run *Run) Fit() error {
+func (run *Run) Fit() error { return run.FitUntil(run.cfg.preset.Epochs) }
+
+// FitUntil trains from the current epoch up to (not including) epoch end of the schedule, as
+// Fit does, and stops there: FitUntil(T0) leaves the first-stage model (Fig. 6). A later Fit
+// or FitUntil continues from there.
+func (run *Run) FitUntil(end int) error {
 	r := run.cfg
+	end = min(end, r.preset.Epochs)
 	if r.Out != "" {
 		if err := os.MkdirAll(r.Out, 0o755); err != nil {
 			return err
@@ -338,7 +356,7 @@ func (run *Run) Fit() error {
 		return loop
 	}
 	ran := 0
-	for epoch := run.start; epoch < r.preset.Epochs; epoch++ {
+	for epoch := run.start; epoch < end; epoch++ {
 		if r.StopAfter > 0 && ran == r.StopAfter {
 			return nil
 		}
@@ -386,6 +404,7 @@ func (run *Run) Fit() error {
 		if err := run.save(epoch + 1); err != nil {
 			return err
 		}
+		run.start = epoch + 1
 		if r.OnEpoch != nil {
 			r.OnEpoch(res)
 		}

@@ -7,6 +7,7 @@ package theory
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // ExampleMargin is Eq. 1: γ(x, y) = f(x)_y − max_{j≠y} f(x)_j for one row of logits.
@@ -37,6 +38,36 @@ func ClassMargins(logits []float64, labels []int, classes int) ([]float64, error
 		g[y] = min(g[y], ExampleMargin(logits[i*classes:(i+1)*classes], y))
 	}
 	return g, nil
+}
+
+// ClassMarginQuantiles returns, for each class, the q-quantile (0 ≤ q ≤ 1, nearest rank) of
+// the margins (Eq. 1) of its examples: q = 0 is the class margin of Eq. 2, the minimum, which a
+// single misclassified example makes negative; a small q such as 0.1 measures the margin of
+// the bulk of the class on data that is not separable. A class without examples gets NaN.
+func ClassMarginQuantiles(logits []float64, labels []int, classes int, q float64) ([]float64, error) {
+	if len(logits) != len(labels)*classes {
+		return nil, fmt.Errorf("theory: %d logits for %d labels and %d classes", len(logits), len(labels), classes)
+	}
+	if q < 0 || q > 1 || math.IsNaN(q) {
+		return nil, fmt.Errorf("theory: the quantile must be in [0, 1], got %g", q)
+	}
+	byClass := make([][]float64, classes)
+	for i, y := range labels {
+		if y < 0 || y >= classes {
+			return nil, fmt.Errorf("theory: label %d outside [0, %d)", y, classes)
+		}
+		byClass[y] = append(byClass[y], ExampleMargin(logits[i*classes:(i+1)*classes], y))
+	}
+	out := make([]float64, classes)
+	for j, m := range byClass {
+		if len(m) == 0 {
+			out[j] = math.NaN()
+			continue
+		}
+		slices.Sort(m)
+		out[j] = m[int(math.Floor(q*float64(len(m)-1)))]
+	}
+	return out, nil
 }
 
 // Bound is the right side of Eq. 5 without its constants: (1/k) Σ_j [ (1/γ_j)·sqrt(C/n_j) +

@@ -66,3 +66,39 @@ func TestKClassOptimum(t *testing.T) {
 		t.Errorf("fast-rate ratio %g, want 100^{1/3}", r)
 	}
 }
+
+func TestClassMarginQuantiles(t *testing.T) {
+	// Class 0: margins 2, −1, 0.5, 3, 1 (the second example is misclassified); class 1: 0.25.
+	logits := []float64{2, 0, 0, 1, 0.5, 0, 3, 0, 1, 0, 0, 0.25}
+	labels := []int{0, 0, 0, 0, 0, 1}
+	tests := []struct {
+		q    float64
+		want []float64
+	}{
+		{0, []float64{-1, 0.25}},
+		{0.25, []float64{0.5, 0.25}},
+		{0.5, []float64{1, 0.25}},
+		{1, []float64{3, 0.25}},
+	}
+	for _, tc := range tests {
+		got, err := ClassMarginQuantiles(logits, labels, 2, tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range tc.want {
+			if got[j] != tc.want[j] {
+				t.Errorf("q = %g, class %d: %g, want %g", tc.q, j, got[j], tc.want[j])
+			}
+		}
+	}
+	min, _ := ClassMargins(logits, labels, 2)
+	q0, _ := ClassMarginQuantiles(logits, labels, 2, 0)
+	for j := range min {
+		if min[j] != q0[j] {
+			t.Errorf("class %d: q = 0 gives %g, Eq. 2 gives %g", j, q0[j], min[j])
+		}
+	}
+	if _, err := ClassMarginQuantiles(logits, labels, 2, 1.5); err == nil {
+		t.Error("q = 1.5: no error")
+	}
+}

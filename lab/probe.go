@@ -1,0 +1,255 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+
+	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/probe"
+	"github.com/ldamlab/ldamlab/ldam/registry"
+)
+
+// Section 3.3 of the paper (04-deferred-rebalancing.ipynb): Fig. 6, the linear probe on
+// first-stage features that motivates deferring the re-balancing.
+
+// Fig6Methods are the three backbones of Fig. 6 by their Table 2 names: ERM, re-sampling and
+// re-weighting (the official code's class-balanced weights, β = 0.9999).
+var Fig6Methods = []string{"ERM", "CB RS", "CB RW"}
+
+// Fig6Column is the setting of Fig. 6: CIFAR-10, step imbalance ρ = 100, μ = 0.5.
+const Fig6Column = "C10 step 100"
+
+// ProbeFraction is the part of each class of the balanced test set the probe is fitted on;
+// its error is measured on the rest (the paper: "a subset of the balanced validation set").
+const ProbeFraction = 0.5
+
+// ProbeL2 is the probe's L2 penalty on standardized features (fixed, not tuned on the result).
+const ProbeL2 = 1e-3
+
+// ProbeResult is the linear probe of one backbone: per-class error of a softmax classifier
+// fitted on frozen first-stage features (Fig. 6), beside the backbone's own error then.
+type ProbeResult struct {
+	Method, Preset string
+	Seed           uint64
+	// Epoch is T0, the epoch the first stage ends (the backbone is taken before the LR anneals).
+	Epoch      int
+	Classes    []string
+	Counts     []int // training images per class
+	Fit, Held  int   // test images the probe was fitted on and evaluated on
+	Errors     []float64
+	MeanError  float64
+	Backbone   float64 // the backbone's own balanced test error at T0
+	FeatureDim int
+}
+
+// Stage1Backbone returns the run of cfg in results/<notebook preset>/<name> with its
+// first-stage weights: the run is trained up to T0 if it is not there yet (resuming an
+// interrupted one), and its stage-1 checkpoint is loaded when it went further.
+func Stage1Backbone(name string, cfg experiment.Config) (*experiment.Run, error) {
+	preset, err := Preset()
+	if err != nil {
+		return nil, err
+	}
+	if cfg, _, err = presetRun(preset, name, cfg); err != nil {
+		return nil, err
+	}
+	run, err := experiment.Prepare(cfg)
+	if err != nil {
+		return nil, err
+	}
+	t0 := run.Result.Preset.DeferEpoch
+	switch done := len(run.Result.History); {
+	case done < t0:
+		return run, run.FitUntil(t0)
+	case done == t0:
+		return run, nil
+	}
+	return run, loadStage1(run, cfg.Out)
+}
+
+// loadStage1 loads the first-stage checkpoint of the run directory dir into run.
+func loadStage1(run *experiment.Run, dir string) error {
+	p := filepath.Join(dir, experiment.Stage1File)
+	if _, err := os.Stat(p); err != nil {
+		return fmt.Errorf("lab: %s has no first-stage checkpoint %s (the run went past T0 without one); delete the directory to retrain it", dir, experiment.Stage1File)
+	}
+	return run.LoadWeights(p)
+}
+
+// committedStage1 returns the committed run of a Table 2 cell (results/<preset>/table2/…)
+// with its first-stage weights, or nil when the repository holds no stage-1 checkpoint for it.
+func committedStage1(preset, method string, seed uint64) (*experiment.Run, error) {
+	root, err := Root()
+	if err != nil {
+		return nil, err
+	}
+	cell, err := registry.Cell("table2", method, Fig6Column)
+	if err != nil {
+		return nil, err
+	}
+	dir := cell.Dir(root, preset, seed)
+	if _, err := os.Stat(filepath.Join(dir, experiment.Stage1File)); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
+	if err != nil {
+		return nil, err
+	}
+	cfg := r.Config
+	cfg.Out, cfg.Resume, cfg.Seed = "", false, seed
+	run, err := experiment.Prepare(cfg)
+	if err != nil {
+		return nil, err
+	}
+	run.Result.History = r.History
+	return run, loadStage1(run, dir)
+}
+
+// LinearProbe fits the probe on a run's frozen features of part of the balanced test set
+// (ProbeFraction of each class, split by seed) and measures its per-class error on the rest.
+func LinearProbe(method string, run *experiment.Run, seed uint64) (*ProbeResult, error) {
+	x, d, labels, err := Features(run, true)
+	if err != nil {
+		return nil, err
+	}
+	k := len(run.Data.Classes)
+	fit, held, err := probe.SplitPerClass(labels, k, ProbeFraction, seed)
+	if err != nil {
+		return nil, err
+	}
+	xf, yf := probe.Rows(x, d, labels, fit)
+	xh, yh := probe.Rows(x, d, labels, held)
+	m, err := probe.Fit(xf, d, yf, k, ProbeL2)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", method, err)
+	}
+	pred, err := m.Predict(xh)
+	if err != nil {
+		return nil, err
+	}
+	errs, err := probe.PerClassError(pred, yh, k)
+	if err != nil {
+		return nil, err
+	}
+	res := run.Result
+	r := &ProbeResult{Method: method, Preset: res.Preset.Name, Seed: res.Config.Seed, Epoch: res.Preset.DeferEpoch,
+		Classes: run.Data.Classes, Counts: res.Data.TrainCounts, Fit: len(fit), Held: len(held), Errors: errs, FeatureDim: d}
+	for _, e := range errs {
+		r.MeanError += e / float64(k)
+	}
+	if t0 := res.Preset.DeferEpoch; len(res.History) >= t0 && t0 > 0 {
+		r.Backbone = res.History[t0-1].Test.Top1Error
+	}
+	return r, nil
+}
+
+// Fig6QuickPerClass caps the frequent classes of Fig. 6's runs in the quick preset (200 images,
+// so 2 for each rare class at ρ = 100): three first stages of 8 epochs then take a few minutes
+// on 2 cores instead of a quarter of an hour at the quick preset's 500.
+const Fig6QuickPerClass = 200
+
+// Fig6 probes the first-stage backbones of ERM, CB RS and CB RW on CIFAR-10 step ρ = 100: the
+// committed runs of the given preset when all three hold a stage-1 checkpoint (lite), else
+// runs trained to T0 in the notebook preset (results/<preset>/fig6-…; in the quick preset with
+// Fig6QuickPerClass images of each frequent class).
+func Fig6(committedPreset string, seed uint64) ([]*ProbeResult, error) {
+	var runs []*experiment.Run
+	for _, m := range Fig6Methods {
+		run, err := committedStage1(committedPreset, m, seed)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m, err)
+		}
+		if run == nil {
+			runs = nil
+			break
+		}
+		runs = append(runs, run)
+	}
+	if runs == nil {
+		preset, err := Preset()
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range Fig6Methods {
+			cell, err := registry.Cell("table2", m, Fig6Column)
+			if err != nil {
+				return nil, err
+			}
+			cfg := cell.Config
+			cfg.Seed = seed
+			if preset == "quick" {
+				cfg.MaxPerClass = Fig6QuickPerClass
+			}
+			run, err := Stage1Backbone("fig6-"+cell.Name, cfg)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", m, err)
+			}
+			runs = append(runs, run)
+		}
+	}
+	var out []*ProbeResult
+	for i, run := range runs {
+		r, err := LinearProbe(Fig6Methods[i], run, seed)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Fig6Plot draws Fig. 6: per-class error of the probes, classes labelled as the paper's axis
+// (0-F … for frequent classes, 5-M … for the minority ones).
+func Fig6Plot(results []*ProbeResult) (*plot.Plot, error) {
+	if len(results) == 0 {
+		return nil, fmt.Errorf("lab: no probe results")
+	}
+	r0 := results[0]
+	labels := make([]string, len(r0.Classes))
+	top := 0
+	for _, n := range r0.Counts {
+		top = max(top, n)
+	}
+	for j, n := range r0.Counts {
+		tag := "F"
+		if 2*n < top {
+			tag = "M"
+		}
+		labels[j] = fmt.Sprintf("%d-%s", j, tag)
+	}
+	var series []figures.Series
+	for _, r := range results {
+		series = append(series, figures.Series{Name: r.Method, Values: r.Errors})
+	}
+	return figures.PerClassBars(fmt.Sprintf("Fig. 6: linear probe on stage-1 features, CIFAR-10 step ρ = 100 (%s, seed %d)", r0.Preset, r0.Seed), labels, series)
+}
+
+// ProbeTable lists, per backbone, the probe's error on frequent and minority classes, its
+// mean, and the backbone's own balanced error at T0.
+func ProbeTable(results []*ProbeResult) Table {
+	t := Table{Header: []string{"backbone (stage 1)", "preset, seed", "T0", "probe fit / held-out", "probe error: frequent", "minority", "mean", "backbone's own error at T0"}}
+	for _, r := range results {
+		top := 0
+		for _, n := range r.Counts {
+			top = max(top, n)
+		}
+		var f, m float64
+		var nf, nm int
+		for j, e := range r.Errors {
+			if 2*r.Counts[j] < top {
+				m, nm = m+e, nm+1
+			} else {
+				f, nf = f+e, nf+1
+			}
+		}
+		t.Rows = append(t.Rows, []string{r.Method, fmt.Sprintf("%s, %d", r.Preset, r.Seed), fmt.Sprint(r.Epoch),
+			fmt.Sprintf("%d / %d", r.Fit, r.Held), fmt.Sprintf("%.1f %%", 100*f/float64(max(1, nf))),
+			fmt.Sprintf("%.1f %%", 100*m/float64(max(1, nm))), fmt.Sprintf("%.1f %%", 100*r.MeanError), fmt.Sprintf("%.1f %%", 100*r.Backbone)})
+	}
+	return t
+}
