@@ -39,12 +39,18 @@ func doctorCmd(args []string, out io.Writer) error {
 		line("kernel", err.Error())
 	} else {
 		line("kernel", fmt.Sprintf("%q in %s (%s)", KernelName, kdir, spec.DisplayName))
-		line("gonb", spec.Argv[0]+" (pinned v0.11.3; its -version prints v0.11.1)")
+		line("gonb", spec.Argv[0]+" (pinned v0.11.5)")
 		line("kernel env", fmt.Sprintf("GOMLX_BACKEND=%s GOEXPERIMENT=%s", spec.Env["GOMLX_BACKEND"], spec.Env["GOEXPERIMENT"]))
 	}
 	line("jupyter nbconvert", run("jupyter", "nbconvert", "--version"))
 	line("jupyter notebook", run("jupyter", "notebook", "--version"))
 	line("backend (default)", backend.Resolve(""))
+	ort := "not installed (go run ./kernel install puts it in the user cache; the default is then the pure-Go backend)"
+	if p := backend.ORT.Installed(); p != "" {
+		ort = p
+	}
+	line("ONNX Runtime "+backend.ORT.Version, ort)
+	line("ONNX in this build", fmt.Sprint(backend.ONNXCompiled())+" (needs cgo and gcc)")
 	line("XLA in this build", fmt.Sprint(backend.Validate("xla:cpu") == nil)+" (build with -tags xla)")
 	home, _ := os.UserHomeDir()
 	plugins, _ := filepath.Glob(filepath.Join(home, ".local", "lib", "go-xla", "*.so"))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets/fetch"
 	"github.com/ldamlab/ldamlab/lab"
+	"github.com/ldamlab/ldamlab/ldam/backend"
 )
 
 // KernelName is the Jupyter kernel LDAM Lab registers.
@@ -25,6 +26,8 @@ const aptJupyter = "sudo apt-get install jupyter-notebook jupyter-nbconvert pyth
 // location says where the kernelspec and the kernel's tools go.
 type location struct {
 	prefix string // "" for --user
+	// noORT skips installing ONNX Runtime's library (the tests' temporary kernels).
+	noORT bool
 }
 
 // locationFlags registers --user and --prefix.
@@ -99,12 +102,19 @@ func install(loc location, out io.Writer) error {
 	}
 	// gonb, goimports and gopls are pinned as tool lines of kernel/tools/go.mod (`go install
 	// gonb@version` is refused by this module proxy; a module build works).
-	fmt.Fprintf(out, "building gonb v0.11.3, goimports and gopls v0.23.0 into %s\n", bin)
+	fmt.Fprintf(out, "building gonb v0.11.5, goimports and gopls v0.23.0 into %s\n", bin)
 	cmd := exec.Command("go", "install", "tool")
 	cmd.Dir = filepath.Join(root, "kernel", "tools")
 	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=-buildvcs=false")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the kernel tools: %v\n%s", err, b)
+	}
+	// ONNX Runtime's library, the default CPU engine when present (from the pinned npm
+	// package; a machine that cannot reach the registry keeps the pure-Go backend).
+	if backend.ORT.Supported() && !loc.noORT {
+		if _, err := backend.ORT.Install(out); err != nil {
+			fmt.Fprintf(out, "warning: ONNX Runtime not installed, notebooks use the pure-Go backend: %v\n", err)
+		}
 	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -118,7 +128,7 @@ func install(loc location, out io.Writer) error {
 		InterruptMode: "message",
 		Env: map[string]string{
 			"PATH":          strings.Join([]string{bin, filepath.Dir(goBin), "/usr/local/bin", "/usr/bin", "/bin"}, string(os.PathListSeparator)),
-			"GOMLX_BACKEND": "go",
+			"GOMLX_BACKEND": backend.Resolve(""),
 			"GOEXPERIMENT":  "simd",
 			"GOFLAGS":       "-buildvcs=false",
 			"LDAMLAB_ROOT":  root,

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ldamlab/ldamlab/ldam/backend"
 )
 
 func TestScan(t *testing.T) {
@@ -76,12 +78,12 @@ func installed(t *testing.T) location {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		if err := install(location{prefix: dir}, &out); err != nil {
+		if err := install(location{prefix: dir, noORT: true}, &out); err != nil {
 			t.Fatalf("install: %v\n%s", err, out.String())
 		}
 		installedPrefix = dir
 	}
-	return location{prefix: installedPrefix}
+	return location{prefix: installedPrefix, noORT: true}
 }
 
 func TestMain(m *testing.M) {
@@ -110,7 +112,7 @@ func TestInstallIsIdempotent(t *testing.T) {
 	if err := json.Unmarshal(second, &spec); err != nil {
 		t.Fatalf("kernel.json is not valid JSON: %v", err)
 	}
-	if spec.DisplayName != "Go (LDAM Lab)" || spec.Language != "go" || spec.Env["GOMLX_BACKEND"] != "go" || spec.Env["GOEXPERIMENT"] != "simd" {
+	if spec.DisplayName != "Go (LDAM Lab)" || spec.Language != "go" || spec.Env["GOMLX_BACKEND"] != backend.Resolve("") || spec.Env["GOEXPERIMENT"] != "simd" {
 		t.Errorf("kernelspec %+v", spec)
 	}
 	if !strings.HasPrefix(spec.Argv[3], "--go_work=") || spec.Argv[2] != "{connection_file}" {

@@ -24,7 +24,7 @@ func main() {
 const usage = `usage: go run ./kernel <verb> [flags]
 
 verbs:
-  install   build GoNB v0.11.3, goimports and gopls (pinned in kernel/tools/go.mod) and
+  install   build GoNB v0.11.5, goimports and gopls (pinned in kernel/tools/go.mod) and
             register the "ldamlab" Jupyter kernel (--user, default, or --prefix DIR)
   run       execute notebooks headlessly with the ldamlab kernel (default: notebooks/*.ipynb)
   lab       start Jupyter on 127.0.0.1 with a token, opening notebooks/

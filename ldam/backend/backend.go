@@ -1,37 +1,90 @@
-// Package backend chooses the GoMLX compute backend: the pure-Go one by default (no cgo, no
-// network), or XLA — "xla:cpu", "xla:cuda", or the path of a PJRT plugin such as the
-// xla_cuda_plugin.so of the jax-cuda13-pjrt Python package — in binaries built with -tags xla.
+// Package backend chooses the GoMLX compute backend: by default ONNX Runtime
+// (github.com/gomlx/compute-onnx, in cgo builds) when its library is installed (ORT.Install),
+// else the pure-Go one (no cgo, no binary); or XLA — "xla:cpu", "xla:cuda", or the path of a
+// PJRT plugin such as the xla_cuda_plugin.so of the jax-cuda13-pjrt Python package — in
+// binaries built with -tags xla.
 package backend
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
 )
 
-// Default is the backend used when neither the flag nor $GOMLX_BACKEND says otherwise.
+// Default is the backend used when neither the flag nor $GOMLX_BACKEND names one and ONNX
+// Runtime is not available (see DefaultConfig).
 const Default = "go"
 
 // xlaCompiled is set by xla.go in builds with -tags xla.
 var xlaCompiled bool
 
-// Resolve returns the backend configuration: flagValue, else $GOMLX_BACKEND, else "go". A path
-// ending in .so becomes "xla:<path>".
+// onnxCompiled is set by onnx.go in cgo builds.
+var onnxCompiled bool
+
+// ONNXCompiled reports whether this binary can run the ONNX Runtime backend (a cgo build).
+func ONNXCompiled() bool { return onnxCompiled }
+
+// DefaultConfig is the fastest CPU backend present: ONNX Runtime ("onnx:cpu,<library>") when
+// this binary has it and ORT's library is installed (ORT.Install), else the pure-Go backend.
+func DefaultConfig() string {
+	if onnxCompiled {
+		if lib := os.Getenv(onnxLibraryEnv); lib != "" {
+			return "onnx:cpu"
+		}
+		if lib := ORT.Installed(); lib != "" {
+			return "onnx:cpu," + lib
+		}
+	}
+	return Default
+}
+
+// onnxLibraryEnv is compute-onnx's variable for the library's path.
+const onnxLibraryEnv = "ONNXRUNTIME_SHARED_LIBRARY_PATH"
+
+// Resolve returns the backend configuration: flagValue, else $GOMLX_BACKEND, else
+// DefaultConfig. A path to libonnxruntime.so* becomes "onnx:cpu,<path>", another path ending in
+// .so (a PJRT plugin) "xla:<path>"; "onnx" or "onnx:cpu" without a library gets the installed
+// one (unless $ONNXRUNTIME_SHARED_LIBRARY_PATH names one).
 func Resolve(flagValue string) string {
 	c := flagValue
 	if c == "" {
 		c = os.Getenv(compute.ConfigEnvVar)
 	}
 	if c == "" {
-		c = Default
+		c = DefaultConfig()
 	}
-	if strings.HasSuffix(c, ".so") && !strings.HasPrefix(c, "xla:") {
-		c = "xla:" + c
+	name, opts, _ := strings.Cut(c, ":")
+	switch {
+	case strings.HasPrefix(filepath.Base(c), "libonnxruntime") && name != "onnx" && name != "onnxruntime":
+		return "onnx:cpu," + c
+	case strings.HasSuffix(c, ".so") && name != "xla" && name != "onnx" && name != "onnxruntime":
+		return "xla:" + c
+	case name == "onnx" || name == "onnxruntime":
+		if hasLibraryPath(opts) || os.Getenv(onnxLibraryEnv) != "" {
+			return c
+		}
+		if lib := ORT.Installed(); lib != "" {
+			if opts == "" {
+				return "onnx:cpu," + lib
+			}
+			return c + "," + lib
+		}
 	}
 	return c
+}
+
+// hasLibraryPath reports whether compute-onnx options name a library file.
+func hasLibraryPath(opts string) bool {
+	for _, o := range strings.Split(opts, ",") {
+		if strings.Contains(o, "/") || strings.Contains(o, ".so") {
+			return true
+		}
+	}
+	return false
 }
 
 // Validate checks a backend configuration without starting it.
@@ -41,13 +94,22 @@ func Validate(flagValue string) error {
 	switch name {
 	case "go":
 		return nil
+	case "onnx", "onnxruntime":
+		if !onnxCompiled {
+			return noONNXError(config)
+		}
+		return nil
 	case "xla":
 		if !xlaCompiled {
 			return fmt.Errorf("backend %q: this binary was built without XLA support; rebuild with `go build -tags xla` (needs cgo and gcc) or use --backend go", config)
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown backend %q; use go, xla:cpu, xla:cuda or the path of a PJRT plugin (.so)", config)
+	return fmt.Errorf("unknown backend %q; use go, onnx (onnx:cpu, or the path of libonnxruntime.so), xla:cpu, xla:cuda or the path of a PJRT plugin (.so)", config)
+}
+
+func noONNXError(config string) error {
+	return fmt.Errorf("backend %q: this binary was built without cgo, which ONNX Runtime needs; rebuild with CGO_ENABLED=1 (and gcc installed) or use --backend go", config)
 }
 
 // New starts the backend named by [Resolve](flagValue). Failures come back as errors that say
@@ -58,6 +120,20 @@ func New(flagValue string) (b compute.Backend, err error) {
 	switch name {
 	case "go":
 		return gobackend.New(opts)
+	case "onnx", "onnxruntime":
+		if !onnxCompiled {
+			return nil, noONNXError(config)
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				b, err = nil, onnxError(config, fmt.Errorf("%v", r))
+			}
+		}()
+		b, err = compute.NewWithConfig(config)
+		if err != nil {
+			return nil, onnxError(config, err)
+		}
+		return b, nil
 	case "xla":
 		if !xlaCompiled {
 			return nil, fmt.Errorf("backend %q: this binary was built without XLA support; rebuild with `go build -tags xla` (needs cgo and gcc) or use --backend go", config)
@@ -73,7 +149,21 @@ func New(flagValue string) (b compute.Backend, err error) {
 		}
 		return b, nil
 	}
-	return nil, fmt.Errorf("unknown backend %q; use go, xla:cpu, xla:cuda or the path of a PJRT plugin (.so)", config)
+	return nil, fmt.Errorf("unknown backend %q; use go, onnx (onnx:cpu, or the path of libonnxruntime.so), xla:cpu, xla:cuda or the path of a PJRT plugin (.so)", config)
+}
+
+func onnxError(config string, err error) error {
+	return fmt.Errorf("backend %q failed to start: %v\n"+
+		"ONNX Runtime needs its shared library: `go run ./kernel install` installs the pinned one (ONNX Runtime %s, from the npm registry) into %s; "+
+		"or point $%s or --backend onnx:/path/to/libonnxruntime.so at one; or fall back to the pure-Go backend with --backend go",
+		config, err, ORT.Version, ortDirText(), onnxLibraryEnv)
+}
+
+func ortDirText() string {
+	if d, err := ORT.Dir(); err == nil {
+		return d
+	}
+	return "the user cache directory"
 }
 
 func xlaError(config string, err error) error {

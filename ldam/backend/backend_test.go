@@ -7,6 +7,8 @@ import (
 
 func TestResolveAndErrors(t *testing.T) {
 	t.Setenv("GOMLX_BACKEND", "")
+	t.Setenv(EnvORTDir, t.TempDir()) // no ONNX Runtime library: the default is the Go backend
+	t.Setenv(onnxLibraryEnv, "")
 	cases := []struct{ flag, want string }{
 		{"", "go"}, {"go", "go"}, {"xla:cuda", "xla:cuda"}, {"/opt/x/xla_cuda_plugin.so", "xla:/opt/x/xla_cuda_plugin.so"},
 	}
@@ -35,6 +37,8 @@ func TestResolveAndErrors(t *testing.T) {
 
 func TestSequential(t *testing.T) {
 	t.Setenv("GOMLX_BACKEND", "")
+	t.Setenv(EnvORTDir, t.TempDir())
+	t.Setenv(onnxLibraryEnv, "")
 	for _, c := range []struct{ in, want string }{
 		{"", "go:ops_sequential"},
 		{"go", "go:ops_sequential"},

@@ -59,9 +59,7 @@ func conv2D(scope *model.Scope, x *Node, channels, k, stride int, recompute bool
 	patches := make([]*Node, 0, k*k)
 	for dy := range k {
 		for dx := range k {
-			patches = append(patches, Slice(xp, AxisRange(),
-				AxisRange(dy, dy+(Ho-1)*stride+1).Stride(stride),
-				AxisRange(dx, dx+(Wo-1)*stride+1).Stride(stride), AxisRange()))
+			patches = append(patches, window(xp, 1, dy, dx, Ho, Wo, stride))
 		}
 	}
 	kernel := scope.VariableWithShape("weights", shapes.Make(x.DType(), k, k, C, channels)).NodeValue(x.Graph())
@@ -211,13 +209,7 @@ func maxPool2D(x *Node, k, stride, h int) *Node {
 	var out *Node
 	for dy := range k {
 		for dx := range k {
-			ranges := make([]SliceAxisSpec, x.Rank())
-			for i := range ranges {
-				ranges[i] = AxisRange()
-			}
-			ranges[h] = AxisRange(dy, dy+(Ho-1)*stride+1).Stride(stride)
-			ranges[h+1] = AxisRange(dx, dx+(Wo-1)*stride+1).Stride(stride)
-			s := Slice(xp, ranges...)
+			s := window(xp, h, dy, dx, Ho, Wo, stride)
 			if out == nil {
 				out = s
 			} else {

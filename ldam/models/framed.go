@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -136,6 +137,11 @@ func (f frame) flat(v *Node, stride int, margin bool) *Node {
 		// Concatenate copies whole image rows; the backend's Pad copies element by element
 		// when the last axis is padded.
 		framed = PadZeros(PadZeros(v, 3, f.p, 0), 2, f.p, 0)
+	} else if b := v.Graph().Backend(); b == nil || b.String() != gobackend.BackendName {
+		// ONNX's Pad has no interior padding: interleave the zeros with Stack instead.
+		span := func(n int) int { return (n-1)*stride + 1 }
+		d := dilate(v, 2, stride)
+		framed = PadZeros(PadZeros(d, 2, f.p, f.Hf-f.p-span(dims[2])), 3, f.p, f.Wf-f.p-span(dims[3]))
 	} else {
 		span := func(n int) int { return (n-1)*stride + 1 }
 		framed = Pad(v, ScalarZero(v.Graph(), v.DType()),
@@ -191,8 +197,7 @@ func (f frame) shifted(rows *Node) *Node {
 func (f frame) crop(g *Node, stride int) *Node {
 	O := g.Shape().Dimensions[0]
 	g = Reshape(g, O, f.B+f.extra, f.Hf, f.Wf)
-	return Slice(g, AxisRange(), AxisRange(0, f.B),
-		AxisRange(f.p, f.p+f.H).Stride(stride), AxisRange(f.p, f.p+f.W).Stride(stride))
+	return subsampleFor(Slice(g, AxisRange(), AxisRange(0, f.B), AxisRange(f.p, f.p+f.H), AxisRange(f.p, f.p+f.W)), 2, stride)
 }
 
 // kernelMatrix is the kernel [k, k, C, O] as [O, C·k·k] with columns ordered (c, ky, kx).

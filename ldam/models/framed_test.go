@@ -207,8 +207,10 @@ func TestResNetLayoutsAgree(t *testing.T) {
 	x := normals(B*H*W*3, 31)
 	backend := newBackend(t)
 	var ref [][]float32
-	for _, form := range []ConvFormula{ConvFramed, ConvSplitGradients, ConvNative} {
+	defer func() { forceNCHW = false }()
+	for i, form := range []ConvFormula{ConvFramed, ConvSplitGradients, ConvNative, ConvNative} {
 		ConvForm = form
+		forceNCHW = i == 3 // the NCHW layout of ONNX Runtime
 		store := model.NewStore()
 		store.SetParam(model.ParamInitialSeed, int64(5))
 		exec, err := model.NewExec(backend, store, func(scope *model.Scope, in *Node) []*Node {

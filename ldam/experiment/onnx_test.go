@@ -1,0 +1,112 @@
+//go:build cgo
+
+package experiment
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/ckpt"
+)
+
+// TestTrainingAgreesAcrossBackends trains ResNet-32 (LDAM-DRW, cosine head) for one epoch on
+// the Go backend, copies its checkpoint, continues one epoch on Go and one on ONNX Runtime from
+// the same checkpoint (so checkpoints move between backends), and compares the losses, the
+// test error and every variable.
+func TestTrainingAgreesAcrossBackends(t *testing.T) {
+	if backend.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
+		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
+			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
+		}
+		t.Skip("the ONNX Runtime library is not installed (go run ./kernel install)")
+	}
+	data := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(64, 1), TestImages: RandomCIFAR(20, 2), Info: datasets.InfoFor("cifar10")}
+	base := Config{Data: data, LossType: "LDAM", TrainRule: "DRW", Epochs: 4, BatchSize: 16, Width: 0.25, Seed: 5, Backend: "go", StopAfter: 1, Resume: true}
+	first := base
+	first.Out = t.TempDir()
+	if _, err := Train(first); err != nil {
+		t.Fatal(err)
+	}
+	runs := map[string]*Run{}
+	for _, b := range []string{"go", "onnx:cpu"} {
+		cfg := base
+		cfg.Backend, cfg.Out = b, t.TempDir()
+		src, err := os.ReadFile(filepath.Join(first.Out, CheckpointFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(cfg.Out, CheckpointFile), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		run, err := Prepare(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.start != 1 {
+			t.Fatalf("%s: resumed at epoch %d, want 1", b, run.start)
+		}
+		if err := run.Fit(); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		runs[b] = run
+	}
+	g, o := runs["go"].Result, runs["onnx:cpu"].Result
+	if o.Backend == g.Backend {
+		t.Fatalf("both runs on %q", g.Backend)
+	}
+	eg, eo := g.History[1], o.History[1]
+	if math.Abs(eg.TrainLoss-eo.TrainLoss) > 1e-3*(1+math.Abs(eg.TrainLoss)) {
+		t.Errorf("epoch 1 training loss: Go %g, ONNX %g", eg.TrainLoss, eo.TrainLoss)
+	}
+	if eg.Test.Top1Error != eo.Test.Top1Error {
+		t.Errorf("epoch 1 test error: Go %g, ONNX %g", eg.Test.Top1Error, eo.Test.Top1Error)
+	}
+	// Every variable, as both runs saved it.
+	read := func(r *Run) map[string][]float32 {
+		vals := map[string][]float32{}
+		for v := range r.Store.IterVariables() {
+			if v.Shape().DType.String() == "Float32" && !strings.HasPrefix(v.Path(), "/metrics/") { // metrics are per trainer
+				vals[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
+			}
+		}
+		return vals
+	}
+	vg, vo := read(runs["go"]), read(runs["onnx:cpu"])
+	if len(vg) == 0 || len(vg) != len(vo) {
+		t.Fatalf("%d variables on Go, %d on ONNX", len(vg), len(vo))
+	}
+	for name, a := range vg {
+		b, ok := vo[name]
+		if !ok || len(b) != len(a) {
+			t.Errorf("variable %s: %d values on Go, %d on ONNX", name, len(a), len(b))
+			continue
+		}
+		for i := range a {
+			if math.Abs(float64(a[i]-b[i])) > 1e-3*(1+math.Abs(float64(a[i]))) {
+				t.Errorf("%s[%d]: Go %g, ONNX %g", name, i, a[i], b[i])
+				break
+			}
+		}
+	}
+	// The ONNX run's checkpoint restores on the Go backend.
+	var st state
+	other := base
+	other.Out = t.TempDir()
+	run, err := Prepare(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ckpt.Load(filepath.Join(runs["onnx:cpu"].cfg.Out, CheckpointFile), run.Store, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.NextEpoch != 2 {
+		t.Errorf("the ONNX checkpoint is at epoch %d, want 2", st.NextEpoch)
+	}
+}
