@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -38,7 +39,7 @@ func TestMarginsOf(t *testing.T) {
 		t.Errorf("counts %v, preset %q", m.Counts, m.Preset)
 	}
 	tb := MarginsTable([]*NetworkMargins{m})
-	if len(tb.Rows) != 10 || tb.Rows[0][2] != "1.00" || !strings.Contains(tb.Header[3], "ERM") {
+	if len(tb.Rows) != 10 || tb.Rows[0][2] != "1.00" || !strings.Contains(tb.Header[3], "ERM") || tb.Rows[3][3] != fmt.Sprintf("%.3f", m.Median[3]) {
 		t.Errorf("table %q %q", tb.Header, tb.Rows[0])
 	}
 }
