@@ -110,3 +110,47 @@ func TestTrainingAgreesAcrossBackends(t *testing.T) {
 		t.Errorf("the ONNX checkpoint is at epoch %d, want 2", st.NextEpoch)
 	}
 }
+
+// TestFreshRunsAgreeAcrossBackends: the same seed starts from the same weights on every engine
+// (initializeOnGo), so fresh runs agree — to float32 rounding for the MLP on a Gaussian
+// mixture, within a small tolerance for ResNet-32 (different matrix-product kernels).
+func TestFreshRunsAgreeAcrossBackends(t *testing.T) {
+	if backend.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
+		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
+			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
+		}
+		t.Skip("the ONNX Runtime library is not installed (go run ./kernel install)")
+	}
+	train, _ := datasets.GaussianMixture(datasets.RingMeans(3, 2, 3), 0.5, []int{200, 40, 8}, 1)
+	test, _ := datasets.GaussianMixture(datasets.RingMeans(3, 2, 3), 0.5, []int{50, 50, 50}, 2)
+	images := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(64, 1), TestImages: RandomCIFAR(20, 2), Info: datasets.InfoFor("cifar10")}
+	cases := []struct {
+		name string
+		cfg  Config
+		tol  float64
+	}{
+		{"mlp", Config{Data: &Data{Name: "mixture", Classes: train.Classes, TrainPoints: train, TestPoints: test}, Arch: "mlp", LossType: "CE", Epochs: 3, BatchSize: 32, Preset: "paper", Seed: 1}, 1e-5},
+		{"resnet32", Config{Data: images, LossType: "LDAM", TrainRule: "DRW", Epochs: 2, BatchSize: 16, Width: 0.25, Seed: 5}, 5e-3},
+	}
+	for _, tc := range cases {
+		var losses [][]float64
+		for _, b := range []string{"go", "onnx:cpu"} {
+			cfg := tc.cfg
+			cfg.Backend = b
+			res, err := Train(cfg)
+			if err != nil {
+				t.Fatalf("%s on %s: %v", tc.name, b, err)
+			}
+			var l []float64
+			for _, e := range res.History {
+				l = append(l, e.TrainLoss)
+			}
+			losses = append(losses, l)
+		}
+		for i := range losses[0] {
+			if d := math.Abs(losses[0][i] - losses[1][i]); d > tc.tol*(1+math.Abs(losses[0][i])) {
+				t.Errorf("%s epoch %d: training loss %g on Go, %g on ONNX", tc.name, i, losses[0][i], losses[1][i])
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package experiment
 import (
 	"errors"
 	"fmt"
+	"github.com/gomlx/compute/gobackend"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -141,7 +142,55 @@ func Prepare(c Config) (*Run, error) {
 			return nil, err
 		}
 	}
+	if run.start == 0 && run.Backend.Name() != gobackend.BackendName {
+		if err := run.initializeOnGo(); err != nil {
+			return nil, err
+		}
+	}
 	return run, nil
+}
+
+// initializeOnGo creates and initializes the model's variables with the pure-Go backend (one
+// forward pass of the evaluation graph on a test batch) and detaches their values from it. The
+// backends draw different random numbers from the same seed, so without this a fresh run on
+// ONNX Runtime or XLA would start from other weights than the same run on the Go backend;
+// with it, a seed means the same initial weights on every engine (TestFreshRunsAgreeAcrossBackends).
+func (run *Run) initializeOnGo() error {
+	goB, err := backend.New(backend.Sequential("go"))
+	if err != nil {
+		return err
+	}
+	net := run.Net
+	exec, err := model.NewExec(goB, run.Store, func(scope *model.Scope, inputs []*Node) *Node {
+		logits, _ := net(scope, inputs)
+		return logits
+	})
+	if err != nil {
+		return err
+	}
+	run.testDS.SetEpoch(0)
+	for batch, err := range run.testDS.Iter() {
+		if err != nil {
+			return err
+		}
+		args := make([]any, len(batch.Inputs))
+		for i, t := range batch.Inputs {
+			args[i] = t
+		}
+		out, err := exec.Call(args...)
+		if err != nil {
+			return fmt.Errorf("initializing the variables on the Go backend: %w", err)
+		}
+		out[0].MustFinalizeAll()
+		batch.Finalize()
+		break
+	}
+	for v := range run.Store.IterVariables() {
+		if err := v.MustValue().ToLocal(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // branch starts the run from the first-stage checkpoint of the run in BranchFrom, after
