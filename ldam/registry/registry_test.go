@@ -150,4 +150,27 @@ func TestPlanBranchesAndSweepOrder(t *testing.T) {
 	if _, _, err := Plan(root, "table2", "quick", []uint64{0}, []string{"Magic"}, nil); err == nil {
 		t.Error("unknown method accepted")
 	}
+	// A branch run swept alone branches from its first-stage run once that has passed T0, and
+	// starts from scratch before.
+	alone := func() Job {
+		jobs, deps, err := Plan(root, "table2", "quick", []uint64{0}, []string{"LDAM-DRW"}, []string{"C10 LT 100"})
+		if err != nil || len(jobs) != 1 || deps[0] != -1 {
+			t.Fatalf("jobs %v, deps %v, err %v", jobs, deps, err)
+		}
+		return jobs[0]
+	}
+	if j := alone(); j.BranchFrom != "" {
+		t.Errorf("LDAM has not run, yet LDAM-DRW branches from %q", j.BranchFrom)
+	}
+	ldam, _ := Cell("table2", "LDAM", "C10 LT 100")
+	dir := ldam.Dir(root, "quick", 0)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, experiment.Stage1File), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if j := alone(); j.BranchFrom != dir {
+		t.Errorf("LDAM-DRW alone branches from %q, want %q", j.BranchFrom, dir)
+	}
 }

@@ -87,6 +87,25 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 				jobs[i].BranchFrom, deps[i] = b.Dir, k
 			}
 		}
+		if deps[i] >= 0 {
+			continue
+		}
+		// The first-stage run is not in this sweep (say --methods ERM-DRW alone): branch from
+		// it when it has already passed T0.
+		for _, row := range t.Rows {
+			if m, ok := Methods[row.Method]; !ok || m.Loss != j.Run.Config.LossType || m.Rule != "None" {
+				continue
+			}
+			base, err := Cell(t.Name, row.Method, j.Run.Column)
+			if err != nil {
+				continue
+			}
+			dir := base.Dir(root, preset, j.Seed)
+			if _, err := os.Stat(filepath.Join(dir, experiment.Stage1File)); err == nil {
+				jobs[i].BranchFrom = dir
+				break
+			}
+		}
 	}
 	return jobs, deps, nil
 }
