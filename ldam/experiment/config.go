@@ -32,10 +32,16 @@ const (
 	LDAMHG  LossType = "LDAM-HG" // LDAM hinge loss, Eq. 10–11
 	Uniform LossType = "M"       // constant-margin softmax (M-DRW baseline)
 	HG      LossType = "HG"      // constant-margin hinge (HG-DRS baseline)
+
+	// Follow-ups (facts file §6.2), each with a linear head.
+	LA     LossType = "LA"              // logit-adjusted loss, Menon et al. 2021 (τ = Config.Tau)
+	LAAM   LossType = "LA-AM"           // LA + adaptive margin δ_y = π_y^{-1/4}, Menon et al. §6
+	BS     LossType = "BalancedSoftmax" // Balanced Softmax, Ren et al. 2020
+	VSLoss LossType = "VS"              // vector-scaling loss, Kini et al. 2021 (γ = Config.VSGamma, τ = Config.Tau)
 )
 
 // LossTypes lists every loss.
-var LossTypes = []LossType{CE, Focal, LDAM, LDAMHG, Uniform, HG}
+var LossTypes = []LossType{CE, Focal, LDAM, LDAMHG, Uniform, HG, LA, LAAM, BS, VSLoss}
 
 // ParseLossType parses --loss_type (case-insensitive).
 func ParseLossType(s string) (LossType, error) {
@@ -76,6 +82,9 @@ type Config struct {
 	// MaxMargin is Δ_max (0.5; 0.3 for iNaturalist), Scale is s (30), and UniformMargin the
 	// margin of the M and HG baselines (default MaxMargin).
 	MaxMargin, Scale, UniformMargin float64
+	// Tau is the τ of the logit-adjusted and VS losses (1); VSGamma the VS loss's γ (0.3, as
+	// the authors' code).
+	Tau, VSGamma float64
 
 	// Preset is "quick" (default), "lite" or "paper"; Epochs, BatchSize, LR, WeightDecay override it.
 	Preset      string
@@ -308,6 +317,15 @@ func resolve(c Config) (resolved, error) {
 	}
 	if r.UniformMargin == 0 {
 		r.UniformMargin = r.MaxMargin
+	}
+	if r.Tau == 0 {
+		r.Tau = 1
+	}
+	if r.VSGamma == 0 {
+		r.VSGamma = 0.3
+	}
+	if r.Tau < 0 || r.VSGamma < 0 {
+		return r, fmt.Errorf("--tau %g and --vs_gamma %g must be ≥ 0", r.Tau, r.VSGamma)
 	}
 	if r.Dataset == "" && r.Data == nil {
 		r.Dataset = "cifar10"

@@ -43,6 +43,8 @@ const (
 const (
 	classWeightsVar = "/ldam/class_weights"
 	marginsVar      = "/ldam/margins"
+	adjustVar       = "/ldam/logit_adjust"
+	scaleByVar      = "/ldam/logit_scale"
 )
 
 // state is the training state saved with each checkpoint.
@@ -66,8 +68,10 @@ type Run struct {
 	testDS   *datasets.Loader
 	evalExec *model.Exec
 	featExec *model.Exec // built on first use by Features
-	labels   []int
-	start    int
+	// adjust and scaleBy are the per-class logit terms of the logit-adjusted and VS losses.
+	adjust, scaleBy []float64
+	labels          []int
+	start           int
 }
 
 // Train runs an experiment end to end; see the package documentation.
@@ -110,6 +114,29 @@ func Prepare(c Config) (*Run, error) {
 		}
 	case Uniform, HG:
 		margins = losses.UniformMargins(classes, r.UniformMargin)
+	}
+	switch r.loss {
+	case LA, LAAM, BS:
+		lp, err := losses.LogPriors(counts)
+		if err != nil {
+			return nil, err
+		}
+		tau := r.Tau
+		if r.loss == BS {
+			tau = 1
+		}
+		for _, v := range lp {
+			run.adjust = append(run.adjust, tau*v)
+		}
+		if r.loss == LAAM {
+			if margins, err = losses.AdaptiveMargins(counts); err != nil {
+				return nil, err
+			}
+		}
+	case VSLoss:
+		if run.scaleBy, run.adjust, err = losses.VSFactors(counts, r.VSGamma, r.Tau); err != nil {
+			return nil, err
+		}
 	}
 	backendConfig := r.Backend
 	if r.arch == models.BiLSTM {
@@ -260,6 +287,17 @@ func (run *Run) build(margins []float64) error {
 		m32[i] = float32(m)
 	}
 	mVar := store.VariableWithValue(marginsVar, m32).SetTrainable(false)
+	perClass := func(name string, v []float64) *model.Variable {
+		if v == nil {
+			return nil
+		}
+		f := make([]float32, len(v))
+		for i, x := range v {
+			f[i] = float32(x)
+		}
+		return store.VariableWithValue(name, f).SetTrainable(false)
+	}
+	aVar, sVar := perClass(adjustVar, run.adjust), perClass(scaleByVar, run.scaleBy)
 
 	modelFn := func(scope *model.Scope, _ any, inputs []*Node) []*Node {
 		logits, _ := net(scope, inputs)
@@ -277,6 +315,12 @@ func (run *Run) build(margins []float64) error {
 			return losses.LDAM(logits, labels[0], mVar.NodeValue(g), w, scale)
 		case LDAMHG, HG:
 			return losses.Hinge(logits, labels[0], mVar.NodeValue(g), w, scale)
+		case LA, BS:
+			return losses.LogitAdjusted(logits, labels[0], aVar.NodeValue(g), w)
+		case LAAM:
+			return losses.LogitAdjustedMargin(logits, labels[0], aVar.NodeValue(g), mVar.NodeValue(g), w)
+		case VSLoss:
+			return losses.VS(logits, labels[0], sVar.NodeValue(g), aVar.NodeValue(g), w)
 		}
 		return losses.CrossEntropy(logits, labels[0], w)
 	}
