@@ -30,7 +30,22 @@ type Linear struct {
 // Fit trains a Linear probe on n examples: x is row-major [n][d], labels in [0, k). lambda is
 // the L2 penalty per example, (lambda/2)·‖W‖² added to the mean cross-entropy.
 func Fit(x []float64, d int, labels []int, k int, lambda float64) (*Linear, error) {
+	return FitWeighted(x, d, labels, k, lambda, nil)
+}
+
+// FitWeighted is Fit with the cross-entropy of each example weighted by its class's weight
+// (Σ_i w_{y_i} ℓ_i / Σ_i w_{y_i}); nil weights are Fit. With w_j = 1/n_j it is the expected
+// loss under class-balanced sampling: cRT's classifier re-training (see CRT).
+func FitWeighted(x []float64, d int, labels []int, k int, lambda float64, classWeights []float64) (*Linear, error) {
 	n := len(labels)
+	if classWeights != nil && len(classWeights) != k {
+		return nil, fmt.Errorf("probe: %d class weights for %d classes", len(classWeights), k)
+	}
+	for j, w := range classWeights {
+		if !(w > 0) {
+			return nil, fmt.Errorf("probe: class %d has weight %g; weights must be positive", j, w)
+		}
+	}
 	switch {
 	case d <= 0 || k < 2:
 		return nil, fmt.Errorf("probe: need d ≥ 1 features and k ≥ 2 classes, got d = %d, k = %d", d, k)
@@ -68,7 +83,7 @@ func Fit(x []float64, d int, labels []int, k int, lambda float64) (*Linear, erro
 			z[i*d+j] = (x[i*d+j] - m.Mean[j]) / m.Std[j]
 		}
 	}
-	obj := objective{z: z, labels: labels, n: n, d: d, k: k, lambda: lambda}
+	obj := objective{z: z, labels: labels, n: n, d: d, k: k, lambda: lambda, weights: exampleWeights(labels, classWeights)}
 	problem := optimize.Problem{
 		Func: func(w []float64) float64 { return obj.eval(w, nil) },
 		Grad: func(g, w []float64) { obj.eval(w, g) },
@@ -94,6 +109,24 @@ type objective struct {
 	labels  []int
 	n, d, k int
 	lambda  float64
+	weights []float64 // per example, summing to n (nil: all 1)
+}
+
+// exampleWeights returns per-example weights w_{y_i}·n/Σ_i w_{y_i} (nil for nil).
+func exampleWeights(labels []int, classWeights []float64) []float64 {
+	if classWeights == nil {
+		return nil
+	}
+	out := make([]float64, len(labels))
+	sum := 0.0
+	for i, y := range labels {
+		out[i] = classWeights[y]
+		sum += out[i]
+	}
+	for i := range out {
+		out[i] *= float64(len(labels)) / sum
+	}
+	return out
 }
 
 // eval returns the objective at w and, when g is not nil, writes its gradient there.
@@ -110,7 +143,11 @@ func (o objective) eval(w, g []float64) float64 {
 		x := o.z[i*o.d : (i+1)*o.d]
 		lse := logitsOf(w, x, o.k, o.d, logits)
 		y := o.labels[i]
-		loss += lse - logits[y]
+		wi := 1.0
+		if o.weights != nil {
+			wi = o.weights[i]
+		}
+		loss += wi * (lse - logits[y])
 		if g == nil {
 			continue
 		}
@@ -119,7 +156,7 @@ func (o objective) eval(w, g []float64) float64 {
 			if c == y {
 				p--
 			}
-			p /= float64(o.n)
+			p *= wi / float64(o.n)
 			row := g[c*d1 : (c+1)*d1]
 			for j, v := range x {
 				row[j] += p * v
