@@ -130,6 +130,8 @@ func TestFreshRunsAgreeAcrossBackends(t *testing.T) {
 		tol  float64
 	}{
 		{"mlp", Config{Data: &Data{Name: "mixture", Classes: train.Classes, TrainPoints: train, TestPoints: test}, Arch: "mlp", LossType: "CE", Epochs: 3, BatchSize: 32, Preset: "paper", Seed: 1}, 1e-5},
+		// Ten epochs: the learning rate decays at 8 and 9 and DRW's weights switch on at 8.
+		{"mlp LDAM-DRW", Config{Data: &Data{Name: "mixture", Classes: train.Classes, TrainPoints: train, TestPoints: test}, Arch: "mlp", LossType: "LDAM", TrainRule: "DRW", Epochs: 10, BatchSize: 32, Preset: "paper", Seed: 1}, 1e-4},
 		{"resnet32", Config{Data: images, LossType: "LDAM", TrainRule: "DRW", Epochs: 2, BatchSize: 16, Width: 0.25, Seed: 5}, 5e-3},
 	}
 	for _, tc := range cases {
