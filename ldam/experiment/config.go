@@ -85,6 +85,9 @@ type Config struct {
 	// Tau is the τ of the logit-adjusted and VS losses (1); VSGamma the VS loss's γ (0.3, as
 	// the authors' code).
 	Tau, VSGamma float64
+	// SAMRho > 0 trains with sharpness-aware minimization of that radius around SGD
+	// (optim.SAM; Rangwani et al. 2022 use 0.8 with LDAM-DRW on CIFAR); 0 is plain SGD.
+	SAMRho float64
 
 	// Preset is "quick" (default), "lite" or "paper"; Epochs, BatchSize, LR, WeightDecay override it.
 	Preset      string
@@ -323,6 +326,9 @@ func resolve(c Config) (resolved, error) {
 	}
 	if r.VSGamma == 0 {
 		r.VSGamma = 0.3
+	}
+	if r.SAMRho < 0 {
+		return r, fmt.Errorf("--rho %g must be ≥ 0 (0: plain SGD)", r.SAMRho)
 	}
 	if r.Tau < 0 || r.VSGamma < 0 {
 		return r, fmt.Errorf("--tau %g and --vs_gamma %g must be ≥ 0", r.Tau, r.VSGamma)

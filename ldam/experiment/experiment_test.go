@@ -380,3 +380,39 @@ func TestMemoryGuardStopsWithAMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestSAM: SAM (ρ > 0) still fits the easy mixture, takes other steps than SGD, and runs
+// through batch norm and the framed convolutions of ResNet-32 (optim's test checks its update
+// rule by hand).
+func TestSAM(t *testing.T) {
+	d := pointsData(t)
+	base := Config{Data: d, LossType: "LDAM", TrainRule: "DRW", Epochs: 20, BatchSize: 84, LR: 0.1, Seed: 1}
+	sgd, err := Train(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sam := base
+	sam.SAMRho = 0.05
+	withSAM, err := Train(sam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := withSAM.History
+	if first, last := h[0].TrainLoss, h[len(h)-1].TrainLoss; !(last < 0.5*first) {
+		t.Errorf("SAM: training loss %g → %g, did not halve", first, last)
+	}
+	if withSAM.Final.Top1Error > 0.3 {
+		t.Errorf("SAM: balanced test error %g on an easy mixture", withSAM.Final.Top1Error)
+	}
+	if h[len(h)-1].TrainLoss == sgd.History[len(h)-1].TrainLoss {
+		t.Error("SAM with ρ = 0.05 took exactly SGD's steps")
+	}
+	images := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(32, 1), TestImages: RandomCIFAR(10, 2), Info: datasets.InfoFor("cifar10")}
+	res, err := Train(Config{Data: images, LossType: "LDAM", TrainRule: "DRW", Epochs: 1, BatchSize: 16, Width: 0.25, Seed: 5, SAMRho: 0.8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := res.History[0].TrainLoss; math.IsNaN(l) || math.IsInf(l, 0) {
+		t.Errorf("ResNet-32 with SAM: training loss %g", l)
+	}
+}

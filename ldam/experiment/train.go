@@ -17,6 +17,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/gomlx/gomlx/ui/commandline"
 
 	"github.com/ldamlab/ldamlab/datasets"
@@ -299,14 +300,26 @@ func (run *Run) build(margins []float64) error {
 	}
 	aVar, sVar := perClass(adjustVar, run.adjust), perClass(scaleByVar, run.scaleBy)
 
+	// SAM recomputes the loss of a training graph at perturbed weights: it needs the graph's
+	// inputs, labels and scope, recorded here as the trainer builds it.
+	type graphArgs struct {
+		scope          *model.Scope
+		inputs, labels []*Node
+	}
+	seen := map[*Graph]*graphArgs{}
 	modelFn := func(scope *model.Scope, _ any, inputs []*Node) []*Node {
+		seen[inputs[0].Graph()] = &graphArgs{scope: scope, inputs: inputs}
 		logits, _ := net(scope, inputs)
 		return []*Node{logits}
 	}
 	lossType, scale, gamma := r.loss, r.Scale, r.Gamma
-	lossFn := func(labels, predictions []*Node) *Node {
+	var lossFn func(labels, predictions []*Node) *Node
+	lossFn = func(labels, predictions []*Node) *Node {
 		logits := predictions[0]
 		g := logits.Graph()
+		if a := seen[g]; a != nil {
+			a.labels = labels
+		}
 		w := wVar.NodeValue(g)
 		switch lossType {
 		case Focal:
@@ -329,7 +342,19 @@ func (run *Run) build(margins []float64) error {
 			pred := ArgMax(predictions[0], -1, dtypes.Int32)
 			return ReduceAllMean(ConvertDType(NotEqual(pred, ConvertDType(labels[0], dtypes.Int32)), dtypes.Float32))
 		}, nil)
-	opt := &optim.SGD{LR: r.preset.BaseLR, Momentum: r.preset.Momentum, WeightDecay: r.preset.WeightDecay}
+	sgd := optim.SGD{LR: r.preset.BaseLR, Momentum: r.preset.Momentum, WeightDecay: r.preset.WeightDecay}
+	var opt optimizer.Interface = &sgd
+	if r.SAMRho > 0 {
+		opt = &optim.SAM{SGD: sgd, Rho: r.SAMRho, Loss: func(g *Graph) *Node {
+			a := seen[g]
+			if a == nil || a.labels == nil {
+				panic("experiment: SAM's second pass found no recorded inputs for its graph")
+			}
+			// A fresh scope at the same path: the first pass has visited its sub-scopes.
+			scope := a.scope.Store().Scope(a.scope.Scope())
+			return lossFn(a.labels, modelFn(scope, nil, a.inputs))
+		}}
+	}
 	run.trainer = train.NewTrainer(run.Backend, store, modelFn, lossFn, opt, []metric.Interface{errMetric}, nil)
 	run.evalExec, err = model.NewExec(run.Backend, store, func(scope *model.Scope, inputs []*Node) *Node {
 		logits, _ := net(scope, inputs)

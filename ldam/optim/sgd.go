@@ -39,19 +39,27 @@ func (o *SGD) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
 	if !loss.Shape().IsScalar() {
 		panic(fmt.Sprintf("optim: SGD needs a scalar loss, got shape %s", loss.Shape()))
 	}
-	var vars []*model.Variable
-	var values []*Node
+	vars, values := trainable(scope, g)
+	if len(vars) == 0 {
+		return
+	}
+	o.apply(scope, g, loss.DType(), vars, values, Gradient(loss, values...))
+}
+
+// trainable returns the trainable variables graph g uses and their current values.
+func trainable(scope *model.Scope, g *Graph) (vars []*model.Variable, values []*Node) {
 	for v := range scope.IterVariables() {
 		if v.Trainable && v.InUseByGraph(g) {
 			vars = append(vars, v)
 			values = append(values, v.NodeValue(g))
 		}
 	}
-	if len(vars) == 0 {
-		return
-	}
-	grads := Gradient(loss, values...)
-	lr := optimizer.LearningRateVar(scope, loss.DType(), o.LR).NodeValue(g)
+	return vars, values
+}
+
+// apply is one SGD step of the parameters vars (values p) with gradients grads.
+func (o *SGD) apply(scope *model.Scope, g *Graph, dtype dtypes.DType, vars []*model.Variable, values, grads []*Node) {
+	lr := optimizer.LearningRateVar(scope, dtype, o.LR).NodeValue(g)
 	optimizer.IncrementGlobalStep(g, dtypes.Int64)
 	store := scope.Store()
 	for i, v := range vars {

@@ -72,6 +72,7 @@ func trainFlags(fs *flag.FlagSet, c *experiment.Config) {
 	fs.Float64Var(&c.MaxMargin, "max_m", 0.5, "largest LDAM margin Δ_max")
 	fs.Float64Var(&c.Tau, "tau", 1, "τ of the logit-adjusted (LA, LA-AM) and VS losses")
 	fs.Float64Var(&c.VSGamma, "vs_gamma", 0.3, "γ of the VS loss (multiplicative factor (n_j/n_max)^γ)")
+	fs.Float64Var(&c.SAMRho, "rho", 0, "sharpness-aware minimization radius ρ around SGD (0: plain SGD; Rangwani et al. use 0.8 with LDAM-DRW)")
 	fs.Float64Var(&c.Scale, "s", 30, "LDAM scale s")
 	fs.Float64Var(&c.UniformMargin, "margin", 0, "margin of the M and HG baselines (default max_m)")
 	fs.StringVar(&c.Preset, "preset", "quick", "quick | lite | paper")
