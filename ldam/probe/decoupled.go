@@ -184,3 +184,97 @@ func lwsObjective(f, g, wx, b []float64, labels []int, ew []float64) float64 {
 	}
 	return loss / float64(n)
 }
+
+// WeightBalancing is the second stage of Alshammari et al. (CVPR 2022, "Long-tailed
+// recognition via weight balancing") on frozen features x [n][d]: the classifier re-trained
+// with the class-balanced loss (weights classWeights, e.g. Cui et al.'s effective-number
+// weights; nil for 1/n_j), an L2 penalty lambda on its weights, and the MaxNorm constraint
+// ‖w_j‖ ≤ delta on every class vector (delta ≤ 0: none), enforced by projecting after every
+// step of a full-batch projected gradient descent with backtracking. Their first stage is
+// plain training with a tuned weight decay (ldam train --weight_decay).
+func WeightBalancing(x []float64, d int, labels []int, k int, lambda, delta float64, classWeights []float64) (*Linear, error) {
+	if classWeights == nil {
+		var err error
+		if classWeights, err = BalancedWeights(labels, k); err != nil {
+			return nil, err
+		}
+	}
+	// The unconstrained fit standardizes the features; start from it and project.
+	m, err := FitWeighted(x, d, labels, k, lambda, classWeights)
+	if err != nil {
+		return nil, err
+	}
+	if delta <= 0 {
+		return m, nil
+	}
+	n := len(labels)
+	z := make([]float64, n*d)
+	for i := range n {
+		for j := range d {
+			z[i*d+j] = (x[i*d+j] - m.Mean[j]) / m.Std[j]
+		}
+	}
+	obj := objective{z: z, labels: labels, n: n, d: d, k: k, lambda: lambda, weights: exampleWeights(labels, classWeights)}
+	// The constraint acts on the weights of the classifier on the raw features, w_j / std.
+	project := func(w []float64) {
+		for c := range k {
+			norm := 0.0
+			for j := range d {
+				v := w[c*(d+1)+j] / m.Std[j]
+				norm += v * v
+			}
+			if norm = math.Sqrt(norm); norm > delta {
+				for j := range d {
+					w[c*(d+1)+j] *= delta / norm
+				}
+			}
+		}
+	}
+	w := append([]float64(nil), m.W...)
+	project(w)
+	g := make([]float64, len(w))
+	f := obj.eval(w, g)
+	step := 1.0
+	next := make([]float64, len(w))
+	for range 2000 {
+		var fn float64
+		for {
+			for i := range w {
+				next[i] = w[i] - step*g[i]
+			}
+			project(next)
+			fn = obj.eval(next, nil)
+			// Armijo on the projected step: f(next) ≤ f(w) − (1/2t)‖next − w‖².
+			dist := 0.0
+			for i := range w {
+				dist += (next[i] - w[i]) * (next[i] - w[i])
+			}
+			if fn <= f-dist/(2*step) || step < 1e-12 {
+				break
+			}
+			step /= 2
+		}
+		if f-fn < 1e-12*(1+math.Abs(f)) {
+			copy(w, next)
+			break
+		}
+		copy(w, next)
+		f = obj.eval(w, g)
+		step *= 2
+	}
+	m.W = w
+	return m, nil
+}
+
+// RowNorms returns the norms of a probe's class vectors on the raw features (w_j / std).
+func (m *Linear) RowNorms() []float64 {
+	out := make([]float64, m.K)
+	for c := range m.K {
+		for j := range m.D {
+			v := m.W[c*(m.D+1)+j] / m.Std[j]
+			out[c] += v * v
+		}
+		out[c] = math.Sqrt(out[c])
+	}
+	return out
+}

@@ -122,3 +122,57 @@ func TestWeightedObjectiveGradient(t *testing.T) {
 		}
 	}
 }
+
+func TestWeightBalancing(t *testing.T) {
+	counts := []int{400, 40, 8}
+	x, y := imbalancedBlobs(counts, 3, 1.5, 3)
+	free, err := WeightBalancing(x, 3, y, 3, 1e-3, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	norms := free.RowNorms()
+	top := 0.0
+	for _, n := range norms {
+		top = max(top, n)
+	}
+	delta := top / 2
+	capped, err := WeightBalancing(x, 3, y, 3, 1e-3, delta, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c, n := range capped.RowNorms() {
+		if n > delta*(1+1e-9) {
+			t.Errorf("class %d: ‖w‖ = %g above the MaxNorm bound %g", c, n, delta)
+		}
+	}
+	// The constrained fit is the best under the constraint: no worse than projecting the free one.
+	z := make([]float64, len(x))
+	for i := range x {
+		z[i] = (x[i] - capped.Mean[i%3]) / capped.Std[i%3]
+	}
+	obj := objective{z: z, labels: y, n: len(y), d: 3, k: 3, lambda: 1e-3, weights: exampleWeights(y, mustBalanced(t, y, 3))}
+	projected := append([]float64(nil), free.W...)
+	for c := range 3 {
+		if s := norms[c]; s > delta {
+			for j := range 3 {
+				projected[c*4+j] *= delta / s
+			}
+		}
+	}
+	if fc, fp := obj.eval(capped.W, nil), obj.eval(projected, nil); fc > fp+1e-9 {
+		t.Errorf("constrained objective %g worse than the projected free solution's %g", fc, fp)
+	}
+	xt, yt := imbalancedBlobs([]int{300, 300, 300}, 3, 1.5, 70)
+	p, _ := capped.Predict(xt)
+	if e := balancedError(p, yt, 3); e > 0.5 {
+		t.Errorf("balanced test error %g", e)
+	}
+}
+
+func mustBalanced(t *testing.T, y []int, k int) []float64 {
+	w, err := BalancedWeights(y, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
