@@ -34,7 +34,14 @@ var Methods = map[string]Method{
 	"CB RS": {"CE", "Resample"}, "CB RW": {"CE", "Reweight"}, "CB Focal": {"Focal", "Reweight"},
 	"HG-DRS": {"HG", "DRS"}, "LDAM-HG-DRS": {"LDAM-HG", "DRS"}, "M-DRW": {"M", "DRW"}, "LDAM-DRW": {"LDAM", "DRW"},
 	"ERM-DRW": {"CE", "DRW"}, "ERM-DRS": {"CE", "DRS"}, "RS": {"CE", "Resample"}, "RW": {"CE", "Reweight"}, "CB SM": {"CE", "Reweight"},
+	// The follow-ups of table "beyond" (names as their authors' code where it has one).
+	"LA": {"LA", "None"}, "BalancedSoftmax": {"BalancedSoftmax", "None"}, "VS": {"VS", "None"},
+	"ERM-DRW-SAM": {"CE", "DRW"}, "LDAM-DRW-SAM": {"LDAM", "DRW"},
 }
+
+// samRho is the SAM radius of the methods trained with SAM (Rangwani et al. 2022's CIFAR-10
+// values: 0.5 for CE-DRW, 0.8 for LDAM-DRW).
+var samRho = map[string]float64{"ERM-DRW-SAM": 0.5, "LDAM-DRW-SAM": 0.8}
 
 // Setting is a column of a table: a dataset with its imbalance profile and ratio ρ.
 type Setting struct {
@@ -116,9 +123,13 @@ func Grid(table string) (paper.Table, error) {
 	return t, nil
 }
 
+// DirTable is the table whose directory holds a table's runs (Table 5's and the follow-ups'
+// runs live with Table 2's).
+func DirTable(table string) string { return dirTable(table) }
+
 // dirTable is the table whose directory holds a table's runs.
 func dirTable(table string) string {
-	if table == "table5" {
+	if table == "table5" || table == "beyond" {
 		return "table2"
 	}
 	return table
@@ -139,7 +150,7 @@ func Cell(table, method, column string) (Run, error) {
 		return Run{}, err
 	}
 	name := s.Slug() + "-" + slug(method)
-	cfg := experiment.Config{Dataset: s.Dataset, ImbType: s.Profile, ImbFactor: 1 / s.Rho, LossType: m.Loss, TrainRule: m.Rule}
+	cfg := experiment.Config{Dataset: s.Dataset, ImbType: s.Profile, ImbFactor: 1 / s.Rho, LossType: m.Loss, TrainRule: m.Rule, SAMRho: samRho[method]}
 	return Run{Table: dirTable(t.Name), Method: method, Column: column, Setting: s, Metric: metric, Name: name, Config: cfg}, nil
 }
 

@@ -174,3 +174,28 @@ func TestPlanBranchesAndSweepOrder(t *testing.T) {
 		t.Errorf("LDAM-DRW alone branches from %q, want %q", j.BranchFrom, dir)
 	}
 }
+
+func TestBeyondTable(t *testing.T) {
+	cell, err := Cell("beyond", "LDAM-DRW-SAM", "C10 LT 100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cell.Config.SAMRho != 0.8 || cell.Config.LossType != "LDAM" || cell.Config.TrainRule != "DRW" || cell.Table != "table2" {
+		t.Errorf("LDAM-DRW-SAM cell %+v", cell)
+	}
+	// ERM and LDAM-DRW of "beyond" are Table 2's runs; the follow-ups live beside them.
+	erm, _ := Cell("beyond", "ERM", "C10 LT 100")
+	ref, _ := Cell("table2", "ERM", "C10 LT 100")
+	if erm.Dir("r", "lite", 0) != ref.Dir("r", "lite", 0) {
+		t.Errorf("beyond's ERM runs in %s, Table 2's in %s", erm.Dir("r", "lite", 0), ref.Dir("r", "lite", 0))
+	}
+	jobs, _, err := Plan(t.TempDir(), "beyond", "lite", []uint64{0}, nil, []string{"C10 LT 100"})
+	if err != nil || len(jobs) != 7 {
+		t.Fatalf("%d jobs (%v), want the 7 rows", len(jobs), err)
+	}
+	for _, j := range jobs {
+		if j.Run.Method == "LDAM-DRW-SAM" && j.BranchFrom != "" {
+			t.Errorf("a SAM run cannot branch from a run trained without SAM: %q", j.BranchFrom)
+		}
+	}
+}

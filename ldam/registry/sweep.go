@@ -61,7 +61,7 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 				continue
 			}
 			for ci, col := range t.Columns {
-				if len(columns) > 0 && !slices.Contains(columns, col) || slices.Contains(row.Missing, ci) {
+				if len(columns) > 0 && !slices.Contains(columns, col) || !t.RunMissing && slices.Contains(row.Missing, ci) {
 					continue
 				}
 				run, err := Cell(t.Name, row.Method, col)
@@ -83,7 +83,8 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 			continue
 		}
 		for k, b := range jobs {
-			if b.Seed == j.Seed && b.Run.Setting == j.Run.Setting && b.Run.Config.LossType == j.Run.Config.LossType && b.Run.Config.TrainRule == "None" {
+			if b.Seed == j.Seed && b.Run.Setting == j.Run.Setting && b.Run.Config.LossType == j.Run.Config.LossType && b.Run.Config.TrainRule == "None" &&
+				b.Run.Config.SAMRho == j.Run.Config.SAMRho {
 				jobs[i].BranchFrom, deps[i] = b.Dir, k
 			}
 		}
@@ -93,7 +94,7 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 		// The first-stage run is not in this sweep (say --methods ERM-DRW alone): branch from
 		// it when it has already passed T0.
 		for _, row := range t.Rows {
-			if m, ok := Methods[row.Method]; !ok || m.Loss != j.Run.Config.LossType || m.Rule != "None" {
+			if m, ok := Methods[row.Method]; !ok || m.Loss != j.Run.Config.LossType || m.Rule != "None" || samRho[row.Method] != j.Run.Config.SAMRho {
 				continue
 			}
 			base, err := Cell(t.Name, row.Method, j.Run.Column)
