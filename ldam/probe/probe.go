@@ -197,6 +197,23 @@ func logitsOf(w, x []float64, k, d int, out []float64) float64 {
 	return top + math.Log(sum)
 }
 
+// Logits returns the probe's logits of row-major raw features x [n][D], row-major [n][K].
+func (m *Linear) Logits(x []float64) ([]float64, error) {
+	if len(x)%m.D != 0 {
+		return nil, fmt.Errorf("probe: %d feature values are not rows of %d", len(x), m.D)
+	}
+	n := len(x) / m.D
+	z := make([]float64, m.D)
+	out := make([]float64, n*m.K)
+	for i := range n {
+		for j := range m.D {
+			z[j] = (x[i*m.D+j] - m.Mean[j]) / m.Std[j]
+		}
+		logitsOf(m.W, z, m.K, m.D, out[i*m.K:(i+1)*m.K])
+	}
+	return out, nil
+}
+
 // Predict returns the predicted class of each row of x ([n][D], raw features).
 func (m *Linear) Predict(x []float64) ([]int, error) {
 	if len(x)%m.D != 0 {
