@@ -87,18 +87,7 @@ func TestAdjustedLossesAgainstPlainGo(t *testing.T) {
 func TestAdjustedGradientsMatchFiniteDifferences(t *testing.T) {
 	p := newProblem(4, 6, 5)
 	for _, tc := range adjustedLosses {
-		grad := evalGrad(t, tc.fn, p)
-		const h = 1e-6
-		for i := range p.logits {
-			plus := append([]float64(nil), p.logits...)
-			minus := append([]float64(nil), p.logits...)
-			plus[i] += h
-			minus[i] -= h
-			num := (evalLoss(t, tc.fn, p, plus) - evalLoss(t, tc.fn, p, minus)) / (2 * h)
-			if math.Abs(num-grad[i]) > 1e-5*(1+math.Abs(num)) {
-				t.Errorf("%s: d loss / d logit[%d]: autodiff %.8f, finite difference %.8f", tc.name, i, grad[i], num)
-			}
-		}
+		t.Run(tc.name, func(t *testing.T) { checkFiniteDifferences(t, tc.fn, p) })
 	}
 }
 

@@ -98,20 +98,25 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	p := newProblem(1, 6, 5)
 	// Scale logits so that no hinge sits exactly at a kink.
 	for _, tc := range allLosses {
-		t.Run(tc.name, func(t *testing.T) {
-			grad := evalGrad(t, tc.fn, p)
-			const h = 1e-6
-			for i := range p.logits {
-				plus := append([]float64(nil), p.logits...)
-				minus := append([]float64(nil), p.logits...)
-				plus[i] += h
-				minus[i] -= h
-				num := (evalLoss(t, tc.fn, p, plus) - evalLoss(t, tc.fn, p, minus)) / (2 * h)
-				if math.Abs(num-grad[i]) > 1e-5*(1+math.Abs(num)) {
-					t.Errorf("d loss / d logit[%d]: autodiff %.8f, finite difference %.8f", i, grad[i], num)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkFiniteDifferences(t, tc.fn, p) })
+	}
+}
+
+// checkFiniteDifferences compares a loss's autodiff gradient in the logits with central
+// differences.
+func checkFiniteDifferences(t *testing.T, fn lossFn, p problem) {
+	t.Helper()
+	grad := evalGrad(t, fn, p)
+	const h = 1e-6
+	for i := range p.logits {
+		plus := append([]float64(nil), p.logits...)
+		minus := append([]float64(nil), p.logits...)
+		plus[i] += h
+		minus[i] -= h
+		num := (evalLoss(t, fn, p, plus) - evalLoss(t, fn, p, minus)) / (2 * h)
+		if math.Abs(num-grad[i]) > 1e-5*(1+math.Abs(num)) {
+			t.Errorf("d loss / d logit[%d]: autodiff %.8f, finite difference %.8f", i, grad[i], num)
+		}
 	}
 }
 
