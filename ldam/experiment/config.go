@@ -89,8 +89,11 @@ type Config struct {
 	// (optim.SAM; Rangwani et al. 2022 use 0.8 with LDAM-DRW on CIFAR); 0 is plain SGD.
 	SAMRho float64
 
-	// Preset is "quick" (default), "lite" or "paper"; Epochs, BatchSize, LR, WeightDecay override it.
-	Preset      string
+	// Preset is "quick" (default), "lite" or "paper"; Epochs, BatchSize, LR, WeightDecay and
+	// Optimizer override it.
+	Preset string
+	// Optimizer is "sgd" or "adam" (default: the dataset's recipe: Adam for IMDB, else SGD).
+	Optimizer   string `json:",omitempty"`
 	Epochs      int
 	BatchSize   int
 	LR          float64
@@ -259,6 +262,16 @@ func resolve(c Config) (resolved, error) {
 	if r.WeightDecay > 0 {
 		p.WeightDecay = r.WeightDecay
 	}
+	switch r.Optimizer {
+	case "":
+	case schedule.SGD, schedule.Adam:
+		p.Optimizer = r.Optimizer
+	default:
+		return r, fmt.Errorf("--optimizer %q: use sgd or adam", r.Optimizer)
+	}
+	if p.Optimizer == "" {
+		p.Optimizer = schedule.SGD
+	}
 	if r.MaxPerClass != 0 {
 		p.MaxPerClass = max(0, r.MaxPerClass)
 	}
@@ -326,6 +339,9 @@ func resolve(c Config) (resolved, error) {
 	}
 	if r.VSGamma == 0 {
 		r.VSGamma = 0.3
+	}
+	if r.SAMRho > 0 && r.preset.Optimizer != schedule.SGD {
+		return r, fmt.Errorf("--rho %g: SAM runs around SGD, and this run uses %s; add --optimizer sgd or drop --rho", r.SAMRho, r.preset.Optimizer)
 	}
 	if r.SAMRho < 0 {
 		return r, fmt.Errorf("--rho %g must be ≥ 0 (0: plain SGD)", r.SAMRho)

@@ -416,3 +416,61 @@ func TestSAM(t *testing.T) {
 		t.Errorf("ResNet-32 with SAM: training loss %g", l)
 	}
 }
+
+func TestAdam(t *testing.T) {
+	d := pointsData(t)
+	// One full batch: Adam's first step moves a parameter by lr·g/(|g|+ε) ≈ ±lr whatever the
+	// size of its gradient g, never more; SGD's lr·g does not.
+	const lr = 0.01
+	run, err := Prepare(Config{Data: d, LossType: "CE", Optimizer: "adam", Epochs: 1, BatchSize: 84, LR: lr, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.Evaluate(); err != nil { // initializes the variables
+		t.Fatal(err)
+	}
+	before := map[string][]float32{}
+	for v := range run.Store.IterVariables() {
+		if v.Trainable && !strings.HasPrefix(v.Path(), "/optimizers/") {
+			before[v.Path()] = slices.Clone(tensors.MustCopyFlatData[float32](v.MustValue()))
+		}
+	}
+	if err := run.Fit(); err != nil {
+		t.Fatal(err)
+	}
+	n, atLR := 0, 0
+	for path, b := range before {
+		a := tensors.MustCopyFlatData[float32](run.Store.GetVariable(path).MustValue())
+		for i := range a {
+			step := math.Abs(float64(a[i] - b[i]))
+			if step > lr*1.001 {
+				t.Fatalf("%s[%d] moved %g > lr %g in Adam's first step", path, i, step, lr)
+			}
+			n++
+			if math.Abs(step-lr) < 0.01*lr {
+				atLR++
+			}
+		}
+	}
+	// The rest get no gradient (ReLU units dead on the whole batch: only the decoupled weight
+	// decay moves them) or one below ε.
+	if n == 0 || atLR < n/2 {
+		t.Errorf("%d of %d parameters moved by lr in Adam's first step; want most", atLR, n)
+	}
+	// Adam trains the mixture, records itself, and refuses SAM.
+	res, err := Train(Config{Data: d, LossType: "LDAM", TrainRule: "DRW", Optimizer: "adam", Epochs: 30, BatchSize: 84, LR: lr, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, last := res.History[0].TrainLoss, res.History[29].TrainLoss; !(last < 0.5*first) || res.Final.Top1Error > 0.3 {
+		t.Errorf("Adam: training loss %g → %g, balanced test error %g", first, last, res.Final.Top1Error)
+	}
+	if res.Preset.Optimizer != "adam" {
+		t.Errorf("results record optimizer %q", res.Preset.Optimizer)
+	}
+	for _, bad := range []Config{{Data: d, Optimizer: "adagrad"}, {Data: d, Optimizer: "adam", SAMRho: 0.5}} {
+		if _, err := Prepare(bad); err == nil || !strings.Contains(err.Error(), "--optimizer") {
+			t.Errorf("%+v: error %v, want one naming --optimizer", bad, err)
+		}
+	}
+}

@@ -28,6 +28,7 @@ import (
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/models"
 	"github.com/ldamlab/ldamlab/ldam/optim"
+	"github.com/ldamlab/ldamlab/ldam/schedule"
 )
 
 // Files written in Config.Out.
@@ -344,6 +345,11 @@ func (run *Run) build(margins []float64) error {
 		}, nil)
 	sgd := optim.SGD{LR: r.preset.BaseLR, Momentum: r.preset.Momentum, WeightDecay: r.preset.WeightDecay}
 	var opt optimizer.Interface = &sgd
+	if r.preset.Optimizer == schedule.Adam {
+		// PyTorch's Adam defaults; GoMLX's Adam keeps its rate in the same variable
+		// (optimizer.LearningRateVar), so the schedule drives it as it drives SGD.
+		opt = optimizer.Adam().LearningRate(r.preset.BaseLR).Betas(0.9, 0.999).Epsilon(1e-8).WeightDecay(r.preset.WeightDecay).Done()
+	}
 	if r.SAMRho > 0 {
 		opt = &optim.SAM{SGD: sgd, Rho: r.SAMRho, Loss: func(g *Graph) *Node {
 			a := seen[g]

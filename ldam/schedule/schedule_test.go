@@ -88,3 +88,21 @@ func TestTinyImageNetRecipes(t *testing.T) {
 		t.Error("ForDataset changed the shared paper preset")
 	}
 }
+
+func TestIMDBRecipe(t *testing.T) {
+	for _, base := range Presets {
+		p := base.ForDataset("imdb")
+		if p.Optimizer != Adam || p.BaseLR != IMDBLR || p.WeightDecay != 0 || p.Epochs != IMDBEpochs || p.DeferEpoch != IMDBDecay {
+			t.Errorf("%s IMDB recipe %+v", base.Name, p)
+		}
+		if p.LR(0) != IMDBLR || p.LR(IMDBDecay-1) != IMDBLR || math.Abs(p.LR(IMDBDecay)-IMDBLR/10) > 1e-15 {
+			t.Errorf("%s IMDB rates %g %g %g", base.Name, p.LR(0), p.LR(IMDBDecay-1), p.LR(IMDBDecay))
+		}
+		if p.MaxPerClass != base.MaxPerClass || p.TestPerClass != base.TestPerClass {
+			t.Errorf("%s IMDB caps %d/%d, want the preset's %d/%d", base.Name, p.MaxPerClass, p.TestPerClass, base.MaxPerClass, base.TestPerClass)
+		}
+	}
+	if Quick.Optimizer != "" || Paper.Optimizer != "" || Quick.ForDataset("cifar10").Optimizer != "" {
+		t.Error("ForDataset(imdb) changed a shared preset, or CIFAR got another optimizer")
+	}
+}
