@@ -71,6 +71,12 @@ type Config struct {
 	StepMu    float64
 	// DataSeed picks the imbalanced subset (the official rand_number).
 	DataSeed uint64
+	// TestImbSeed ≥ 1 makes the test set imbalanced as in Table 6 and Fig. 7 (appendix C.5):
+	// the balanced test split is subsampled to the training profile and ratio, the counts
+	// randomly permuted over the classes with this seed (datasets.PermutedTestCounts), and LDAM
+	// uses the margins of Eq. 15, Δ_i ∝ (n'_i/n_i)^{1/4}. The error to report is then
+	// metrics.Result.OverallError (the plain error on that test set). 0: the balanced test set.
+	TestImbSeed uint64 `json:",omitempty"`
 
 	LossType  string
 	TrainRule string

@@ -3,6 +3,8 @@ package experiment
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/ldamlab/ldamlab/datasets"
 )
@@ -25,6 +27,47 @@ func LoadData(c Config) (*Data, error) {
 }
 
 func loadData(r resolved) (*Data, error) {
+	d, err := loadSplits(r)
+	if err != nil || r.TestImbSeed == 0 {
+		return d, err
+	}
+	return imbalancedTest(d, r)
+}
+
+// imbalancedTest subsamples the test split to the permuted imbalanced distribution of Table 6
+// (Config.TestImbSeed): the training profile and ratio with img_max = the smallest test class.
+func imbalancedTest(d *Data, r resolved) (*Data, error) {
+	if _, inMemory := d.TestImages.(*datasets.Images); d.TestPoints == nil && !inMemory {
+		return nil, fmt.Errorf("--test_imb_seed: imbalanced test sets are for CIFAR and Tiny ImageNet (Table 6 is CIFAR-10), whose test split is in memory; not %s", d.Name)
+	}
+	labels := d.labels(true)
+	have := datasets.CountLabels(labels, len(d.Classes))
+	counts, err := datasets.PermutedTestCounts(r.prof, slices.Min(have), len(d.Classes), r.ImbFactor, r.StepMu, r.TestImbSeed)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := datasets.SelectPerClass(labels, counts, r.DataSeed)
+	if err != nil {
+		return nil, err
+	}
+	out := *d
+	switch {
+	case d.TestPoints != nil:
+		p := *d.TestPoints
+		p.X, p.Labels = make([]float32, 0, len(idx)*p.Dim), make([]int, 0, len(idx))
+		for _, i := range idx {
+			p.X = append(p.X, d.TestPoints.X[i*p.Dim:(i+1)*p.Dim]...)
+			p.Labels = append(p.Labels, d.TestPoints.Labels[i])
+		}
+		out.TestPoints = &p
+	default:
+		out.TestImages = d.TestImages.(*datasets.Images).Subset(idx)
+	}
+	out.Source.Note = strings.TrimSpace(out.Source.Note + fmt.Sprintf(" test set imbalanced as in Table 6 (permutation seed %d, counts %v)", r.TestImbSeed, counts))
+	return &out, nil
+}
+
+func loadSplits(r resolved) (*Data, error) {
 	if r.Data != nil {
 		return r.Data, r.Data.validate()
 	}

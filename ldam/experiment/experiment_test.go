@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/losses"
 )
 
 // mixture is a 3-class 2-d Gaussian mixture, imbalanced 64/16/4 for training.
@@ -472,5 +473,43 @@ func TestAdam(t *testing.T) {
 		if _, err := Prepare(bad); err == nil || !strings.Contains(err.Error(), "--optimizer") {
 			t.Errorf("%+v: error %v, want one naming --optimizer", bad, err)
 		}
+	}
+}
+
+func TestImbalancedTestSet(t *testing.T) {
+	d := pointsData(t) // test split 30/30/30
+	res, err := Train(Config{Data: d, LossType: "LDAM", TrainRule: "DRW", ImbFactor: 0.1, TestImbSeed: 2, Epochs: 4, BatchSize: 16, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := datasets.PermutedTestCounts(datasets.LongTailed, 30, 3, 0.1, 0.5, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Data.TestCounts; !slices.Equal(got, want) {
+		t.Fatalf("test counts %v, want the permuted profile %v", got, want)
+	}
+	if sorted := slices.Sorted(slices.Values(want)); !slices.Equal(sorted, []int{3, 9, 30}) {
+		t.Fatalf("permuted profile %v is not 30·0.1^(i/2) = 30, 9, 3 in some order", want)
+	}
+	margins, _ := losses.TestAwareMargins(res.Data.TrainCounts, want, 0.5)
+	for j := range margins {
+		if math.Abs(res.Margins[j]-margins[j]) > 1e-12 {
+			t.Fatalf("margins %v, want Eq. 15's %v", res.Margins, margins)
+		}
+	}
+	wrong := 0.0
+	for j, e := range res.Final.PerClassError {
+		wrong += e * float64(want[j])
+	}
+	if o := wrong / 42; math.Abs(res.Final.OverallError-o) > 1e-9 {
+		t.Errorf("overall error %g, want Σ n'_j e_j / Σ n'_j = %g", res.Final.OverallError, o)
+	}
+	r := datasets.Reviews{Texts: []string{"good film", "bad film", "great good", "awful bad"}, Labels: []int{1, 0, 1, 0}}
+	v, _ := datasets.BuildVocab(r.Texts, 20)
+	txt, _ := r.Encode("toy-text", v, 3)
+	_, err = Prepare(Config{Data: &Data{Name: "toy-text", Classes: datasets.IMDBClasses, TrainText: txt, TestText: txt}, TestImbSeed: 1})
+	if err == nil || !strings.Contains(err.Error(), "--test_imb_seed") {
+		t.Errorf("text data with an imbalanced test set: error %v, want one naming --test_imb_seed", err)
 	}
 }

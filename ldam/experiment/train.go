@@ -111,7 +111,12 @@ func Prepare(c Config) (*Run, error) {
 	var margins []float64
 	switch r.loss {
 	case LDAM, LDAMHG:
-		if margins, err = losses.LDAMMargins(counts, r.MaxMargin); err != nil {
+		if r.TestImbSeed > 0 { // a known imbalanced test distribution: Eq. 15
+			margins, err = losses.TestAwareMargins(counts, datasets.CountLabels(data.labels(true), classes), r.MaxMargin)
+		} else {
+			margins, err = losses.LDAMMargins(counts, r.MaxMargin)
+		}
+		if err != nil {
 			return nil, err
 		}
 	case Uniform, HG:

@@ -128,7 +128,7 @@ var Tables = []Table{
 			{Method: "CB RW", Errors: []float64{20.86, 26.19, 10.70, 11.93, 35.76, 31.35, 9.82, 11.02}},
 			{Method: "LDAM-DRW", Errors: []float64{14.40, 12.95, 10.12, 10.62, 10.30, 9.54, 7.51, 7.82}},
 		},
-		Note: "Test ratio = training ratio; the two columns of a setting are two random permutations of the test profile (not public). LDAM uses the Eq. 15 margins."},
+		Note: "Test ratio = training ratio; the two columns of a setting are two random permutations of the test profile (not public). LDAM uses the Eq. 15 margins. Ours: test permutations 1 (a) and 2 (b) of datasets.PermutedTestCounts, the plain (overall) error on that test set."},
 	{Name: "beyond", Title: "Follow-ups of LDAM-DRW on CIFAR-LT, ResNet-32: published errors (%) = 100 − reported accuracy, each under its authors' protocol",
 		Columns: []string{"C10 LT 100", "C10 LT 10", "C100 LT 100", "C100 LT 10"},
 		Rows: []Row{

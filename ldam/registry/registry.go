@@ -43,22 +43,32 @@ var Methods = map[string]Method{
 // values: 0.5 for CE-DRW, 0.8 for LDAM-DRW).
 var samRho = map[string]float64{"ERM-DRW-SAM": 0.5, "LDAM-DRW-SAM": 0.8}
 
-// Setting is a column of a table: a dataset with its imbalance profile and ratio ρ.
+// Setting is a column of a table: a dataset with its imbalance profile and ratio ρ, and for
+// Table 6 the seed of the permuted imbalanced test set (1 for the paper's column "a", 2 for
+// "b"; 0: the balanced test set).
 type Setting struct {
 	Dataset, Profile string
 	Rho              float64
+	TestImbSeed      uint64
 }
 
-// Slug is the setting's part of a run name: cifar10-exp100.
+// Slug is the setting's part of a run name: cifar10-exp100, or cifar10-exp100-test1 for
+// Table 6's first test permutation.
 func (s Setting) Slug() string {
 	if s.Profile == "natural" {
 		return s.Dataset // iNaturalist: its own imbalance
 	}
-	return fmt.Sprintf("%s-%s%s", s.Dataset, s.Profile, strconv.FormatFloat(s.Rho, 'g', -1, 64))
+	slug := fmt.Sprintf("%s-%s%s", s.Dataset, s.Profile, strconv.FormatFloat(s.Rho, 'g', -1, 64))
+	if s.TestImbSeed > 0 {
+		slug += fmt.Sprintf("-test%d", s.TestImbSeed)
+	}
+	return slug
 }
 
-// settingOf parses a column name of Tables 2, 4 and 5 ("C10 LT 100", "LT 100 top-1") and
-// Table 1 (IMDB, any column). The metric of a column is "top5" for top-5 columns, else "top1".
+// settingOf parses a column name of Tables 2, 4 and 5 ("C10 LT 100", "LT 100 top-1"), Table 6
+// ("LT 100 seed a": CIFAR-10, test permutation 1; "seed b": 2) and Table 1 (IMDB, any column).
+// The metric of a column is "top5" for top-5 columns, "overall" (the plain error on the
+// imbalanced test set) for Table 6, else "top1".
 func settingOf(table, column string) (Setting, string, error) {
 	f := strings.Fields(column)
 	metric := "top1"
@@ -68,7 +78,13 @@ func settingOf(table, column string) (Setting, string, error) {
 	case "table3":
 		return Setting{Dataset: "inat2018", Profile: "natural", Rho: 1}, strings.ReplaceAll(column, "-", ""), nil
 	case "table6":
-		return Setting{}, "", fmt.Errorf("registry: Table 6 needs permuted imbalanced test sets and the Eq. 15 margins, which the runs do not support yet")
+		seeds := map[string]uint64{"a": 1, "b": 2}
+		if len(f) != 4 || f[2] != "seed" || seeds[f[3]] == 0 {
+			return Setting{}, "", fmt.Errorf("registry: cannot read the setting of column %q of %s", column, table)
+		}
+		s, _, err := settingOf("table2", "C10 "+f[0]+" "+f[1])
+		s.TestImbSeed = seeds[f[3]]
+		return s, "overall", err
 	case "table4":
 		if len(f) == 3 && f[2] == "top-5" {
 			metric = "top5"
@@ -150,7 +166,7 @@ func Cell(table, method, column string) (Run, error) {
 		return Run{}, err
 	}
 	name := s.Slug() + "-" + slug(method)
-	cfg := experiment.Config{Dataset: s.Dataset, ImbType: s.Profile, ImbFactor: 1 / s.Rho, LossType: m.Loss, TrainRule: m.Rule, SAMRho: samRho[method]}
+	cfg := experiment.Config{Dataset: s.Dataset, ImbType: s.Profile, ImbFactor: 1 / s.Rho, LossType: m.Loss, TrainRule: m.Rule, SAMRho: samRho[method], TestImbSeed: s.TestImbSeed}
 	return Run{Table: dirTable(t.Name), Method: method, Column: column, Setting: s, Metric: metric, Name: name, Config: cfg}, nil
 }
 
@@ -180,6 +196,8 @@ func metricOf(r *experiment.Result, metric string) (float64, error) {
 		return 100 * f.Top1Error, nil
 	case "top5":
 		return 100 * f.Top5Error, nil
+	case "overall":
+		return 100 * f.OverallError, nil
 	case "positive", "negative":
 		i := 1
 		if metric == "negative" {

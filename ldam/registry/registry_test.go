@@ -37,8 +37,25 @@ func TestCells(t *testing.T) {
 			t.Errorf("%s %s %s: %+v", c.table, c.method, c.column, r)
 		}
 	}
-	if _, err := Cell("table6", "ERM", "LT 100 seed a"); err == nil || !strings.Contains(err.Error(), "permuted") {
-		t.Errorf("table 6: %v", err)
+	t6, err := Cell("table6", "LDAM-DRW", "step 10 seed b")
+	if err != nil || t6.Name != "cifar10-step10-test2-ldam-drw" || t6.Config.TestImbSeed != 2 || t6.Metric != "overall" || t6.Config.ImbType != "step" {
+		t.Errorf("table 6 cell: %+v, %v", t6, err)
+	}
+	if _, err := Cell("table6", "ERM", "LT 100 seed c"); err == nil {
+		t.Error("table 6: a third test permutation accepted")
+	}
+	// The flags of a cell reach ldam train: SAM's radius, Table 6's test permutation.
+	for _, c := range []struct{ table, method, column, want string }{
+		{"beyond", "LDAM-DRW-SAM", "C10 LT 100", "--rho 0.8"},
+		{"table6", "CB RW", "LT 10 seed a", "--test_imb_seed 1"},
+	} {
+		r, err := Cell(c.table, c.method, c.column)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if args := strings.Join(Job{Run: r, Dir: "d"}.Args("lite", nil), " "); !strings.Contains(args, c.want) {
+			t.Errorf("%s %s: ldam %s lacks %s", c.table, c.method, args, c.want)
+		}
 	}
 	if _, err := Cell("table2", "Magic", "C10 LT 100"); err == nil {
 		t.Error("unknown method accepted")

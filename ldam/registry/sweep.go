@@ -28,6 +28,12 @@ func (j Job) Args(preset string, extra []string) []string {
 	args := []string{"train", "--dataset", c.Dataset, "--imb_type", c.ImbType, "--imb_factor", strconv.FormatFloat(c.ImbFactor, 'g', -1, 64),
 		"--loss_type", c.LossType, "--train_rule", c.TrainRule, "--preset", preset, "--seed", strconv.FormatUint(j.Seed, 10),
 		"--out", j.Dir, "--resume", "--progress=false"}
+	if c.SAMRho > 0 {
+		args = append(args, "--rho", strconv.FormatFloat(c.SAMRho, 'g', -1, 64))
+	}
+	if c.TestImbSeed > 0 {
+		args = append(args, "--test_imb_seed", strconv.FormatUint(c.TestImbSeed, 10))
+	}
 	if j.BranchFrom != "" {
 		args = append(args, "--branch_from", j.BranchFrom)
 	}

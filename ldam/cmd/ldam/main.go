@@ -87,6 +87,7 @@ func trainFlags(fs *flag.FlagSet, c *experiment.Config) {
 	fs.Float64Var(&c.Width, "width", 0, "channel multiplier of ResNet-32")
 	fs.BoolVar(&c.CheckpointBlocks, "checkpoint_blocks", false, "recompute residual blocks in the backward pass: least memory (1.35 GB at batch 128 vs 1.9 by default), a quarter slower")
 	fs.BoolVar(&c.KeepColumns, "keep_columns", false, "keep the convolutions' columns for the backward pass instead of rebuilding them (2.85 GB instead of 1.9 at batch 128, no measurable gain on the Go backend)")
+	fs.Uint64Var(&c.TestImbSeed, "test_imb_seed", 0, "≥ 1: an imbalanced test set as in Table 6 (training profile and ratio, permuted with this seed; LDAM gets the Eq. 15 margins; report the overall error); 0: balanced")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed of initialization, shuffling and augmentation")
 	fs.Float64Var(&c.MemoryLimit, "memory_limit", 0, "resident memory in GB the run may use before it stops with an error saying what to change (default: 90% of the memory available at the start)")
 	fs.StringVar(&c.Backend, "backend", "", "go (default) | xla:cpu | xla:cuda | path to a PJRT plugin .so (or $GOMLX_BACKEND)")

@@ -32,7 +32,6 @@ func TestBadFlagsGiveClearMessages(t *testing.T) {
 		{[]string{"bench", "--conv_form", "fft"}, 2, `unknown --conv_form "fft"`},
 		{[]string{"bench", "--arch", "vgg"}, 2, `unknown --arch "vgg"`},
 		{[]string{"table", "--table", "table9"}, 2, `unknown table "table9"`},
-		{[]string{"table", "--table", "table6"}, 1, "permuted imbalanced test sets"},
 		{[]string{"train", "--branch_from", "/nonexistent/run"}, 1, "branching from /nonexistent/run/stage1.ckpt"},
 	}
 	for _, tc := range cases {
