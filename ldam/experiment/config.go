@@ -330,6 +330,9 @@ func resolve(c Config) (resolved, error) {
 	}
 	if r.MaxMargin == 0 {
 		r.MaxMargin = losses.DefaultMaxMargin
+		if r.Dataset == "inat2018" {
+			r.MaxMargin = losses.INatMaxMargin
+		}
 	}
 	if r.MaxMargin < 0 {
 		return r, fmt.Errorf("--max_m %g is negative", r.MaxMargin)

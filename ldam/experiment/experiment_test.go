@@ -513,3 +513,26 @@ func TestImbalancedTestSet(t *testing.T) {
 		t.Errorf("text data with an imbalanced test set: error %v, want one naming --test_imb_seed", err)
 	}
 }
+
+func TestDatasetDefaults(t *testing.T) {
+	cases := []struct {
+		dataset        string
+		maxM, imb      float64
+		optimizer      string
+		epochs, defers int
+	}{
+		{"cifar10", 0.5, 0.01, "sgd", 200, 160},
+		{"inat2018", 0.3, 0.01, "sgd", 90, 60},
+		{"imdb", 0.5, 0.1, "adam", 10, 8},
+		{"tinyimagenet", 0.5, 0.01, "sgd", 120, 90},
+	}
+	for _, c := range cases {
+		r, err := resolve(Config{Dataset: c.dataset, Preset: "paper"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.MaxMargin != c.maxM || r.ImbFactor != c.imb || r.preset.Optimizer != c.optimizer || r.preset.Epochs != c.epochs || r.preset.DeferEpoch != c.defers {
+			t.Errorf("%s: Δ_max %g, imb_factor %g, %s, %d epochs, T0 %d", c.dataset, r.MaxMargin, r.ImbFactor, r.preset.Optimizer, r.preset.Epochs, r.preset.DeferEpoch)
+		}
+	}
+}

@@ -12,6 +12,8 @@ const (
 	// DefaultMaxMargin is Δ_max, the largest enforced margin (CIFAR, Tiny ImageNet); the paper
 	// uses 0.3 for iNaturalist.
 	DefaultMaxMargin = 0.5
+	// INatMaxMargin is Δ_max for iNaturalist 2018 (appendix B).
+	INatMaxMargin = 0.3
 	// DefaultScale is s, the factor the official code applies to the margin-adjusted cosine
 	// logits before the softmax. The paper does not mention it (facts file §5.4, item 1).
 	DefaultScale = 30.0

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -104,5 +105,24 @@ func TestIMDBRecipe(t *testing.T) {
 	}
 	if Quick.Optimizer != "" || Paper.Optimizer != "" || Quick.ForDataset("cifar10").Optimizer != "" {
 		t.Error("ForDataset(imdb) changed a shared preset, or CIFAR got another optimizer")
+	}
+}
+
+func TestINatRecipe(t *testing.T) {
+	p := Paper.ForDataset("inat2018")
+	if p.Epochs != 90 || p.BatchSize != 256 || p.WeightDecay != 1e-4 || p.DeferEpoch != 60 || p.WarmupEpochs != 0 {
+		t.Errorf("paper iNaturalist recipe %+v", p)
+	}
+	for e, want := range map[int]float64{0: 0.1, 29: 0.1, 30: 0.01, 59: 0.01, 60: 0.001, 89: 0.001} {
+		if math.Abs(p.LR(e)-want) > 1e-12 {
+			t.Errorf("iNaturalist LR(%d) = %g, want %g", e, p.LR(e), want)
+		}
+	}
+	lite := Lite.ForDataset("inat2018")
+	if lite.Epochs != 9 || lite.DeferEpoch != 6 || !slices.Equal(lite.DecayEpochs, []int{3, 6}) || lite.WarmupEpochs != 0 {
+		t.Errorf("lite iNaturalist recipe %+v", lite)
+	}
+	if q := Quick.ForDataset("inat2018"); q.MaxPerClass != INatQuickPerClass || q.Epochs != 10 || q.DeferEpoch != 7 {
+		t.Errorf("quick iNaturalist recipe %+v", q)
 	}
 }

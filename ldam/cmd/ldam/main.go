@@ -69,7 +69,7 @@ func trainFlags(fs *flag.FlagSet, c *experiment.Config) {
 	fs.StringVar(&c.TrainRule, "train_rule", "None", "None | Reweight | Resample | DRW | DRS")
 	fs.Float64Var(&c.Beta, "beta", 0.9999, "class-balanced β of the re-balancing weights (1 = inverse frequency)")
 	fs.Float64Var(&c.Gamma, "gamma", 1, "focal loss γ")
-	fs.Float64Var(&c.MaxMargin, "max_m", 0.5, "largest LDAM margin Δ_max")
+	fs.Float64Var(&c.MaxMargin, "max_m", 0, "largest LDAM margin Δ_max (default 0.5; iNaturalist 0.3, appendix B)")
 	fs.Float64Var(&c.Tau, "tau", 1, "τ of the logit-adjusted (LA, LA-AM) and VS losses")
 	fs.Float64Var(&c.VSGamma, "vs_gamma", 0.3, "γ of the VS loss (multiplicative factor (n_j/n_max)^γ)")
 	fs.Float64Var(&c.SAMRho, "rho", 0, "sharpness-aware minimization radius ρ around SGD (0: plain SGD; Rangwani et al. use 0.8 with LDAM-DRW)")
