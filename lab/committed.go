@@ -16,7 +16,8 @@ import (
 // CommittedRun is a finished run committed to the repository's results/, with its place in a
 // table of the paper.
 type CommittedRun struct {
-	Method, Column string
+	// Table is the paper's table of the cell ("table2"), Method its row and Column its column.
+	Table, Method, Column string
 	Seed           uint64
 	Paper          float64 // the paper's error (%) for the cell; 0 when the paper has none
 	Result         *experiment.Result
@@ -51,7 +52,7 @@ func Committed(preset, table, column string, methods []string, seed uint64) ([]C
 			continue
 		}
 		p, _ := t.Value(m, column)
-		out = append(out, CommittedRun{Method: m, Column: column, Seed: seed, Paper: p, Result: r})
+		out = append(out, CommittedRun{Table: t.Name, Method: m, Column: column, Seed: seed, Paper: p, Result: r})
 	}
 	return out, nil
 }
@@ -59,7 +60,7 @@ func Committed(preset, table, column string, methods []string, seed uint64) ([]C
 // CommittedTable compares committed runs with the paper: balanced error, many/medium/few-shot
 // error, the paper's number for the cell and its schedule.
 func CommittedTable(runs []CommittedRun) Table {
-	t := Table{Header: []string{"method", "ours: balanced error (%)", "many / medium / few-shot (%)", "paper (%), 200 epochs", "ours: preset, epochs, seed, backend, data"}}
+	t := Table{Header: []string{"method", "ours: balanced error (%)", "many / medium / few-shot (%)", "paper (%), its full schedule", "ours: preset, epochs, seed, backend, data"}}
 	for _, c := range runs {
 		r, f := c.Result, c.Result.Final
 		p := "–"
@@ -67,7 +68,7 @@ func CommittedTable(runs []CommittedRun) Table {
 			p = fmt.Sprintf("%.2f", c.Paper)
 		}
 		t.Rows = append(t.Rows, []string{c.Method, fmt.Sprintf("%.2f", 100*f.Top1Error), pct(f.ManyShotError) + " / " + pct(f.MediumShotError) + " / " + pct(f.FewShotError),
-			p, fmt.Sprintf("%s, %d, seed %d, %s, %s", r.Preset.Name, r.Preset.Epochs, r.Config.Seed, r.Backend, r.Data.Source)})
+			p, provenance(r)})
 	}
 	return t
 }

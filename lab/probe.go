@@ -155,8 +155,8 @@ const Fig6QuickPerClass = 200
 
 // Fig6 probes the first-stage backbones of ERM, CB RS and CB RW on CIFAR-10 step ρ = 100: the
 // committed runs of the given preset when all three hold a stage-1 checkpoint (lite), else
-// runs trained to T0 in the notebook preset (results/<preset>/fig6-…; in the quick preset with
-// Fig6QuickPerClass images of each frequent class).
+// runs trained to T0 in the notebook preset (results/<preset>/table2[-cap200]/…, CellDir; in the
+// quick preset with Fig6QuickPerClass images of each frequent class).
 func Fig6(committedPreset string, seed uint64) ([]*ProbeResult, error) {
 	var runs []*experiment.Run
 	for _, m := range Fig6Methods {
@@ -182,10 +182,13 @@ func Fig6(committedPreset string, seed uint64) ([]*ProbeResult, error) {
 			}
 			cfg := cell.Config
 			cfg.Seed = seed
+			limit := 0
 			if preset == "quick" {
-				cfg.MaxPerClass = Fig6QuickPerClass
+				limit = Fig6QuickPerClass
 			}
-			run, err := Stage1Backbone("fig6-"+cell.Name, cfg)
+			cfg.MaxPerClass = limit
+			// Where TrainCells keeps the cell: Fig. 2 (06-cifar) continues these runs.
+			run, err := Stage1Backbone(CellDir(cell, seed, limit), cfg)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", m, err)
 			}

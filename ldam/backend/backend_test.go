@@ -35,6 +35,14 @@ func TestResolveAndErrors(t *testing.T) {
 	}
 }
 
+func TestIsONNX(t *testing.T) {
+	for config, want := range map[string]bool{"onnx:cpu,/x/libonnxruntime.so.1": true, "onnxruntime": true, "go": false, "xla:cuda": false, "go:ops_sequential": false} {
+		if IsONNX(config) != want {
+			t.Errorf("IsONNX(%q) = %v", config, !want)
+		}
+	}
+}
+
 func TestSequential(t *testing.T) {
 	t.Setenv("GOMLX_BACKEND", "")
 	t.Setenv(EnvORTDir, t.TempDir())

@@ -156,3 +156,36 @@ func TestFreshRunsAgreeAcrossBackends(t *testing.T) {
 		}
 	}
 }
+
+// TestBiLSTMDefaultsToGo: where ONNX Runtime is the default engine, the BiLSTM still runs on the
+// Go backend unless --backend names ONNX Runtime.
+func TestBiLSTMDefaultsToGo(t *testing.T) {
+	if backend.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
+		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
+			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
+		}
+		t.Skip("the ONNX Runtime library is not installed (go run ./kernel install)")
+	}
+	t.Setenv("GOMLX_BACKEND", "onnx:cpu") // as the kernelspec sets it
+	r := datasets.Reviews{Texts: []string{"good film", "bad film", "great good", "awful bad"}, Labels: []int{1, 0, 1, 0}}
+	v, _ := datasets.BuildVocab(r.Texts, 20)
+	txt, _ := r.Encode("toy-text", v, 3)
+	data := &Data{Name: "toy-text", Classes: datasets.IMDBClasses, TrainText: txt, TestText: txt}
+	for _, c := range []struct{ flag, want string }{{"", "Go"}, {"onnx", "onnx"}} {
+		run, err := Prepare(Config{Data: data, Arch: "bilstm", Epochs: 1, BatchSize: 2, Backend: c.flag})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := run.Result.Backend; !strings.HasPrefix(strings.ToLower(got), strings.ToLower(c.want)) {
+			t.Errorf("--backend %q: the BiLSTM runs on %q, want %s", c.flag, got, c.want)
+		}
+	}
+	// A convolutional network keeps the default engine.
+	run, err := Prepare(Config{Data: &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(20, 1), TestImages: RandomCIFAR(10, 2), Info: datasets.InfoFor("cifar10")}, Epochs: 1, BatchSize: 4, Width: 0.25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := run.Result.Backend; !strings.HasPrefix(got, "onnx") {
+		t.Errorf("ResNet-32 runs on %q with GOMLX_BACKEND=onnx:cpu", got)
+	}
+}

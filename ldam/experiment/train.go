@@ -146,6 +146,13 @@ func Prepare(c Config) (*Run, error) {
 		}
 	}
 	backendConfig := r.Backend
+	if r.arch == models.BiLSTM && r.Backend == "" && backend.IsONNX(backend.Resolve("")) {
+		// The BiLSTM's graph unrolls 256 steps per direction and layer, with its hand-written
+		// backward pass; ONNX Runtime did not finish one training step of it in 8 minutes where
+		// the Go backend takes about 6 s (README, Performance). So the default engine for it is
+		// the Go backend; --backend onnx still forces ONNX Runtime.
+		backendConfig = backend.Default
+	}
 	if r.arch == models.BiLSTM {
 		// The two directions' matrix products are ready at the same time, and the Go backend's
 		// parallel executor deadlocks on such graphs (see backend.Sequential): run one
