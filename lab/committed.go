@@ -18,9 +18,9 @@ import (
 type CommittedRun struct {
 	// Table is the paper's table of the cell ("table2"), Method its row and Column its column.
 	Table, Method, Column string
-	Seed           uint64
-	Paper          float64 // the paper's error (%) for the cell; 0 when the paper has none
-	Result         *experiment.Result
+	Seed                  uint64
+	Paper                 float64 // the paper's error (%) for the cell; 0 when the paper has none
+	Result                *experiment.Result
 }
 
 // Committed returns the finished runs of the given cells of a table that are committed under
