@@ -155,3 +155,28 @@ func TestSphere3D(t *testing.T) {
 		t.Error("2 features for 1 label: no error")
 	}
 }
+
+func TestCountProfiles(t *testing.T) {
+	p, err := CountProfiles("profiles", []Series{{Name: "LT", Values: []float64{5, 500, 50}}, {Name: "step", Values: []float64{500, 5, 500}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFiles(t, "profiles", p)
+	if p.Y.Min != 5 || p.Y.Max != 500 {
+		t.Errorf("count axis %g–%g, want 5–500", p.Y.Min, p.Y.Max)
+	}
+	xy, err := rankCounts(Series{Name: "x", Values: []float64{5, 500, 50, 50.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []float64{500, 50.5, 50, 5} {
+		if xy[i].X != float64(i) || xy[i].Y != want {
+			t.Fatalf("ranked counts %v, want 500, 50.5, 50, 5 at ranks 0–3", xy)
+		}
+	}
+	for _, bad := range [][]Series{nil, {{Name: "empty class", Values: []float64{3, 0}}}, {{Name: "none"}}} {
+		if _, err := CountProfiles("bad", bad); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+}
