@@ -28,6 +28,18 @@ type location struct {
 	prefix string // "" for --user
 	// noORT skips installing ONNX Runtime's library (the tests' temporary kernels).
 	noORT bool
+	// backend, when set, is the kernel's GOMLX_BACKEND instead of backend.Resolve("") (the
+	// tests' kernel runs the notebooks on the main job's default engine whatever the tests'
+	// own GOMLX_BACKEND is).
+	backend string
+}
+
+// backendConfig is the kernel's GOMLX_BACKEND.
+func (loc location) backendConfig() string {
+	if loc.backend != "" {
+		return loc.backend
+	}
+	return backend.Resolve("")
 }
 
 // locationFlags registers --user and --prefix.
@@ -128,7 +140,7 @@ func install(loc location, out io.Writer) error {
 		InterruptMode: "message",
 		Env: map[string]string{
 			"PATH":          strings.Join([]string{bin, filepath.Dir(goBin), "/usr/local/bin", "/usr/bin", "/bin"}, string(os.PathListSeparator)),
-			"GOMLX_BACKEND": backend.Resolve(""),
+			"GOMLX_BACKEND": loc.backendConfig(),
 			"GOEXPERIMENT":  "simd",
 			"GOFLAGS":       "-buildvcs=false",
 			"LDAMLAB_ROOT":  root,

@@ -78,13 +78,18 @@ func installed(t *testing.T) location {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		if err := install(location{prefix: dir, noORT: true}, &out); err != nil {
+		if err := install(location{prefix: dir, noORT: true, backend: testKernelBackend}, &out); err != nil {
 			t.Fatalf("install: %v\n%s", err, out.String())
 		}
 		installedPrefix = dir
 	}
-	return location{prefix: installedPrefix, noORT: true}
+	return location{prefix: installedPrefix, noORT: true, backend: testKernelBackend}
 }
+
+// testKernelBackend is the engine of the tests' kernel: the main job's default (ONNX Runtime
+// when .ci/run has installed it, else the Go backend), whatever GOMLX_BACKEND the tests run
+// with, so TestRepositoryNotebooks executes the notebooks as `go run ./kernel` does.
+var testKernelBackend = backend.DefaultConfig()
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -112,7 +117,7 @@ func TestInstallIsIdempotent(t *testing.T) {
 	if err := json.Unmarshal(second, &spec); err != nil {
 		t.Fatalf("kernel.json is not valid JSON: %v", err)
 	}
-	if spec.DisplayName != "Go (LDAM Lab)" || spec.Language != "go" || spec.Env["GOMLX_BACKEND"] != backend.Resolve("") || spec.Env["GOEXPERIMENT"] != "simd" {
+	if spec.DisplayName != "Go (LDAM Lab)" || spec.Language != "go" || spec.Env["GOMLX_BACKEND"] != testKernelBackend || spec.Env["GOEXPERIMENT"] != "simd" {
 		t.Errorf("kernelspec %+v", spec)
 	}
 	if !strings.HasPrefix(spec.Argv[3], "--go_work=") || spec.Argv[2] != "{connection_file}" {
@@ -285,5 +290,15 @@ func TestDoctor(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestKernelBackend(t *testing.T) {
+	t.Setenv("GOMLX_BACKEND", "go")
+	if got := (location{}).backendConfig(); got != "go" {
+		t.Errorf("an installed kernel runs on %q; want what the installing shell resolves (go)", got)
+	}
+	if got := (location{backend: "onnx:cpu"}).backendConfig(); got != "onnx:cpu" {
+		t.Errorf("the tests' kernel runs on %q, want its own setting", got)
 	}
 }
