@@ -1,0 +1,141 @@
+package lab
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/paper"
+	"github.com/ldamlab/ldamlab/ldam/registry"
+)
+
+// Table cells trained in the notebook preset: what the section notebooks 05–09 run live beside
+// the committed lite results.
+
+// CellDir is where TrainCells keeps a cell's run under results/<preset>/: the layout of
+// `ldam sweep` (<table>/<run>/seed-<n>), with "-cap<N>" after the table when the run caps the
+// head class below the preset's (so it never mixes with a sweep's run of the full preset).
+func CellDir(cell registry.Run, seed uint64, maxPerClass int) string {
+	table := cell.Table
+	if maxPerClass > 0 {
+		table += fmt.Sprintf("-cap%d", maxPerClass)
+	}
+	return filepath.Join(table, cell.Name, fmt.Sprintf("seed-%d", seed))
+}
+
+// TrainCells trains, or loads when finished, the runs of a table's cells for one column in the
+// notebook preset (RunModel: an interrupted run resumes), maxPerClass > 0 capping the head
+// class. It returns the runs with their models, in the order of methods.
+func TrainCells(table, column string, methods []string, seed uint64, maxPerClass int) ([]CommittedRun, []*experiment.Run, error) {
+	t, err := registry.Grid(table)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []CommittedRun
+	var runs []*experiment.Run
+	for _, m := range methods {
+		cell, err := registry.Cell(t.Name, m, column)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg := cell.Config
+		cfg.Seed = seed
+		if maxPerClass > 0 {
+			cfg.MaxPerClass = maxPerClass
+		}
+		run, err := RunModel(CellDir(cell, seed, maxPerClass), cfg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", m, err)
+		}
+		p, _ := t.Value(m, column)
+		out = append(out, CommittedRun{Table: t.Name, Method: m, Column: column, Seed: seed, Paper: p, Result: run.Result})
+		runs = append(runs, run)
+	}
+	return out, runs, nil
+}
+
+// PerClassTrainError is the per-class error of a trained run on its own (imbalanced,
+// un-augmented) training split, in evaluation mode: Fig. 2's "train err".
+func PerClassTrainError(run *experiment.Run) ([]float64, error) {
+	logits, k, labels, err := Logits(run, false)
+	if err != nil {
+		return nil, err
+	}
+	wrong, count := make([]float64, k), make([]float64, k)
+	for i, y := range labels {
+		row := logits[i*k : (i+1)*k]
+		count[y]++
+		if argMax(row) != y {
+			wrong[y]++
+		}
+	}
+	for j := range wrong {
+		if count[j] > 0 {
+			wrong[j] /= count[j]
+		}
+	}
+	return wrong, nil
+}
+
+// argMax is the index of the largest value, the lowest index among ties (as torch.argmax).
+func argMax(xs []float64) int {
+	best := 0
+	for i, x := range xs {
+		if x > xs[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// PaperComparison is `ldam table` for the given columns of a table: for every method and
+// column, the paper's number, ours as mean ± std over the finished seeds committed under
+// results/<preset>/ of the repository, the difference, and the backend and data of our runs
+// ("not run" where no seed has finished).
+func PaperComparison(table, preset string, columns []string) (Table, error) {
+	root, err := Root()
+	if err != nil {
+		return Table{}, err
+	}
+	comps, err := registry.Compare(root, table, preset)
+	if err != nil {
+		return Table{}, err
+	}
+	var keep []registry.Comparison
+	for _, c := range comps {
+		if len(columns) == 0 || slices.Contains(columns, c.Run.Column) {
+			if c.HasPaper || len(c.Ours.Values) > 0 {
+				keep = append(keep, c)
+			}
+		}
+	}
+	return Table{Header: registry.Header, Rows: registry.Rows(keep)}, nil
+}
+
+// PaperTable is a table of the paper as published (rows × columns, errors in %).
+func PaperTable(name string) (Table, error) {
+	t, err := paper.Lookup(name)
+	if err != nil {
+		return Table{}, err
+	}
+	out := Table{Header: append([]string{"method"}, t.Columns...)}
+	for _, r := range t.Rows {
+		row := []string{r.Method}
+		for c := range t.Columns {
+			if v, ok := t.Value(r.Method, t.Columns[c]); ok {
+				row = append(row, fmt.Sprintf("%.2f", v))
+			} else {
+				row = append(row, "–")
+			}
+		}
+		out.Rows = append(out.Rows, row)
+	}
+	return out, nil
+}
+
+// provenance says where a result's numbers come from: preset, epochs, seed, backend and data.
+func provenance(r *experiment.Result) string {
+	return fmt.Sprintf("%s, %d epochs, seed %d, %s, %s", r.Preset.Name, r.Preset.Epochs, r.Config.Seed, r.Backend, strings.TrimSpace(r.Data.Source))
+}

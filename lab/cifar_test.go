@@ -1,0 +1,117 @@
+package lab
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/registry"
+)
+
+// TestFig2AndFig3 trains two small runs whose test split is their training split, so the
+// per-class training error of Fig. 2 must equal the per-class test error the run recorded.
+func TestFig2AndFig3(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv(EnvRoot, root)
+	t.Setenv(EnvOut, "")
+	t.Setenv(EnvPreset, "quick")
+	imgs := smallImages(4, 5)
+	data := &experiment.Data{Name: "small", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs, Info: datasets.InfoFor("fashion-mnist")}
+	var runs []CommittedRun
+	var models []*experiment.Run
+	for _, m := range []Method{{"ERM", "CE", "None"}, {"LDAM-DRW", "LDAM", "DRW"}} {
+		run, err := RunModel("fig2-"+m.Name, experiment.Config{Data: data, Arch: "spherecnn", LossType: m.Loss, TrainRule: m.Rule, Epochs: 3, BatchSize: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, CommittedRun{Table: "table2", Method: m.Name, Column: "C10 step 100", Result: run.Result})
+		models = append(models, run)
+	}
+	for i, run := range models {
+		got, err := PerClassTrainError(run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := runs[i].Result.Final.PerClassError
+		for j := range want {
+			if math.Abs(got[j]-want[j]) > 1e-12 {
+				t.Fatalf("%s: per-class training error %v, want the recorded test error %v (same split)", runs[i].Method, got, want)
+			}
+		}
+	}
+	f, err := Fig2(runs, models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Rows) != 1 || len(f.Rows[0]) != 2 || !strings.Contains(f.Title, "Fig. 2") {
+		t.Fatalf("Fig. 2: %d rows, title %q", len(f.Rows), f.Title)
+	}
+	if _, err := Render(f, 600, 300); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Fig2(runs, models[:1]); err == nil {
+		t.Error("Fig. 2 with a model missing: no error")
+	}
+	p, err := Fig3(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if title := figures.Title(p); !strings.Contains(title, "Fig. 3") || !strings.Contains(title, "quick preset (3 epochs)") {
+		t.Errorf("Fig. 3 title %q", title)
+	}
+	if got := shotClassNames([]string{"a", "b", "c"}, []int{50, 50, 5}); strings.Join(got, " ") != "0-F 1-F 2-M" {
+		t.Errorf("class names %v", got)
+	}
+}
+
+func TestCellDirAndPaperTables(t *testing.T) {
+	cell, err := registry.Cell("table2", "CB RS", "C10 step 100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := CellDir(cell, 1, 200); got != filepath.Join("table2-cap200", "cifar10-step100-cb-rs", "seed-1") {
+		t.Errorf("capped cell dir %s", got)
+	}
+	if got := CellDir(cell, 0, 0); got != filepath.Join("table2", "cifar10-step100-cb-rs", "seed-0") {
+		t.Errorf("cell dir %s: want the sweep's layout", got)
+	}
+	pt, err := PaperTable("table1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pt.Rows) != 4 || strings.Join(pt.Rows[3], " ") != "LDAM-DRW 4.91 30.77 17.84" {
+		t.Errorf("Table 1 as published: %v", pt.Rows)
+	}
+	// One committed IMDB seed: the negative class errs 70 %, the positive 3 %.
+	root := t.TempDir()
+	t.Setenv(EnvRoot, root)
+	erm, _ := registry.Cell("table1", "ERM", "negative")
+	dir := erm.Dir(root, "lite", 0)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := &experiment.Result{Backend: "Go Backend", Done: true, Data: experiment.DataSummary{Source: "aclImdb v1"},
+		Final: &metrics.Result{Top1Error: 0.365, PerClassError: []float64{0.70, 0.03}}}
+	if err := experiment.WriteJSON(filepath.Join(dir, experiment.ResultsFile), r); err != nil {
+		t.Fatal(err)
+	}
+	cmp, err := PaperComparison("table1", "lite", []string{"negative", "mean"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := cmp.Markdown()
+	for _, want := range []string{"| ERM | negative | 70.78 | 70.00 ± 0.00 (1) | -0.78 |", "| ERM | mean | 36.82 | 36.50 ± 0.00 (1) |", "| LDAM-DRW | mean | 17.84 | not run |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("comparison lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "positive") {
+		t.Errorf("comparison shows a column not asked for:\n%s", md)
+	}
+}
