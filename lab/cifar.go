@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -123,7 +124,18 @@ func Fig2(runs []CommittedRun, models []*experiment.Run) (*figures.Panels, error
 	if err != nil {
 		return nil, err
 	}
-	return figures.Row(fmt.Sprintf("Fig. 2: per-class error, %s, seed %d, %s", where, runs[0].Seed, r.Backend), left, right), nil
+	return figures.Row(fmt.Sprintf("Fig. 2: per-class error, %s, seed %d, %s", where, runs[0].Seed, backends(runs)), left, right), nil
+}
+
+// backends names the engines that computed the runs, each once ("Go Backend + onnxruntime").
+func backends(runs []CommittedRun) string {
+	var names []string
+	for _, c := range runs {
+		if !slices.Contains(names, c.Result.Backend) {
+			names = append(names, c.Result.Backend)
+		}
+	}
+	return strings.Join(names, " + ")
 }
 
 // shotClassNames labels classes as the paper's Fig. 2 does: the index and F (frequent, the
@@ -152,6 +164,6 @@ func Fig3(runs []CommittedRun) (*plot.Plot, error) {
 		return nil, err
 	}
 	r := runs[0].Result
-	curves.Title.Text = fmt.Sprintf("Fig. 3: %s %s, %s preset (%d epochs), seed %d, %s", r.Data.Name, runs[0].Column, r.Preset.Name, r.Preset.Epochs, runs[0].Seed, r.Backend)
+	curves.Title.Text = fmt.Sprintf("Fig. 3: %s %s, %s preset (%d epochs), seed %d, %s", r.Data.Name, runs[0].Column, r.Preset.Name, r.Preset.Epochs, runs[0].Seed, backends(runs))
 	return curves, nil
 }

@@ -65,6 +65,10 @@ func TestFig2AndFig3(t *testing.T) {
 	if title := figures.Title(p); !strings.Contains(title, "Fig. 3") || !strings.Contains(title, "quick preset (3 epochs)") {
 		t.Errorf("Fig. 3 title %q", title)
 	}
+	runs[0].Result.Backend, runs[1].Result.Backend = "Go Backend", "onnxruntime"
+	if got := backends(runs); got != "Go Backend + onnxruntime" {
+		t.Errorf("backends %q", got)
+	}
 	if got := shotClassNames([]string{"a", "b", "c"}, []int{50, 50, 5}); strings.Join(got, " ") != "0-F 1-F 2-M" {
 		t.Errorf("class names %v", got)
 	}
