@@ -28,6 +28,7 @@ func RandomCIFAR(n int, seed uint64) *datasets.Images {
 
 // Step runs one training step on a batch (the trainer takes ownership of its tensors).
 func (run *Run) Step(b train.Batch) error {
+	run.inferStale = true
 	_, err := run.trainer.TrainStep(b)
 	return err
 }

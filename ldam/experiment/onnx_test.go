@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -187,5 +188,44 @@ func TestBiLSTMDefaultsToGo(t *testing.T) {
 	}
 	if got := run.Result.Backend; !strings.HasPrefix(got, "onnx") {
 		t.Errorf("ResNet-32 runs on %q with GOMLX_BACKEND=onnx:cpu", got)
+	}
+}
+
+// TestEvaluationSeesTrainedState: on ONNX Runtime, the evaluation inside a training process
+// must see the state the training reached — the same predictions as a fresh process that
+// restores the checkpoint.
+func TestEvaluationSeesTrainedState(t *testing.T) {
+	if backend.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
+		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
+			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
+		}
+		t.Skip("the ONNX Runtime library is not installed (go run ./kernel install)")
+	}
+	data := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(96, 1), TestImages: RandomCIFAR(40, 2), Info: datasets.InfoFor("cifar10")}
+	cfg := Config{Data: data, LossType: "LDAM", TrainRule: "None", Epochs: 3, BatchSize: 16, Width: 0.25, Seed: 5, Backend: "onnx", Out: t.TempDir()}
+	run, err := Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Fit(); err != nil {
+		t.Fatal(err)
+	}
+	inProcess, err := run.Evaluate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Resume = true
+	fresh, err := Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored, err := fresh.Evaluate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c := range inProcess.Confusion {
+		if !slices.Equal(inProcess.Confusion[c], restored.Confusion[c]) {
+			t.Fatalf("in-process evaluation %v differs from the restored checkpoint's %v", inProcess.Confusion, restored.Confusion)
+		}
 	}
 }

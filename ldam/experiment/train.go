@@ -70,6 +70,9 @@ type Run struct {
 	testDS   *datasets.Loader
 	evalExec *model.Exec
 	featExec *model.Exec // built on first use by Features
+	// inferStale says the variables have trained since evalExec was built; on a non-Go backend
+	// it is rebuilt before the next use (see refreshInference).
+	inferStale bool
 	// adjust and scaleBy are the per-class logit terms of the logit-adjusted and VS losses.
 	adjust, scaleBy []float64
 	labels          []int
@@ -374,11 +377,35 @@ func (run *Run) build(margins []float64) error {
 		}}
 	}
 	run.trainer = train.NewTrainer(run.Backend, store, modelFn, lossFn, opt, []metric.Interface{errMetric}, nil)
-	run.evalExec, err = model.NewExec(run.Backend, store, func(scope *model.Scope, inputs []*Node) *Node {
+	return run.newEvalExec()
+}
+
+// newEvalExec builds the evaluation executable (logits in evaluation mode).
+func (run *Run) newEvalExec() error {
+	net := run.Net
+	var err error
+	run.evalExec, err = model.NewExec(run.Backend, run.Store, func(scope *model.Scope, inputs []*Node) *Node {
 		logits, _ := net(scope, inputs)
 		return logits
 	})
 	return err
+}
+
+// goBackendName is what the pure-Go backend's Name returns.
+const goBackendName = "Go Backend"
+
+// refreshInference rebuilds the evaluation and feature executables after training on a
+// backend other than the pure-Go one. ONNX Runtime (compute-onnx v0.1.5) executables that had
+// run once kept returning the predictions of the weights they first saw after the variables
+// had trained on (TestEvaluationSeesTrainedState): an in-training evaluation on ONNX Runtime
+// reported 90 % balanced error for a network whose checkpoint scored 58.5 %. A fresh
+// executable per evaluation costs one compilation (seconds) and is always right.
+func (run *Run) refreshInference() error {
+	if !run.inferStale || run.Backend.Name() == goBackendName {
+		return nil
+	}
+	run.inferStale, run.featExec = false, nil
+	return run.newEvalExec()
 }
 
 func (run *Run) loaders() error {
@@ -511,6 +538,7 @@ func (run *Run) FitUntil(end int) error {
 		}
 		lossSum, errSum, steps = 0, 0, 0
 		run.trainDS.SetEpoch(epoch)
+		run.inferStale = true
 		if _, err := newLoop().RunEpochs(run.trainDS, 1); err != nil {
 			return fmt.Errorf("epoch %d: %w", epoch, err)
 		}
@@ -567,6 +595,9 @@ func (run *Run) save(nextEpoch int) error {
 
 // Evaluate runs the model in evaluation mode (batch-norm running statistics) on the test split.
 func (run *Run) Evaluate() (metrics.Result, error) {
+	if err := run.refreshInference(); err != nil {
+		return metrics.Result{}, err
+	}
 	acc := metrics.NewAccumulator(len(run.Data.Classes))
 	run.testDS.SetEpoch(0)
 	for batch, err := range run.testDS.Iter() {
@@ -598,6 +629,9 @@ func (run *Run) Evaluate() (metrics.Result, error) {
 
 // Predict returns the logits of inputs in evaluation mode.
 func (run *Run) Predict(inputs ...*tensors.Tensor) (*tensors.Tensor, error) {
+	if err := run.refreshInference(); err != nil {
+		return nil, err
+	}
 	args := make([]any, len(inputs))
 	for i, t := range inputs {
 		args[i] = t
@@ -612,6 +646,9 @@ func (run *Run) Predict(inputs ...*tensors.Tensor) (*tensors.Tensor, error) {
 // Features returns the penultimate features of inputs in evaluation mode ([batch, d]): the
 // network's output before its classifier (Fig. 5's 3-d sphere features, Fig. 6's probe inputs).
 func (run *Run) Features(inputs ...*tensors.Tensor) (*tensors.Tensor, error) {
+	if err := run.refreshInference(); err != nil {
+		return nil, err
+	}
 	if run.featExec == nil {
 		net := run.Net
 		// Both outputs: with the features alone the Go backend (compute v0.1.2) fails at run time
