@@ -43,7 +43,7 @@ func TestCommitted(t *testing.T) {
 		t.Fatalf("runs %+v", runs)
 	}
 	tb := CommittedTable(runs)
-	if tb.Rows[1][1] != "50.00" || tb.Rows[1][3] != "22.97" || !strings.Contains(tb.Rows[1][4], "lite, 20, seed 0") {
+	if tb.Rows[1][1] != "50.00" || tb.Rows[1][3] != "22.97" || !strings.Contains(tb.Rows[1][4], "lite, 20 epochs, seed 0") {
 		t.Errorf("table %q", tb.Rows)
 	}
 	curves, perClass, err := CommittedFigures(runs)
