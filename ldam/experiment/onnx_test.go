@@ -24,12 +24,7 @@ import (
 // steps at learning rate 0.1 the engines' rounding differences grow past any fixed tolerance on
 // some CPUs.
 func TestTrainingAgreesAcrossBackends(t *testing.T) {
-	if backend.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
-		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
-			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
-		}
-		t.Skip("the ONNX Runtime library is not installed (go run ./kernel install)")
-	}
+	requireORT(t)
 	data := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(64, 1), TestImages: RandomCIFAR(20, 2), Info: datasets.InfoFor("cifar10")}
 	base := Config{Data: data, LossType: "LDAM", TrainRule: "DRW", Epochs: 4, BatchSize: 64, Width: 0.25, Seed: 5, Backend: "go", StopAfter: 1, Resume: true}
 	first := base
@@ -135,12 +130,7 @@ func TestTrainingAgreesAcrossBackends(t *testing.T) {
 // (initializeOnGo), so fresh runs agree — to float32 rounding for the MLP on a Gaussian
 // mixture, within a small tolerance for ResNet-32 (different matrix-product kernels).
 func TestFreshRunsAgreeAcrossBackends(t *testing.T) {
-	if backend.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
-		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
-			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
-		}
-		t.Skip("the ONNX Runtime library is not installed (go run ./kernel install)")
-	}
+	requireORT(t)
 	train, _ := datasets.GaussianMixture(datasets.RingMeans(3, 2, 3), 0.5, []int{200, 40, 8}, 1)
 	test, _ := datasets.GaussianMixture(datasets.RingMeans(3, 2, 3), 0.5, []int{50, 50, 50}, 2)
 	images := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(64, 1), TestImages: RandomCIFAR(20, 2), Info: datasets.InfoFor("cifar10")}
@@ -180,12 +170,7 @@ func TestFreshRunsAgreeAcrossBackends(t *testing.T) {
 // TestBiLSTMDefaultsToGo: where ONNX Runtime is the default engine, the BiLSTM still runs on the
 // Go backend unless --backend names ONNX Runtime.
 func TestBiLSTMDefaultsToGo(t *testing.T) {
-	if backend.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
-		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
-			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
-		}
-		t.Skip("the ONNX Runtime library is not installed (go run ./kernel install)")
-	}
+	requireORT(t)
 	t.Setenv("GOMLX_BACKEND", "onnx:cpu") // as the kernelspec sets it
 	r := datasets.Reviews{Texts: []string{"good film", "bad film", "great good", "awful bad"}, Labels: []int{1, 0, 1, 0}}
 	v, _ := datasets.BuildVocab(r.Texts, 20)
@@ -214,12 +199,7 @@ func TestBiLSTMDefaultsToGo(t *testing.T) {
 // must see the state the training reached — the same predictions as a fresh process that
 // restores the checkpoint.
 func TestEvaluationSeesTrainedState(t *testing.T) {
-	if backend.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
-		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
-			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
-		}
-		t.Skip("the ONNX Runtime library is not installed (go run ./kernel install)")
-	}
+	requireORT(t)
 	data := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(96, 1), TestImages: RandomCIFAR(40, 2), Info: datasets.InfoFor("cifar10")}
 	cfg := Config{Data: data, LossType: "LDAM", TrainRule: "None", Epochs: 3, BatchSize: 16, Width: 0.25, Seed: 5, Backend: "onnx", Out: t.TempDir()}
 	run, err := Prepare(cfg)
@@ -246,5 +226,17 @@ func TestEvaluationSeesTrainedState(t *testing.T) {
 		if !slices.Equal(inProcess.Confusion[c], restored.Confusion[c]) {
 			t.Fatalf("in-process evaluation %v differs from the restored checkpoint's %v", inProcess.Confusion, restored.Confusion)
 		}
+	}
+}
+
+// requireORT skips a test when ONNX Runtime's library is not installed, and fails it instead
+// where LDAMLAB_REQUIRE_ONNX says it must be (.ci/run).
+func requireORT(t *testing.T) {
+	t.Helper()
+	if backend.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
+		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
+			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
+		}
+		t.Skip("the ONNX Runtime library is not installed (go run ./kernel install)")
 	}
 }
