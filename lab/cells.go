@@ -8,6 +8,7 @@ import (
 
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/paper"
+	"github.com/ldamlab/ldamlab/ldam/probe"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
@@ -64,11 +65,10 @@ func PerClassTrainError(run *experiment.Run) ([]float64, error) {
 		return nil, err
 	}
 	wrong, count := make([]float64, k), make([]float64, k)
-	for i, y := range labels {
-		row := logits[i*k : (i+1)*k]
-		count[y]++
-		if argMax(row) != y {
-			wrong[y]++
+	for i, p := range probe.ArgMax(logits, k) {
+		count[labels[i]]++
+		if p != labels[i] {
+			wrong[labels[i]]++
 		}
 	}
 	for j := range wrong {
@@ -77,17 +77,6 @@ func PerClassTrainError(run *experiment.Run) ([]float64, error) {
 		}
 	}
 	return wrong, nil
-}
-
-// argMax is the index of the largest value, the lowest index among ties (as torch.argmax).
-func argMax(xs []float64) int {
-	best := 0
-	for i, x := range xs {
-		if x > xs[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // PaperComparison is `ldam table` for the given columns of a table: for every method and
