@@ -50,6 +50,13 @@ func doctorCmd(args []string, out io.Writer) error {
 		ort = p
 	}
 	line("ONNX Runtime "+backend.ORT.Version, ort)
+	plotly := "not installed (go run ./kernel install; live 3-d views then load it from " + lab.PlotlyCDN + ")"
+	if p, err := loc.plotlyJS(); err == nil {
+		if _, err := os.Stat(p); err == nil {
+			plotly = p
+		}
+	}
+	line("plotly.js", plotly)
 	line("ONNX in this build", fmt.Sprint(backend.ONNXCompiled())+" (needs cgo and gcc)")
 	line("XLA in this build", fmt.Sprint(backend.Validate("xla:cpu") == nil)+" (build with -tags xla)")
 	home, _ := os.UserHomeDir()

@@ -77,6 +77,15 @@ func (l location) toolsBin() (string, error) {
 	return filepath.Join(home, ".local", "share", "ldamlab", "bin"), nil
 }
 
+// plotlyJS is where the installed plotly.js lives (lab.PlotlyPath under the data directory).
+func (l location) plotlyJS() (string, error) {
+	d, err := l.jupyterData()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, filepath.FromSlash(lab.PlotlyPath)), nil
+}
+
 func (l location) kernelDir() (string, error) {
 	d, err := l.jupyterData()
 	return filepath.Join(d, "kernels", KernelName), err
@@ -126,6 +135,17 @@ func install(loc location, out io.Writer) error {
 	if backend.ORT.Supported() && !loc.noORT {
 		if _, err := backend.ORT.Install(out); err != nil {
 			fmt.Fprintf(out, "warning: ONNX Runtime not installed, notebooks use the pure-Go backend: %v\n", err)
+		}
+	}
+	// plotly.js for the live 3-d views, served by the notebook server from the Jupyter data
+	// directory (pinned npm package; without it a browser loads it from the CDN).
+	if p, err := loc.plotlyJS(); err == nil {
+		if fresh, err := lab.PlotlyJS.Install(fetch.Client{}, p); err != nil {
+			fmt.Fprintf(out, "warning: plotly.js not installed, live 3-d views load it from %s: %v\n", lab.PlotlyCDN, err)
+		} else if fresh {
+			fmt.Fprintf(out, "plotly.js: installed %s\n", p)
+		} else {
+			fmt.Fprintf(out, "plotly.js: %s (verified)\n", p)
 		}
 	}
 	goBin, err := exec.LookPath("go")

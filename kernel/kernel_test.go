@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ldamlab/ldamlab/datasets/fetch"
+	"github.com/ldamlab/ldamlab/lab"
 	"github.com/ldamlab/ldamlab/ldam/backend"
 )
 
@@ -125,6 +127,13 @@ func TestInstallIsIdempotent(t *testing.T) {
 	}
 	if _, err := os.Stat(spec.Argv[0]); err != nil {
 		t.Errorf("gonb binary: %v", err)
+	}
+	if p, err := loc.plotlyJS(); err != nil {
+		t.Errorf("plotly.js location: %v", err)
+	} else if _, err := os.Stat(p); err != nil {
+		t.Errorf("install did not place plotly.js: %v", err)
+	} else if fresh, err := lab.PlotlyJS.Install(fetch.Client{}, p); err != nil || fresh {
+		t.Errorf("the installed plotly.js does not verify: %v", err)
 	}
 	// Jupyter itself sees the kernel.
 	cmd := exec.Command("jupyter", "kernelspec", "list", "--json")

@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
-	"github.com/janpfeifer/gonb/gonbui/dom"
 	"github.com/janpfeifer/gonb/gonbui/widgets"
 	"gonum.org/v1/plot"
 
+	"github.com/ldamlab/ldamlab/datasets/fetch"
 	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/theory"
 )
@@ -62,15 +62,22 @@ func MarginExplorer(name string, n1, n2 int, beta float64, limit time.Duration) 
 	defer cb.Close()
 	id := "ldamlab-tradeoff-" + gonbui.UniqueId()
 	timeout := time.After(limit)
+	// The values come from the channels: a slider's Value() is updated by GoNB on another
+	// goroutine and may still hold the previous value when the event arrives here.
+	v1, v2, vb := n1, n2, int(100*beta+0.5)
 	for {
+		var ok bool
 		select {
-		case <-c1.C:
-		case <-c2.C:
-		case <-cb.C:
+		case v1, ok = <-c1.C:
+		case v2, ok = <-c2.C:
+		case vb, ok = <-cb.C:
 		case <-timeout:
 			return nil
 		}
-		p, text, err := TradeOffView(max(1, s1.Value()), max(1, s2.Value()), float64(max(1, sb.Value()))/100)
+		if !ok {
+			return nil
+		}
+		p, text, err := TradeOffView(max(1, v1), max(1, v2), float64(max(1, vb))/100)
 		if err != nil {
 			return err
 		}
@@ -84,13 +91,62 @@ func MarginExplorer(name string, n1, n2 int, beta float64, limit time.Duration) 
 	}
 }
 
-// PlotlySrc is where a live session loads plotly.js from (GoNB's own default, a CDN: the
-// browser needs the internet, the kernel does not).
-var PlotlySrc = "https://cdn.plot.ly/plotly-2.34.0.min.js"
+// PlotlyJS is plotly.js for the interactive 3-d views, from the pinned npm package
+// plotly.js-dist-min (the npm registry is reachable where the CDN may not be). `kernel install`
+// places it at PlotlyPath under the Jupyter data directory, which the notebook server serves, so
+// the views work in a browser without internet.
+var PlotlyJS = fetch.Member{
+	Package: fetch.File{
+		Name:   "plotly.js-dist-min-2.34.0.tgz",
+		URL:    "https://registry.npmjs.org/plotly.js-dist-min/-/plotly.js-dist-min-2.34.0.tgz",
+		SHA256: "7a4e5fc87a0a5c08382f1da449853319038230efd62db8a021e286cdcdc6330d",
+		Size:   1101918,
+	},
+	Path:   "package/plotly.min.js",
+	SHA256: "bf9124cff25d3a1afb1924d16a9d1dadc49b4e9410fd1f63c682958b8720ba9b",
+}
+
+// PlotlyPath is the installed plotly.js, relative to a Jupyter data directory and to the
+// notebook server's base URL (the classic Notebook serves nbextensions/ from its data paths).
+const PlotlyPath = "nbextensions/ldamlab/plotly-2.34.0.min.js"
+
+// PlotlyCDN is the fallback when the installed copy is not served (JupyterLab, VS Code): the
+// same version from its CDN (the browser needs the internet then, the kernel does not).
+const PlotlyCDN = "https://cdn.plot.ly/plotly-2.34.0.min.js"
+
+// plotlyJS draws fig in the element id, loading plotly.js first when the page lacks it: the
+// installed copy, then the CDN (through RequireJS where the page has it, with the same
+// fallback), and a message in the element when neither loads.
+const plotlyJS = `(() => {
+  const id = %q, fig = %s;
+  const draw = (P) => (P || window.Plotly).newPlot(id, fig.data, fig.layout);
+  if (window.Plotly) { draw(); return; }
+  let base = document.body.getAttribute("data-base-url");
+  const conf = document.getElementById("jupyter-config-data");
+  if (!base && conf) { try { base = JSON.parse(conf.textContent).baseUrl; } catch (e) {} }
+  const srcs = [(base || "/") + %q, %q];
+  const fail = () => { document.getElementById(id).textContent = "plotly.js could not be loaded from " + srcs.join(" or ") + ": run go run ./kernel install, or give the browser internet access"; };
+  if (typeof requirejs === "function") {
+    requirejs.config({paths: {ldamlab_plotly: srcs.map((s) => s.replace(/\.js$/, ""))}});
+    requirejs(["ldamlab_plotly"], draw, fail);
+    return;
+  }
+  const load = (i) => {
+    if (i >= srcs.length) { fail(); return; }
+    const s = document.createElement("script");
+    s.src = srcs[i];
+    s.charset = "utf-8";
+    s.onload = () => draw();
+    s.onerror = () => { s.remove(); load(i + 1); };
+    document.head.appendChild(s);
+  };
+  load(0);
+})();`
 
 // ShowPlotly displays a Plotly figure ({"data", "layout"} JSON, as figures.Sphere3D returns)
-// in a live session, rotatable and zoomable. Headless, or where the notebook is not trusted,
-// no script runs, so it shows nothing and returns false: show a static figure beside it.
+// in a live session, rotatable and zoomable, loading plotly.js from the installed copy
+// (PlotlyPath) or else its CDN. Headless, or where the notebook is not trusted, no script runs,
+// so it shows nothing and returns false: show a static figure beside it.
 func ShowPlotly(fig []byte) (bool, error) {
 	if !json.Valid(fig) {
 		return false, fmt.Errorf("lab: the Plotly figure is not valid JSON")
@@ -99,11 +155,7 @@ func ShowPlotly(fig []byte) (bool, error) {
 		return false, nil
 	}
 	id := "ldamlab-plotly-" + gonbui.UniqueId()
-	gonbui.DisplayHTML(fmt.Sprintf(`<div id="%s"></div>`, id))
-	js := fmt.Sprintf("if (!module) { module = window.Plotly; }\nconst fig = %s;\nmodule.newPlot(%q, fig.data, fig.layout);", fig, id)
-	if err := dom.LoadScriptOrRequireJSModuleAndRun("plotly", PlotlySrc, map[string]string{"charset": "utf-8"}, js); err != nil {
-		return false, err
-	}
+	gonbui.DisplayHTML(fmt.Sprintf(`<div id="%s" class="ldamlab-plotly"></div><script charset="utf-8">%s</script>`, id, fmt.Sprintf(plotlyJS, id, fig, PlotlyPath, PlotlyCDN)))
 	gonbui.Sync()
 	return true, nil
 }

@@ -1,9 +1,6 @@
 package backend
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -85,60 +82,17 @@ func (r ORTRelease) Install(out io.Writer) (string, error) {
 		return "", err
 	}
 	lib := filepath.Join(dir, r.Library)
-	if _, err := os.Stat(lib); err == nil {
-		if err := verifySHA256(lib, r.LibrarySHA256); err != nil {
-			return "", fmt.Errorf("%w; delete it and run the install again", err)
-		}
+	if _, err := os.Stat(lib); err != nil {
+		fmt.Fprintf(out, "ONNX Runtime %s: downloading %s (%d MB) from the npm registry into %s\n", r.Version, r.Package.Name, r.Package.Size>>20, dir)
+	}
+	fresh, err := fetch.Member{Package: r.Package, Path: r.Member, SHA256: r.LibrarySHA256}.Install(fetch.Client{}, lib)
+	if err != nil {
+		return "", err
+	}
+	if !fresh {
 		fmt.Fprintf(out, "ONNX Runtime %s: %s (verified)\n", r.Version, lib)
 		return lib, nil
 	}
-	fmt.Fprintf(out, "ONNX Runtime %s: downloading %s (%d MB) from the npm registry into %s\n", r.Version, r.Package.Name, r.Package.Size>>20, dir)
-	tgz, err := fetch.Client{}.Ensure(dir, r.Package)
-	if err != nil {
-		return "", err
-	}
-	found := false
-	err = fetch.WalkTarFile(tgz, 256<<20, func(e fetch.Entry) error {
-		if e.Name != r.Member {
-			return nil
-		}
-		found = true
-		return fetch.WriteAtomic(lib, func(w io.Writer) error {
-			h := sha256.New()
-			if _, err := io.Copy(io.MultiWriter(w, h), e.R); err != nil {
-				return err
-			}
-			if got := hex.EncodeToString(h.Sum(nil)); got != r.LibrarySHA256 {
-				return fmt.Errorf("%s in %s has SHA-256 %s, want %s", r.Member, tgz, got, r.LibrarySHA256)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return "", fmt.Errorf("extracting the ONNX Runtime library: %w", err)
-	}
-	if !found {
-		return "", fmt.Errorf("%s has no member %s", tgz, r.Member)
-	}
-	if err := os.Remove(tgz); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", err
-	}
 	fmt.Fprintf(out, "ONNX Runtime %s: installed %s\n", r.Version, lib)
 	return lib, nil
-}
-
-func verifySHA256(file, want string) error {
-	f, err := os.Open(file)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return err
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return fmt.Errorf("%s has SHA-256 %s, want %s", file, got, want)
-	}
-	return nil
 }
