@@ -27,15 +27,30 @@ func RandomCIFAR(n int, seed uint64) *datasets.Images {
 }
 
 // Step runs one training step on a batch (the trainer takes ownership of its tensors).
+// With micro-batches it runs each micro-batch's step and then the update.
 func (run *Run) Step(b train.Batch) error {
 	run.inferStale = true
-	_, err := run.trainer.TrainStep(b)
-	return err
+	if run.accum == nil {
+		_, err := run.trainer.TrainStep(b)
+		return err
+	}
+	parts, err := splitBatch(b, run.accum.K)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		if _, err := run.trainer.TrainStep(p); err != nil {
+			return err
+		}
+	}
+	return run.accum.Apply(run.Backend, run.Store)
 }
 
 // StepTimes are the measured durations of a benchmark.
 type StepTimes struct {
-	Batch                int
+	Batch int
+	// MicroBatches is the number of micro-batches of each training step (1: none).
+	MicroBatches         int
 	Train, Eval          time.Duration // medians after warm-up
 	TrainSteps, EvalRuns int
 }
@@ -56,6 +71,8 @@ type BenchConfig struct {
 	Arch, Backend                 string
 	Batch, Steps                  int
 	CheckpointBlocks, KeepColumns bool
+	// MicroBatches is Config.MicroBatches (0: the training default).
+	MicroBatches int
 }
 
 // benchData returns a random data set of the network's shapes with at least n examples and
@@ -116,7 +133,7 @@ func Bench(c BenchConfig) (StepTimes, error) {
 		return StepTimes{}, err
 	}
 	run, err := Prepare(Config{Data: data, Arch: c.Arch, LossType: "CE", Preset: "paper", BatchSize: c.Batch, Backend: c.Backend,
-		CheckpointBlocks: c.CheckpointBlocks, KeepColumns: c.KeepColumns})
+		CheckpointBlocks: c.CheckpointBlocks, KeepColumns: c.KeepColumns, MicroBatches: c.MicroBatches})
 	if err != nil {
 		return StepTimes{}, err
 	}
@@ -127,7 +144,7 @@ func Bench(c BenchConfig) (StepTimes, error) {
 	newBatch := func() train.Batch {
 		return train.Batch{Inputs: inputs(), Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(append([]int32(nil), y...), c.Batch)}}
 	}
-	st := StepTimes{Batch: c.Batch, TrainSteps: c.Steps, EvalRuns: c.Steps}
+	st := StepTimes{Batch: c.Batch, MicroBatches: run.cfg.MicroBatches, TrainSteps: c.Steps, EvalRuns: c.Steps}
 	var ts []time.Duration
 	for i := range c.Steps + 1 {
 		t0 := time.Now()

@@ -375,7 +375,7 @@ func TestMemoryGuardStopsWithAMessage(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	for _, want := range []string{"out of memory", "over its budget of 0.00 GB", "--batch-size (now 16)", "--resume"} {
+	for _, want := range []string{"out of memory", "over its budget of 0.00 GB", "--batch-size (now 16)", "--micro_batches (now 1", "--resume"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("message lacks %q:\n%s", want, out)
 		}

@@ -97,12 +97,12 @@ func guardMemory(budget uint64, exceeded func(rss, budget uint64)) (stop func())
 }
 
 // outOfMemoryError is the message of a run stopped by the guard.
-func outOfMemoryError(rss, budget uint64, batch int, out string) string {
+func outOfMemoryError(rss, budget uint64, batch, micro int, out string) string {
 	saved := "nothing is saved yet"
 	if out != "" {
 		saved = fmt.Sprintf("the epochs finished so far are saved in %s (continue with --resume)", out)
 	}
 	return fmt.Sprintf("ldam: out of memory: the run reached %.2f GB resident, over its budget of %.2f GB (90%% of the memory available when it started, or --memory_limit). "+
-		"Lower --batch-size (now %d), add --checkpoint_blocks (ResNets: recompute blocks in the backward pass), or use a machine with more memory; %s.",
-		float64(rss)/1e9, float64(budget)/1e9, batch, saved)
+		"Raise --micro_batches (now %d: the same update from smaller micro-batches, accumulated), lower --batch-size (now %d), add --checkpoint_blocks (ResNets: recompute blocks in the backward pass), or use a machine with more memory; %s.",
+		float64(rss)/1e9, float64(budget)/1e9, micro, batch, saved)
 }

@@ -58,14 +58,17 @@ type state struct {
 // Run is a prepared experiment: data loaded, model and trainer built. [Train] is
 // Prepare + Run.Fit; notebooks may use the pieces (e.g. Run.Features for Fig. 5 and 6).
 type Run struct {
-	cfg      resolved
-	Data     *Data
-	Backend  compute.Backend
-	Store    *model.Store
-	Net      models.Net
-	Plan     balance.Plan
-	Result   *Result
-	trainer  *train.Trainer
+	cfg     resolved
+	Data    *Data
+	Backend compute.Backend
+	Store   *model.Store
+	Net     models.Net
+	Plan    balance.Plan
+	Result  *Result
+	trainer *train.Trainer
+	// accum accumulates the gradients of cfg.MicroBatches micro-batches per update (nil: one
+	// update per batch).
+	accum    *optim.Accumulate
 	trainDS  *datasets.Loader
 	testDS   *datasets.Loader
 	evalExec *model.Exec
@@ -376,6 +379,14 @@ func (run *Run) build(margins []float64) error {
 			return lossFn(a.labels, modelFn(scope, nil, a.inputs))
 		}}
 	}
+	if r.MicroBatches > 1 {
+		inner, ok := opt.(optim.GradientOptimizer)
+		if !ok {
+			return fmt.Errorf("experiment: the optimizer %T cannot apply accumulated gradients; use --micro_batches 1", opt)
+		}
+		run.accum = &optim.Accumulate{K: r.MicroBatches, Inner: inner}
+		opt = run.accum
+	}
 	run.trainer = train.NewTrainer(run.Backend, store, modelFn, lossFn, opt, []metric.Interface{errMetric}, nil)
 	return run.newEvalExec()
 }
@@ -399,7 +410,10 @@ const goBackendName = "Go Backend"
 // run once kept returning the predictions of the weights they first saw after the variables
 // had trained on (TestEvaluationSeesTrainedState): an in-training evaluation on ONNX Runtime
 // reported 90 % balanced error for a network whose checkpoint scored 58.5 %. A fresh
-// executable per evaluation costs one compilation (seconds) and is always right.
+// executable per evaluation costs one compilation (seconds) and is always right. The cause:
+// compute-onnx declares PreferConstantsForVariables, and GoMLX then embeds the non-trainable
+// variables of a non-training graph (the batch norms' running statistics) as constants of
+// their value at compile time.
 func (run *Run) refreshInference() error {
 	if !run.inferStale || run.Backend.Name() == goBackendName {
 		return nil
@@ -497,7 +511,7 @@ func (run *Run) FitUntil(end int) error {
 		}
 	}
 	stopGuard := guardMemory(memoryBudget(r.MemoryLimit), func(rss, budget uint64) {
-		fmt.Fprintln(os.Stderr, outOfMemoryError(rss, budget, r.preset.BatchSize, r.Out))
+		fmt.Fprintln(os.Stderr, outOfMemoryError(rss, budget, r.preset.BatchSize, r.MicroBatches, r.Out))
 		os.Exit(3)
 	})
 	defer stopGuard()
@@ -514,6 +528,10 @@ func (run *Run) FitUntil(end int) error {
 			lossSum += scalar(m[0])
 			errSum += scalar(m[2])
 			steps++
+			if run.accum != nil && steps%run.accum.K == 0 {
+				// The batch's last micro-batch: one update with the accumulated gradients.
+				return run.accum.Apply(run.Backend, run.Store)
+			}
 			return nil
 		})
 		return loop
@@ -539,7 +557,11 @@ func (run *Run) FitUntil(end int) error {
 		lossSum, errSum, steps = 0, 0, 0
 		run.trainDS.SetEpoch(epoch)
 		run.inferStale = true
-		if _, err := newLoop().RunEpochs(run.trainDS, 1); err != nil {
+		var ds train.Dataset = run.trainDS
+		if run.accum != nil {
+			ds = microBatches{ds: run.trainDS, k: run.accum.K}
+		}
+		if _, err := newLoop().RunEpochs(ds, 1); err != nil {
 			return fmt.Errorf("epoch %d: %w", epoch, err)
 		}
 		trainSeconds := time.Since(t0).Seconds()

@@ -70,7 +70,7 @@ func ResNet50() ResNetConfig {
 // inside ([C, B, H, W] activations, ConvCF convolutions, BatchNormCF); the other formulas run
 // it channels-last with Conv2D. The variables are the same either way.
 func ResNetFeatures(scope *model.Scope, cfg ResNetConfig, x *Node) *Node {
-	l := resnetLayout(x.Graph().Backend(), scope.IsTraining(x.Graph()))
+	l := resnetLayout(x.Graph().Backend(), scope.IsTraining(x.Graph()), x.Shape().Dimensions[1])
 	switch {
 	case l.cf:
 		x = TransposeAllAxes(x, 3, 0, 1, 2)
@@ -110,17 +110,20 @@ func ResNetFeatures(scope *model.Scope, cfg ResNetConfig, x *Node) *Node {
 	return x
 }
 
-// resnetLayout picks the ResNet's layout and convolution for a graph: channels-first framed
-// convolutions (ConvFramed) on the pure-Go backend; on ONNX Runtime the framed ones in
-// training graphs and NCHW with ONNX's own Conv (ConvNative) in inference graphs — measured
-// on 2 cores at batch 128, ResNet-32 trains at 99 images/s framed against 77 native (the
-// native gradients run ONNX Convs with the batch as channels, ~6× the forward's time) and
-// evaluates at 864 images/s native against 380 framed; channels-last GoMLX convolutions
-// elsewhere (XLA). An explicit ConvForm applies to every graph. The variables are the same
-// in every layout, so one model trains in one and evaluates in another.
-func resnetLayout(backend compute.Backend, training bool) layout {
+// resnetLayout picks the ResNet's layout and convolution for a graph on images of the given
+// height: channels-first framed convolutions (ConvFramed) on the pure-Go backend; on ONNX
+// Runtime the framed ones in training graphs of images up to 32×32 and NCHW with ONNX's own
+// Conv (ConvNative) otherwise — measured on 2 cores at batch 128, ResNet-32 trains at 99
+// images/s framed against 77 native (the native gradients run ONNX Convs with the batch as
+// channels, ~6× the forward's time) and evaluates at 864 images/s native against 380 framed,
+// while ResNet-18 on 64×64 images (4 micro-batches of 32) trains at 3.4 images/s native with a
+// peak of 4.7 GB against 3.1 images/s and 9.2 GB framed (the framed convolution's nine shifted
+// copies grow with the image); channels-last GoMLX convolutions elsewhere (XLA). An explicit
+// ConvForm applies to every graph. The variables are the same in every layout, so one model
+// trains in one and evaluates in another.
+func resnetLayout(backend compute.Backend, training bool, height int) layout {
 	form := ConvFormFor(backend)
-	if ConvForm == ConvAuto && isONNX(backend) && training {
+	if ConvForm == ConvAuto && isONNX(backend) && training && height <= 32 {
 		form = ConvFramed
 	}
 	return layout{cf: form == ConvFramed, nchw: form == ConvNative && (isONNX(backend) || forceNCHW)}

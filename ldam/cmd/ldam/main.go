@@ -85,6 +85,7 @@ func trainFlags(fs *flag.FlagSet, c *experiment.Config) {
 	fs.IntVar(&c.TestPerClass, "test_per_class", 0, "cap on test images per class (default: the preset's; -1 none)")
 	fs.StringVar(&c.Arch, "arch", "", "network (default: the paper's for the dataset): resnet32 | resnet18 | resnet50 | bilstm | spherecnn | mlp")
 	fs.Float64Var(&c.Width, "width", 0, "channel multiplier of ResNet-32")
+	fs.IntVar(&c.MicroBatches, "micro_batches", 0, "split each batch into this many micro-batches and accumulate their gradients before one update: a micro-batch's memory, the batch's update (batch norm sees micro-batches); 0: 4 for ResNet-18 on a CPU backend, else 1")
 	fs.BoolVar(&c.CheckpointBlocks, "checkpoint_blocks", false, "recompute residual blocks in the backward pass: least memory (1.35 GB at batch 128 vs 1.9 by default), a quarter slower")
 	fs.BoolVar(&c.KeepColumns, "keep_columns", false, "keep the convolutions' columns for the backward pass instead of rebuilding them (2.85 GB instead of 1.9 at batch 128, no measurable gain on the Go backend)")
 	fs.Uint64Var(&c.TestImbSeed, "test_imb_seed", 0, "≥ 1: an imbalanced test set as in Table 6 (training profile and ratio, permuted with this seed; LDAM gets the Eq. 15 margins; report the overall error); 0: balanced")
