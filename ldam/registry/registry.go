@@ -286,7 +286,11 @@ func Rows(comps []Comparison) [][]string {
 			p = fmt.Sprintf("%.2f", c.Paper)
 		}
 		if n := len(c.Ours.Values); n > 0 {
-			ours = fmt.Sprintf("%.2f ± %.2f (%d)", c.Ours.Mean(), c.Ours.Std(), n)
+			// One seed has no spread: "± –", not a standard deviation of 0.
+			ours = fmt.Sprintf("%.2f ± – (1)", c.Ours.Mean())
+			if n > 1 {
+				ours = fmt.Sprintf("%.2f ± %.2f (%d)", c.Ours.Mean(), c.Ours.Std(), n)
+			}
 			if c.HasPaper {
 				diff = fmt.Sprintf("%+.2f", c.Ours.Mean()-c.Paper)
 			}
