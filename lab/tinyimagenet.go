@@ -40,11 +40,12 @@ func TinyImageNetProfiles() (*plot.Plot, error) {
 const Table4Column = "LT 100 top-1"
 
 // Table4QuickEpochMinutes is the measured time of one quick-preset Tiny ImageNet epoch on 2 CPU
-// cores (quarter-width ResNet-18, about 4,300 training images of 64×64; README, Memory).
-const Table4QuickEpochMinutes = 4.3
+// cores (quarter-width ResNet-18, about 4,300 training images of 64×64, ONNX Runtime with 4
+// micro-batches per batch: 136 s for the epoch, 2 min 54 s with loading the data; README, Memory).
+const Table4QuickEpochMinutes = 2.3
 
 // Table4Runs trains (or loads) Table 4's methods on Tiny ImageNet LT ρ = 100 in the notebook
-// preset — except in quick, where the five runs would take about 3.5 hours on 2 cores
+// preset — except in quick, where the five runs would take about 2 hours on 2 cores
 // (Table4QuickEpochMinutes per epoch): it then trains nothing and returns a message saying so.
 // Committed lite runs are read by PaperComparison instead.
 func Table4Runs(seed uint64) ([]CommittedRun, string, error) {
