@@ -144,7 +144,7 @@ fmt.Println("shown:", shown)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 8*time.Minute)
+	ctx, cancel = context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
 	fail := func(what string, err error) {
 		t.Helper()
@@ -174,7 +174,7 @@ fmt.Println("shown:", shown)
 
 	// The 3-d view: plotly.js loaded from the server (not the CDN: this machine may be offline)
 	// and one WebGL scene per panel.
-	poll("the 3-d Plotly view was not drawn", `document.querySelectorAll(".ldamlab-plotly.js-plotly-plot .gl-container").length >= 1`, 4*time.Minute)
+	poll("the 3-d Plotly view was not drawn", `document.querySelectorAll(".ldamlab-plotly.js-plotly-plot .gl-container").length >= 1`, 10*time.Minute) // the first cell builds the lab package: minutes on a cold build cache
 	scenes, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector(".ldamlab-plotly")._fullLayout ? Object.keys(document.querySelector(".ldamlab-plotly")._fullLayout).filter((k) => k.startsWith("scene")).length : 0`))
 	if err != nil || scenes != 2 {
 		fail(fmt.Sprintf("%d 3-d scenes for 2 panels", scenes), err)
