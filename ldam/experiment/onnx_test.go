@@ -227,6 +227,29 @@ func TestEvaluationSeesTrainedState(t *testing.T) {
 			t.Fatalf("in-process evaluation %v differs from the restored checkpoint's %v", inProcess.Confusion, restored.Confusion)
 		}
 	}
+	// Weights loaded into a run that has evaluated already (Fig. 6 probes stage-1 checkpoints
+	// so): its evaluation graph had the untrained batch-norm statistics as constants.
+	other := cfg
+	other.Resume, other.Out = false, ""
+	untrained, err := Prepare(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := untrained.Evaluate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := untrained.LoadWeights(filepath.Join(cfg.Out, CheckpointFile)); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := untrained.Evaluate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c := range loaded.Confusion {
+		if !slices.Equal(loaded.Confusion[c], restored.Confusion[c]) {
+			t.Fatalf("evaluation after LoadWeights %v differs from the restored checkpoint's %v", loaded.Confusion, restored.Confusion)
+		}
+	}
 }
 
 // requireORT skips a test when ONNX Runtime's library is not installed, and fails it instead

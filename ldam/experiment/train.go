@@ -480,6 +480,7 @@ func (run *Run) restore() error {
 	res.History, res.Best, res.BestEpoch, res.Final, res.Params, res.Done =
 		st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final, st.Result.Params, st.Result.Done
 	run.start = st.NextEpoch
+	run.inferStale = true
 	return nil
 }
 
@@ -492,6 +493,8 @@ func (run *Run) LoadWeights(file string) error {
 	if err := ckpt.Load(file, run.Store, &st); err != nil {
 		return fmt.Errorf("loading weights from %s: %w", file, err)
 	}
+	// New batch-norm statistics: evaluation graphs built before hold the old ones as constants.
+	run.inferStale = true
 	return nil
 }
 
