@@ -15,6 +15,7 @@ import (
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/backend"
 	"github.com/ldamlab/ldamlab/ldam/ckpt"
+	"github.com/ldamlab/ldamlab/ldam/models"
 )
 
 // TestTrainingAgreesAcrossBackends trains ResNet-32 (LDAM-DRW, cosine head) for one epoch on
@@ -33,9 +34,15 @@ func TestTrainingAgreesAcrossBackends(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := map[string]*Run{}
-	for _, b := range []string{"go", "onnx:cpu"} {
+	// "go-matmul" is the Go backend with another convolution formula: its difference from "go"
+	// is float32 rounding alone, the yardstick for the engines' difference below.
+	defer func(f models.ConvFormula) { models.ConvForm = f }(models.ConvForm)
+	for _, b := range []string{"go", "onnx:cpu", "go-matmul"} {
 		cfg := base
 		cfg.Backend, cfg.Out = b, t.TempDir()
+		if b == "go-matmul" {
+			cfg.Backend, models.ConvForm = "go", models.ConvMatMul
+		}
 		src, err := os.ReadFile(filepath.Join(first.Out, CheckpointFile))
 		if err != nil {
 			t.Fatal(err)
@@ -76,7 +83,7 @@ func TestTrainingAgreesAcrossBackends(t *testing.T) {
 		}
 		return vals
 	}
-	vg, vo := read(runs["go"]), read(runs["onnx:cpu"])
+	vg, vo, vm := read(runs["go"]), read(runs["onnx:cpu"]), read(runs["go-matmul"])
 	if len(vg) == 0 || len(vg) != len(vo) {
 		t.Fatalf("%d variables on Go, %d on ONNX", len(vg), len(vo))
 	}
@@ -86,26 +93,24 @@ func TestTrainingAgreesAcrossBackends(t *testing.T) {
 			t.Errorf("variable %s: %d values on Go, %d on ONNX", name, len(a), len(b))
 			continue
 		}
-		// Relative to the variable's largest value: the engines sum in other orders, and a
-		// batch norm's parameter gradients (sums over batch and pixels) differ by a few 1e-3 of
-		// their scale between them after one epoch on some CPUs (AVX-512 here), though every
-		// network's gradients agree within 1e-3 of their scale in one step
-		// (models.TestModelsAgreeAcrossBackends). A wrong gradient differs by O(1).
-		scale := 0.0
-		for _, v := range a {
+		// Relative to the variable's largest value. The momentum buffers hold the step's
+		// gradients, and a batch norm's (and a convolution's) gradients are sums over 64×32×32
+		// terms that nearly cancel: float32 rounding moves them by about 1 % of their scale
+		// between two convolution formulas on the Go backend itself (go-matmul), and the
+		// engines' difference must stay within 3 times that. The weights move by lr times the
+		// buffers. A wrong gradient differs by O(1).
+		scale, ref := 0.0, 0.0
+		for i, v := range a {
 			scale = max(scale, math.Abs(float64(v)))
+			ref = max(ref, math.Abs(float64(v-vm[name][i])))
 		}
-		tol := 5e-3
+		tol := 5e-3 * (1 + scale)
 		if strings.HasPrefix(name, "/optimizers/") {
-			// The momentum buffers hold the last gradients themselves (the weights hold lr times
-			// them): on this AVX-512 machine the LDAM/cosine network's batch-norm gradients
-			// differed by up to 4 % of their scale between the engines after one step, while
-			// the models' own gradient test agrees within 1e-3 (open: README, Backends).
-			tol = 5e-2
+			tol = max(tol, 3*ref)
 		}
 		for i := range a {
-			if math.Abs(float64(a[i]-b[i])) > tol*(1+scale) {
-				t.Errorf("%s[%d]: Go %g, ONNX %g (largest value %g)", name, i, a[i], b[i], scale)
+			if math.Abs(float64(a[i]-b[i])) > tol {
+				t.Errorf("%s[%d]: Go %g, ONNX %g (largest value %g; Go with another convolution formula differs by up to %g)", name, i, a[i], b[i], scale, ref)
 				break
 			}
 		}
