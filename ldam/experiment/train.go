@@ -418,6 +418,13 @@ func (run *Run) refreshInference() error {
 	if !run.inferStale || run.Backend.Name() == goBackendName {
 		return nil
 	}
+	// The old executables' sessions (and their memory arenas) go now, not whenever the
+	// garbage collector finalizes them.
+	for _, e := range []*model.Exec{run.evalExec, run.featExec} {
+		if e != nil {
+			e.Finalize()
+		}
+	}
 	run.inferStale, run.featExec = false, nil
 	return run.newEvalExec()
 }
