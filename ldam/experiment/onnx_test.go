@@ -227,10 +227,8 @@ func TestEvaluationSeesTrainedState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for c := range inProcess.Confusion {
-		if !slices.Equal(inProcess.Confusion[c], restored.Confusion[c]) {
-			t.Fatalf("in-process evaluation %v differs from the restored checkpoint's %v", inProcess.Confusion, restored.Confusion)
-		}
+	if !slices.EqualFunc(inProcess.Confusion, restored.Confusion, slices.Equal) {
+		t.Fatalf("in-process evaluation %v differs from the restored checkpoint's %v", inProcess.Confusion, restored.Confusion)
 	}
 	// Weights loaded into a run that has evaluated already (Fig. 6 probes stage-1 checkpoints
 	// so): its evaluation graph had the untrained batch-norm statistics as constants.
@@ -250,10 +248,8 @@ func TestEvaluationSeesTrainedState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for c := range loaded.Confusion {
-		if !slices.Equal(loaded.Confusion[c], restored.Confusion[c]) {
-			t.Fatalf("evaluation after LoadWeights %v differs from the restored checkpoint's %v", loaded.Confusion, restored.Confusion)
-		}
+	if !slices.EqualFunc(loaded.Confusion, restored.Confusion, slices.Equal) {
+		t.Fatalf("evaluation after LoadWeights %v differs from the restored checkpoint's %v", loaded.Confusion, restored.Confusion)
 	}
 }
 
