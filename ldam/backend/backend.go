@@ -25,6 +25,10 @@ var xlaCompiled bool
 // onnxCompiled is set by onnx.go in cgo builds.
 var onnxCompiled bool
 
+// configureONNX prepares ONNX Runtime's session options before its backend starts (set by
+// onnx.go in cgo builds).
+var configureONNX = func() {}
+
 // ONNXCompiled reports whether this binary can run the ONNX Runtime backend (a cgo build).
 func ONNXCompiled() bool { return onnxCompiled }
 
@@ -135,6 +139,7 @@ func New(flagValue string) (b compute.Backend, err error) {
 				b, err = nil, onnxError(config, fmt.Errorf("%v", r))
 			}
 		}()
+		configureONNX()
 		b, err = compute.NewWithConfig(config)
 		if err != nil {
 			return nil, onnxError(config, err)

@@ -3,8 +3,14 @@
 package backend
 
 import (
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 func TestONNXErrors(t *testing.T) {
@@ -22,5 +28,53 @@ func TestONNXErrors(t *testing.T) {
 	}
 	if err := Validate("onnx:cpu"); err != nil {
 		t.Errorf("Validate(onnx:cpu) in a cgo build: %v", err)
+	}
+}
+
+// TestIntraOpThreads: New gives ONNX Runtime one thread per usable CPU unless
+// $GOMLX_ONNX_INTRA_OP_THREADS is set, and the patched compute-onnx refuses a bad value with an
+// error that names the variable.
+func TestIntraOpThreads(t *testing.T) {
+	lib := ORT.Installed()
+	if lib == "" {
+		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
+			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
+		}
+		t.Skip("the ONNX Runtime library is not installed (go run ./kernel install)")
+	}
+	cases := []struct {
+		name, set, want, wantErr string
+	}{
+		{"unset: one per CPU", "", strconv.Itoa(runtime.GOMAXPROCS(0)), ""},
+		{"kept", "1", "1", ""},
+		{"refused", "two", "two", IntraOpThreadsEnv},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(IntraOpThreadsEnv, tc.set)
+			if tc.set == "" {
+				os.Unsetenv(IntraOpThreadsEnv)
+			}
+			b, err := New("onnx:cpu," + lib)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := os.Getenv(IntraOpThreadsEnv); got != tc.want {
+				t.Errorf("$%s = %q, want %q", IntraOpThreadsEnv, got, tc.want)
+			}
+			exec, err := graph.NewExec(b, func(x *graph.Node) *graph.Node { return graph.AddScalar(x, 1) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Call(float32(1))
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("x+1 failed: %v", err)
+			case tc.wantErr == "" && tensors.ToScalar[float32](out[0]) != 2:
+				t.Fatalf("x+1 = %v", out[0])
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one naming %s", err, tc.wantErr)
+			}
+		})
 	}
 }

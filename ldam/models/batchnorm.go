@@ -190,3 +190,64 @@ func bnVariables(scope *model.Scope, vs shapes.Shape, g *Graph) (gamma, beta *No
 	runVar = scope.WithInitializer(initializer.One).VariableWithShape("running_var", vs).SetTrainable(false)
 	return gamma, beta, runMean, runVar
 }
+
+// batchNormNCHW is [BatchNorm] of NCHW activations [B, C, H, W] (ONNX Runtime's layout), with an
+// optional ReLU, with the gradient written by hand (as BatchNormCF's: PyTorch's, through the
+// batch statistics) in the fewest element-wise passes over the activations ONNX Runtime runs
+// separately: forward Σx, Σx², a·x + b (and the ReLU); backward the ReLU's mask, Σdy, Σdy·x and
+// A·dy + B·x + c. Variables, statistics and running averages are BatchNorm's.
+func batchNormNCHW(scope *model.Scope, x *Node, relu bool) *Node {
+	g := x.Graph()
+	dims := x.Shape().Dimensions
+	C := dims[1]
+	M := x.Shape().Size() / C
+	dt := x.DType()
+	gamma, beta, runMean, runVar := bnVariables(scope, shapes.Make(dt, C), g)
+	bc := func(v *Node) *Node { return Reshape(v, 1, C, 1, 1) }
+	sum := func(v *Node) *Node { return ReduceSum(v, 0, 2, 3) }
+	output := func(z *Node) *Node {
+		if relu {
+			return MaxScalar(z, 0)
+		}
+		return z
+	}
+	if !scope.IsTraining(g) {
+		scale := Div(gamma, Sqrt(AddScalar(runVar.NodeValue(g), bnEpsilon)))
+		shift := Sub(beta, Mul(runMean.NodeValue(g), scale))
+		return output(Add(Mul(x, bc(scale)), bc(shift)))
+	}
+	xs := StopGradient(x)
+	mean := DivScalar(sum(xs), float64(M))
+	variance := MaxScalar(Sub(DivScalar(sum(Square(xs)), float64(M)), Square(mean)), 0)
+	unbiased := variance
+	if M > 1 {
+		unbiased = MulScalar(variance, float64(M)/float64(M-1))
+	}
+	runMean.SetNodeValue(Add(MulScalar(runMean.NodeValue(g), 1-bnMomentum), MulScalar(mean, bnMomentum)))
+	runVar.SetNodeValue(Add(MulScalar(runVar.NodeValue(g), 1-bnMomentum), MulScalar(unbiased, bnMomentum)))
+	inv := Inverse(Sqrt(AddScalar(variance, bnEpsilon))) // 1/σ
+	var last *Node
+	return customGradient([]*Node{x, gamma, beta},
+		func(in []*Node) *Node {
+			scale := Mul(in[1], inv)
+			last = output(Add(Mul(in[0], bc(scale)), bc(Sub(in[2], Mul(mean, scale)))))
+			return last
+		},
+		func(dy *Node, in []*Node) []*Node {
+			z, gamma := in[0], in[1]
+			A := Mul(gamma, inv)
+			if relu {
+				r := last
+				if in[0] != x { // rematerialized (checkpointed block): recompute the output
+					r = MaxScalar(Add(Mul(z, bc(A)), bc(Sub(in[2], Mul(mean, A)))), 0)
+				}
+				dy = Mul(dy, Sign(r))
+			}
+			sdy := sum(dy)
+			dgamma := Mul(Sub(sum(Mul(dy, z)), Mul(mean, sdy)), inv) // Σ dy·x̂
+			B := Neg(DivScalar(Mul(Mul(A, dgamma), inv), float64(M)))
+			c := Sub(Neg(DivScalar(Mul(A, sdy), float64(M))), Mul(B, mean))
+			dx := Add(Add(Mul(dy, bc(A)), Mul(z, bc(B))), bc(c))
+			return []*Node{dx, dgamma, sdy}
+		})
+}

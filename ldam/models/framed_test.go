@@ -112,25 +112,35 @@ func BenchmarkConvCF(b *testing.B) {
 	})
 }
 
-// TestBatchNormCF checks the channels-first batch norm (with and without the fused ReLU)
-// against the plain formulation differentiated by GoMLX: outputs, gradients with respect to x,
-// γ and β, and running statistics, in training and evaluation, with fusion on and off.
-func TestBatchNormCF(t *testing.T) {
-	for _, fusion := range []string{"1", "0"} {
-		for _, relu := range []bool{false, true} {
-			t.Run(fmt.Sprintf("fusion=%s,relu=%v", fusion, relu), func(t *testing.T) {
-				t.Setenv("GOMLX_FUSION", fusion)
-				checkBatchNormCF(t, relu)
-			})
+// TestBatchNormHandGradients checks the batch norms with hand-written gradients — channels-first
+// (BatchNormCF, BatchNormReluCF) and NCHW (batchNormNCHW, ONNX Runtime's) — with and without
+// the fused ReLU against the plain formulation differentiated by GoMLX: outputs, gradients with
+// respect to x, γ and β, and running statistics, in training and evaluation, with fusion on
+// and off.
+func TestBatchNormHandGradients(t *testing.T) {
+	for _, layout := range []string{"cf", "nchw"} {
+		for _, fusion := range []string{"1", "0"} {
+			for _, relu := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s,fusion=%s,relu=%v", layout, fusion, relu), func(t *testing.T) {
+					t.Setenv("GOMLX_FUSION", fusion)
+					checkBatchNorm(t, layout == "nchw", relu)
+				})
+			}
 		}
 	}
 }
 
-func checkBatchNormCF(t *testing.T, relu bool) {
+// checkBatchNorm compares a hand-differentiated batch norm with batchNormAxis: channels-first
+// [C, B, H, W] (BatchNormCF) or, with nchw, [B, C, H, W] (batchNormNCHW).
+func checkBatchNorm(t *testing.T, nchw, relu bool) {
 	const C, B, H, W = 3, 4, 5, 2
+	dims, axis := []int{C, B, H, W}, 0
+	if nchw {
+		dims, axis = []int{B, C, H, W}, 1
+	}
 	x := normals(C*B*H*W, 21)
 	for i := range x {
-		x[i] = x[i]*1.5 + float32(i%C) // channel-dependent offsets
+		x[i] = x[i]*1.5 + float32(i/(H*W)%C) // channel-dependent offsets (NCHW; mixed for CF)
 	}
 	weights := normals(C*B*H*W, 22) // the loss is Σ y·weights: a generic output gradient
 	backend := newBackend(t)
@@ -140,10 +150,16 @@ func checkBatchNormCF(t *testing.T, relu bool) {
 			g := in.Graph()
 			scope.Store().SetTraining(g, training)
 			fast := BatchNormCF
-			ref := func(s *model.Scope, v *Node) *Node { return batchNormAxis(s, v, 0) }
-			if relu {
+			ref := func(s *model.Scope, v *Node) *Node { return batchNormAxis(s, v, axis) }
+			switch {
+			case nchw:
+				fast = func(s *model.Scope, v *Node) *Node { return batchNormNCHW(s, v, relu) }
+				if relu {
+					ref = func(s *model.Scope, v *Node) *Node { return Relu(batchNormAxis(s, v, axis)) }
+				}
+			case relu:
 				fast = BatchNormReluCF
-				ref = func(s *model.Scope, v *Node) *Node { return Relu(batchNormAxis(s, v, 0)) }
+				ref = func(s *model.Scope, v *Node) *Node { return Relu(batchNormAxis(s, v, axis)) }
 			}
 			outs := []*Node{}
 			for _, p := range []struct {
@@ -165,8 +181,8 @@ func checkBatchNormCF(t *testing.T, relu bool) {
 		}
 		return exec
 	}
-	in := tensors.FromFlatDataAndDimensions(x, C, B, H, W)
-	w := tensors.FromFlatDataAndDimensions(weights, C, B, H, W)
+	in := tensors.FromFlatDataAndDimensions(x, dims...)
+	w := tensors.FromFlatDataAndDimensions(weights, dims...)
 	train := build(true)
 	train.MustCall(in, w) // creates the variables
 	gamma, beta := normals(C, 23), normals(C, 24)

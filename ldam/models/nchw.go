@@ -43,12 +43,76 @@ var nchwAxes = compute.ConvolveAxesConfig{
 func convNCHW(scope *model.Scope, x *Node, channels, k, stride int) *Node {
 	C := x.Shape().Dimensions[1]
 	kernel := scope.VariableWithShape("weights", shapes.Make(x.DType(), k, k, C, channels)).NodeValue(x.Graph())
-	p := (k - 1) / 2
 	if k == 1 {
-		return Convolve(Subsample(x, 2, stride), kernel).AxesConfig(nchwAxes).NoPadding().Done()
+		return convNCHWStride1(Subsample(x, 2, stride), kernel)
 	}
-	out := Convolve(x, kernel).AxesConfig(nchwAxes).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
-	return Subsample(out, 2, stride)
+	return Subsample(convNCHWStride1(x, kernel), 2, stride)
+}
+
+// convNCHWStride1 is the stride-1 convolution of NCHW activations x [B, C, H, W] with the kernel
+// [k, k, C, O] (k odd, padding (k−1)/2) by ONNX's Conv, with its gradients written by hand when
+// nchwHandGradients (the default): the input's as a convolution of the output gradient with
+// the flipped kernel (the one GoMLX derives too), the kernel's as one batched matrix product
+// of the input's k·k shifted copies with the output gradient (kernelGradientNCHW). GoMLX
+// derives the kernel's gradient as a convolution over the batch axis — to ONNX Runtime a
+// convolution with 128 input channels and an H×W kernel, which it runs at a fraction of its
+// usual speed: measured in one ResNet-32 training step, those convolutions took 2.0 s of the
+// 2.9 s spent in convolutions.
+func convNCHWStride1(x, kernel *Node) *Node {
+	k := kernel.Shape().Dimensions[0]
+	p := (k - 1) / 2
+	conv := func(x, kernel *Node) *Node {
+		return Convolve(x, kernel).AxesConfig(nchwAxes).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
+	}
+	if !nchwHandGradients {
+		return conv(x, kernel)
+	}
+	return customGradient([]*Node{x, kernel},
+		func(in []*Node) *Node { return conv(in[0], in[1]) },
+		func(dy *Node, in []*Node) []*Node {
+			swapped := nchwAxes
+			swapped.KernelInputChannels, swapped.KernelOutputChannels = 3, 2
+			flipped := in[1]
+			if k > 1 {
+				flipped = Reverse(flipped, 0, 1)
+			}
+			dx := Convolve(dy, flipped).AxesConfig(swapped).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
+			return []*Node{dx, kernelGradientNCHW(in[0], dy, k)}
+		})
+}
+
+// nchwHandGradients selects convNCHWStride1's hand-written gradients (tests compare both).
+var nchwHandGradients = true
+
+// kernelGradientNCHW is the gradient of a stride-1 k×k convolution (padding (k−1)/2) with respect
+// to its kernel [k, k, C, O]: Σ_{b,h,w} xp[b, c, h+i, w+j]·dy[b, o, h, w], for x [B, C, H, W] and
+// the output gradient dy [B, O, H, W], as one matrix product with both operands in the layout
+// ONNX Runtime multiplies without copying (MatMul with a transposed right operand, which its
+// optimizer fuses): the input's im2col columns channel-major [k·k·C, B·H·W] (x moved to
+// [C, B, H, W], which moves whole images, then its k·k shifted windows stacked) times the
+// output gradient [O, B·H·W], contracted over the positions. The rows come out in the kernel's
+// own order (tap, input channel). compute-onnx writes batched products as Einsum, and ONNX
+// Runtime's Einsum and its transposes of the channel axis were measured at 3 times the product
+// itself in a ResNet-32 step, hence one 2-d product.
+func kernelGradientNCHW(x, dy *Node, k int) *Node {
+	d := x.Shape().Dimensions
+	B, C, H, W := d[0], d[1], d[2], d[3]
+	O := dy.Shape().Dimensions[1]
+	p := (k - 1) / 2
+	cols := TransposeAllAxes(x, 1, 0, 2, 3) // [C, B, H, W]
+	if k > 1 {
+		xp := PadZeros(PadZeros(cols, 2, p, p), 3, p, p)
+		taps := make([]*Node, 0, k*k)
+		for i := range k {
+			for j := range k {
+				taps = append(taps, Slice(xp, AxisRange(), AxisRange(), AxisRange(i, i+H), AxisRange(j, j+W)))
+			}
+		}
+		cols = Concatenate(taps, 0)
+	}
+	dyC := Reshape(TransposeAllAxes(dy, 1, 0, 2, 3), O, B*H*W)
+	g := DotGeneral(Reshape(cols, k*k*C, B*H*W), []int{1}, nil, dyC, []int{1}, nil)
+	return Reshape(g, k, k, C, O)
 }
 
 // Subsample returns x[…, ::s, ::s, …] over the axes h and h+1 (s ≥ 1), by reshaping each axis

@@ -257,7 +257,7 @@ func lastLine(s string) string {
 // convName names the convolution formula in use.
 func convName() string {
 	if models.ConvForm == models.ConvAuto {
-		return "auto (framed on the Go backend; on ONNX Runtime framed for training on images up to 32×32, else NCHW native; native on XLA)"
+		return "auto (framed on the Go backend; NCHW native with hand-written gradients on ONNX Runtime; native on XLA)"
 	}
 	return models.ConvForm.String()
 }
