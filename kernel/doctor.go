@@ -50,6 +50,7 @@ func doctorCmd(args []string, out io.Writer) error {
 		ort = p
 	}
 	line("ONNX Runtime "+backend.ORT.Version, ort)
+	line("ONNX Runtime threads", backend.ONNXThreads())
 	plotly := "not installed (go run ./kernel install; live 3-d views then load it from " + lab.PlotlyCDN + ")"
 	if p, err := loc.plotlyJS(); err == nil {
 		if _, err := os.Stat(p); err == nil {

@@ -6,7 +6,9 @@ import (
 	"sort"
 	"time"
 
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 
 	"github.com/ldamlab/ldamlab/datasets"
@@ -207,4 +209,53 @@ func median(ds []time.Duration) time.Duration {
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
+}
+
+// GradientGraph builds the computation at the heart of a training step of c's network on
+// random inputs of its dataset's shapes, at batch c.Batch — the forward pass in training mode,
+// the loss Σ logits² and the gradients of every trainable variable (no optimizer update) —
+// compiles and runs it once on c.Backend, and hands the compiled graph to save (for example
+// backend.SaveONNX, to profile it in ONNX Runtime's own profiler: scripts/ort-profile.js). It
+// returns the dimensions of the graph's parameters in order (the inputs, then the variables).
+func GradientGraph(c BenchConfig, save func(*Graph) error) ([][]int, error) {
+	data, inputs, err := benchData(c.Arch, c.Batch)
+	if err != nil {
+		return nil, err
+	}
+	run, err := Prepare(Config{Data: data, Arch: c.Arch, LossType: "CE", Preset: "paper", BatchSize: c.Batch, Backend: c.Backend,
+		CheckpointBlocks: c.CheckpointBlocks, KeepColumns: c.KeepColumns, MicroBatches: 1})
+	if err != nil {
+		return nil, err
+	}
+	if k, ok := run.Backend.(interface{ SetKeepModelProto(bool) }); ok {
+		k.SetKeepModelProto(true) // ONNX Runtime: keep the model for SaveONNX
+	}
+	var g *Graph
+	exec, err := model.NewExec(run.Backend, run.Store, func(scope *model.Scope, in []*Node) []*Node {
+		g = in[0].Graph()
+		scope.Store().SetTraining(g, true)
+		logits, _ := run.Net(scope, in)
+		return scope.BuildTrainableVariablesGradientsGraph(ReduceAllSum(Square(logits)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer exec.Finalize()
+	in := inputs()
+	args := make([]any, len(in))
+	for i, t := range in {
+		args[i] = t
+	}
+	out, err := exec.Call(args...)
+	if err != nil {
+		return nil, fmt.Errorf("gradient graph: %w", err)
+	}
+	for _, t := range out {
+		t.MustFinalizeAll()
+	}
+	var dims [][]int
+	for i := range g.NumParameters() {
+		dims = append(dims, g.GetParameterByHandle(ParameterHandle(i)).Shape().Dimensions)
+	}
+	return dims, save(g)
 }

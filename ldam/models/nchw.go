@@ -86,33 +86,36 @@ var nchwHandGradients = true
 
 // kernelGradientNCHW is the gradient of a stride-1 k×k convolution (padding (k−1)/2) with respect
 // to its kernel [k, k, C, O]: Σ_{b,h,w} xp[b, c, h+i, w+j]·dy[b, o, h, w], for x [B, C, H, W] and
-// the output gradient dy [B, O, H, W], as one matrix product with both operands in the layout
-// ONNX Runtime multiplies without copying (MatMul with a transposed right operand, which its
-// optimizer fuses): the input's im2col columns channel-major [k·k·C, B·H·W] (x moved to
-// [C, B, H, W], which moves whole images, then its k·k shifted windows stacked) times the
-// output gradient [O, B·H·W], contracted over the positions. The rows come out in the kernel's
-// own order (tap, input channel). compute-onnx writes batched products as Einsum, and ONNX
-// Runtime's Einsum and its transposes of the channel axis were measured at 3 times the product
-// itself in a ResNet-32 step, hence one 2-d product.
+// the output gradient dy [B, O, H, W]. For each tap (i, j), one matrix product of the shifted
+// window of the zero-padded input, channel-major [C, B·H·W] (x moved to [C, B, H, W], which
+// moves whole images), with the output gradient [O, B·H·W], contracted over the positions: the
+// layout ONNX Runtime multiplies without copying (MatMul with a transposed right operand, which
+// its optimizer fuses). Measured on ResNet-32's gradient graph in ONNX Runtime's profiler
+// (scripts/ort-profile.js): compute-onnx writes batched products as Einsum, which with its
+// transposes took 3 times the product itself; one product of the nine windows concatenated
+// spent 11 % of the step in the concatenation; per tap is 8 % faster than that and holds one
+// window at a time.
 func kernelGradientNCHW(x, dy *Node, k int) *Node {
 	d := x.Shape().Dimensions
 	B, C, H, W := d[0], d[1], d[2], d[3]
 	O := dy.Shape().Dimensions[1]
 	p := (k - 1) / 2
-	cols := TransposeAllAxes(x, 1, 0, 2, 3) // [C, B, H, W]
-	if k > 1 {
-		xp := PadZeros(PadZeros(cols, 2, p, p), 3, p, p)
-		taps := make([]*Node, 0, k*k)
-		for i := range k {
-			for j := range k {
-				taps = append(taps, Slice(xp, AxisRange(), AxisRange(), AxisRange(i, i+H), AxisRange(j, j+W)))
-			}
-		}
-		cols = Concatenate(taps, 0)
-	}
+	xc := TransposeAllAxes(x, 1, 0, 2, 3) // [C, B, H, W]
 	dyC := Reshape(TransposeAllAxes(dy, 1, 0, 2, 3), O, B*H*W)
-	g := DotGeneral(Reshape(cols, k*k*C, B*H*W), []int{1}, nil, dyC, []int{1}, nil)
-	return Reshape(g, k, k, C, O)
+	product := func(cols *Node) *Node { // [C, B·H·W]·dyCᵀ
+		return DotGeneral(Reshape(cols, C, B*H*W), []int{1}, nil, dyC, []int{1}, nil)
+	}
+	if k == 1 {
+		return Reshape(product(xc), 1, 1, C, O)
+	}
+	xp := PadZeros(PadZeros(xc, 2, p, p), 3, p, p)
+	taps := make([]*Node, 0, k*k)
+	for i := range k {
+		for j := range k {
+			taps = append(taps, product(Slice(xp, AxisRange(), AxisRange(), AxisRange(i, i+H), AxisRange(j, j+W))))
+		}
+	}
+	return Reshape(Stack(taps, 0), k, k, C, O)
 }
 
 // Subsample returns x[…, ::s, ::s, …] over the axes h and h+1 (s ≥ 1), by reshaping each axis

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	_ "embed"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/ldamlab/ldamlab/datasets/fetch"
 
 	"github.com/ldamlab/ldamlab/ldam/backend"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
@@ -43,6 +47,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	keepColumns := fs.Bool("keep_columns", false, "keep the convolutions' columns for the backward pass instead of rebuilding them (more memory)")
 	micro := fs.Int("micro_batches", 0, "micro-batches per training step with accumulated gradients (0: what ldam train uses: 4 for ResNet-18 on a CPU backend, else 1)")
 	convForm := fs.String("conv_form", "", "formula of the convolutions: auto (the default: framed on the Go backend, native on XLA), framed (channels-first), split, transposed, matmul (channels-last im2col) or native (GoMLX's convolution op)")
+	saveONNX := fs.String("save_onnx", "", "instead of timing, save the network's gradient graph (forward in training mode, Σ logits², gradients of every variable) as an ONNX model to this file, with its inputs' dimensions in <file>.json, for ONNX Runtime's profiler: node scripts/ort-profile.js <file> (needs --backend onnx)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -61,6 +66,15 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	if *batch < 1 || *steps < 1 {
 		fmt.Fprintln(stderr, "ldam bench: --batch-size and --steps must be ≥ 1")
 		return 2
+	}
+	if *saveONNX != "" {
+		if err := saveGradientGraph(experiment.BenchConfig{Arch: *arch, Backend: *backendName, Batch: *batch,
+			CheckpointBlocks: *checkpoint, KeepColumns: *keepColumns}, *saveONNX); err != nil {
+			fmt.Fprintf(stderr, "ldam bench: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "saved %s and %s.json: profile with `node scripts/ort-profile.js %s`\n", *saveONNX, *saveONNX, *saveONNX)
+		return 0
 	}
 	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, built with GOEXPERIMENT=%q, backend %s, convolution %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), buildExperiment(), backend.Resolve(*backendName), convName())
 	if *cpuProfile != "" {
@@ -260,4 +274,25 @@ func convName() string {
 		return "auto (framed on the Go backend; NCHW native with hand-written gradients on ONNX Runtime; native on XLA)"
 	}
 	return models.ConvForm.String()
+}
+
+// saveGradientGraph writes experiment.GradientGraph's ONNX model to path and its parameters'
+// dimensions (JSON) to path.json, each atomically.
+func saveGradientGraph(c experiment.BenchConfig, path string) error {
+	if !backend.IsONNX(backend.Resolve(c.Backend)) {
+		return fmt.Errorf("--save_onnx needs the ONNX Runtime backend; this run's is %q (use --backend onnx)", backend.Resolve(c.Backend))
+	}
+	var model bytes.Buffer
+	dims, err := experiment.GradientGraph(c, func(g *graph.Graph) error { return backend.SaveONNX(g, &model) })
+	if err != nil {
+		return err
+	}
+	js, err := json.Marshal(dims)
+	if err != nil {
+		return err
+	}
+	if err := fetch.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(model.Bytes()); return err }); err != nil {
+		return err
+	}
+	return fetch.WriteAtomic(path+".json", func(w io.Writer) error { _, err := w.Write(js); return err })
 }
