@@ -26,8 +26,8 @@ type Executable struct {
 	modelProto   *onnx.ModelProto
 
 	// WebGPU optimization fields
-	isWebGPU       bool
-	gpuDevice      js.Value
+	isWebGPU        bool
+	gpuDevice       js.Value
 	gpuInputBuffers []js.Value
 	gpuInputTensors []js.Value
 }
