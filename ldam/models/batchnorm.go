@@ -80,15 +80,7 @@ func batchNormCF(scope *model.Scope, x *Node, relu bool) *Node {
 	}
 	// Batch statistics (also for the running averages, without gradients).
 	xs := rows(StopGradient(x))
-	mean := DivScalar(sum(xs), float64(M))
-	variance := MaxScalar(Sub(DivScalar(dot(xs, xs), float64(M)), Square(mean)), 0)
-	unbiased := variance
-	if M > 1 {
-		unbiased = MulScalar(variance, float64(M)/float64(M-1))
-	}
-	runMean.SetNodeValue(Add(MulScalar(runMean.NodeValue(g), 1-bnMomentum), MulScalar(mean, bnMomentum)))
-	runVar.SetNodeValue(Add(MulScalar(runVar.NodeValue(g), 1-bnMomentum), MulScalar(unbiased, bnMomentum)))
-	inv := Inverse(Sqrt(AddScalar(variance, bnEpsilon))) // 1/σ
+	mean, inv := batchStatistics(sum(xs), dot(xs, xs), M, runMean, runVar)
 	var last *Node                                       // the forward's output, for the ReLU's gradient
 	return customGradient([]*Node{x, gamma, beta},
 		func(in []*Node) *Node {
@@ -217,15 +209,7 @@ func batchNormNCHW(scope *model.Scope, x *Node, relu bool) *Node {
 		return output(Add(Mul(x, bc(scale)), bc(shift)))
 	}
 	xs := StopGradient(x)
-	mean := DivScalar(sum(xs), float64(M))
-	variance := MaxScalar(Sub(DivScalar(sum(Square(xs)), float64(M)), Square(mean)), 0)
-	unbiased := variance
-	if M > 1 {
-		unbiased = MulScalar(variance, float64(M)/float64(M-1))
-	}
-	runMean.SetNodeValue(Add(MulScalar(runMean.NodeValue(g), 1-bnMomentum), MulScalar(mean, bnMomentum)))
-	runVar.SetNodeValue(Add(MulScalar(runVar.NodeValue(g), 1-bnMomentum), MulScalar(unbiased, bnMomentum)))
-	inv := Inverse(Sqrt(AddScalar(variance, bnEpsilon))) // 1/σ
+	mean, inv := batchStatistics(sum(xs), sum(Square(xs)), M, runMean, runVar)
 	var last *Node
 	return customGradient([]*Node{x, gamma, beta},
 		func(in []*Node) *Node {
@@ -250,4 +234,20 @@ func batchNormNCHW(scope *model.Scope, x *Node, relu bool) *Node {
 			dx := Add(Add(Mul(dy, bc(A)), Mul(z, bc(B))), bc(c))
 			return []*Node{dx, dgamma, sdy}
 		})
+}
+
+// batchStatistics returns the batch mean and 1/σ (σ² the biased variance Σx²/M − μ², clamped at
+// 0) from the per-channel sums Σx and Σx² over M positions, and updates the running averages
+// as PyTorch does (momentum 0.1, the unbiased variance for running_var).
+func batchStatistics(sum, sumSquares *Node, M int, runMean, runVar *model.Variable) (mean, inv *Node) {
+	g := sum.Graph()
+	mean = DivScalar(sum, float64(M))
+	variance := MaxScalar(Sub(DivScalar(sumSquares, float64(M)), Square(mean)), 0)
+	unbiased := variance
+	if M > 1 {
+		unbiased = MulScalar(variance, float64(M)/float64(M-1))
+	}
+	runMean.SetNodeValue(Add(MulScalar(runMean.NodeValue(g), 1-bnMomentum), MulScalar(mean, bnMomentum)))
+	runVar.SetNodeValue(Add(MulScalar(runVar.NodeValue(g), 1-bnMomentum), MulScalar(unbiased, bnMomentum)))
+	return mean, Inverse(Sqrt(AddScalar(variance, bnEpsilon)))
 }
