@@ -81,7 +81,7 @@ func batchNormCF(scope *model.Scope, x *Node, relu bool) *Node {
 	// Batch statistics (also for the running averages, without gradients).
 	xs := rows(StopGradient(x))
 	mean, inv := batchStatistics(sum(xs), dot(xs, xs), M, runMean, runVar)
-	var last *Node                                       // the forward's output, for the ReLU's gradient
+	var last *Node // the forward's output, for the ReLU's gradient
 	return customGradient([]*Node{x, gamma, beta},
 		func(in []*Node) *Node {
 			scale := Mul(in[1], inv)

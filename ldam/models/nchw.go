@@ -109,13 +109,22 @@ func kernelGradientNCHW(x, dy *Node, k int) *Node {
 		return Reshape(product(xc), 1, 1, C, O)
 	}
 	xp := PadZeros(PadZeros(xc, 2, p, p), 3, p, p)
-	taps := make([]*Node, 0, k*k)
+	windows := make([]*Node, 0, k*k)
 	for i := range k {
 		for j := range k {
-			taps = append(taps, product(Slice(xp, AxisRange(), AxisRange(), AxisRange(i, i+H), AxisRange(j, j+W))))
+			windows = append(windows, Slice(xp, AxisRange(), AxisRange(), AxisRange(i, i+H), AxisRange(j, j+W)))
 		}
 	}
-	return Reshape(Stack(taps, 0), k, k, C, O)
+	if b := x.Graph().Backend(); b != nil && b.String() == gobackend.BackendName {
+		// The pure-Go backend (tests of this layout only) deadlocks when independent products
+		// start together (README, pitfall): one product of the concatenated windows.
+		g := DotGeneral(Reshape(Concatenate(windows, 0), k*k*C, B*H*W), []int{1}, nil, dyC, []int{1}, nil)
+		return Reshape(g, k, k, C, O)
+	}
+	for t, w := range windows {
+		windows[t] = product(w)
+	}
+	return Reshape(Stack(windows, 0), k, k, C, O)
 }
 
 // Subsample returns x[…, ::s, ::s, …] over the axes h and h+1 (s ≥ 1), by reshaping each axis
