@@ -74,8 +74,7 @@ func batchNormCF(scope *model.Scope, x *Node, relu bool) *Node {
 		return Reshape(z, dims...)
 	}
 	if !scope.IsTraining(g) {
-		scale := Div(gamma, Sqrt(AddScalar(runVar.NodeValue(g), bnEpsilon)))
-		shift := Sub(beta, Mul(runMean.NodeValue(g), scale))
+		scale, shift := runningAffine(gamma, beta, runMean, runVar)
 		return output(channelAffine(rows(x), ones, []*Node{scale}, shift))
 	}
 	// Batch statistics (also for the running averages, without gradients).
@@ -204,8 +203,7 @@ func batchNormNCHW(scope *model.Scope, x *Node, relu bool) *Node {
 		return z
 	}
 	if !scope.IsTraining(g) {
-		scale := Div(gamma, Sqrt(AddScalar(runVar.NodeValue(g), bnEpsilon)))
-		shift := Sub(beta, Mul(runMean.NodeValue(g), scale))
+		scale, shift := runningAffine(gamma, beta, runMean, runVar)
 		return output(Add(Mul(x, bc(scale)), bc(shift)))
 	}
 	xs := StopGradient(x)
@@ -250,4 +248,12 @@ func batchStatistics(sum, sumSquares *Node, M int, runMean, runVar *model.Variab
 	runMean.SetNodeValue(Add(MulScalar(runMean.NodeValue(g), 1-bnMomentum), MulScalar(mean, bnMomentum)))
 	runVar.SetNodeValue(Add(MulScalar(runVar.NodeValue(g), 1-bnMomentum), MulScalar(unbiased, bnMomentum)))
 	return mean, Inverse(Sqrt(AddScalar(variance, bnEpsilon)))
+}
+
+// runningAffine is evaluation's batch norm as a per-channel affine map a·x + b from the running
+// averages: a = γ/sqrt(running_var + ε), b = β − running_mean·a.
+func runningAffine(gamma, beta *Node, runMean, runVar *model.Variable) (scale, shift *Node) {
+	g := gamma.Graph()
+	scale = Div(gamma, Sqrt(AddScalar(runVar.NodeValue(g), bnEpsilon)))
+	return scale, Sub(beta, Mul(runMean.NodeValue(g), scale))
 }
