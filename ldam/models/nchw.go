@@ -32,53 +32,98 @@ var nchwAxes = compute.ConvolveAxesConfig{
 }
 
 // convNCHW is Conv2D of NCHW activations [B, C, H, W]: a k×k convolution with the given stride
-// and padding (k−1)/2, no bias. The gradient of a strided Convolve needs an input-dilated
+// and padding (k−1)/2, no bias. GoMLX's gradient of a strided Convolve needs an input-dilated
 // convolution, which ONNX's Conv cannot run; so a strided 1×1 convolution subsamples first
-// (exact, and cheaper), and a strided k×k one is computed at stride 1 and subsampled
-// (s² times the strided convolution's products, as its backward pass costs anyway; in
-// ResNet-32 the two stride-2 convolutions then cost about 10 % more products in all). A
-// space-to-depth formulation would need a 2×2 kernel, and GoMLX v0.28.8's gradient of an
-// even-sized convolution with respect to its input is wrong (shifted by one pixel; see
+// (subsampleNCHW: exact, and cheaper), and a strided k×k one (convNCHWStrided) runs ONNX's
+// strided Conv forward with the gradient of the stride-1 convolution subsampled: its output
+// gradient spread back to every s-th position, then convNCHWStride1's hand gradients (the
+// backward pass costs s² times the strided products, as it does anyway). A space-to-depth
+// formulation would need a 2×2 kernel, and GoMLX v0.28.8's gradient of an even-sized
+// convolution with respect to its input is wrong (shifted by one pixel; see
 // TestEvenKernelInputGradient).
 func convNCHW(scope *model.Scope, x *Node, channels, k, stride int) *Node {
 	C := x.Shape().Dimensions[1]
 	kernel := scope.VariableWithShape("weights", shapes.Make(x.DType(), k, k, C, channels)).NodeValue(x.Graph())
-	if k == 1 {
-		return convNCHWStride1(Subsample(x, 2, stride), kernel)
+	switch {
+	case stride == 1:
+		return convNCHWStride1(x, kernel)
+	case k == 1:
+		return convNCHWStride1(subsampleNCHW(x, stride), kernel)
+	case !nchwHandGradients:
+		return Subsample(convNCHWStride1(x, kernel), 2, stride)
 	}
-	return Subsample(convNCHWStride1(x, kernel), 2, stride)
+	return convNCHWStrided(x, kernel, stride)
+}
+
+// convNCHWConfig is ONNX's Conv of NCHW x with the kernel [k, k, C, O] at the given stride,
+// padding (k−1)/2.
+func convNCHWConfig(x, kernel *Node, stride int) *Node {
+	p := (kernel.Shape().Dimensions[0] - 1) / 2
+	return Convolve(x, kernel).AxesConfig(nchwAxes).StridePerAxis(stride, stride).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
 }
 
 // convNCHWStride1 is the stride-1 convolution of NCHW activations x [B, C, H, W] with the kernel
 // [k, k, C, O] (k odd, padding (k−1)/2) by ONNX's Conv, with its gradients written by hand when
-// nchwHandGradients (the default): the input's as a convolution of the output gradient with
-// the flipped kernel (the one GoMLX derives too), the kernel's as one batched matrix product
-// of the input's k·k shifted copies with the output gradient (kernelGradientNCHW). GoMLX
-// derives the kernel's gradient as a convolution over the batch axis — to ONNX Runtime a
-// convolution with 128 input channels and an H×W kernel, which it runs at a fraction of its
-// usual speed: measured in one ResNet-32 training step, those convolutions took 2.0 s of the
-// 2.9 s spent in convolutions.
+// nchwHandGradients (the default): stride1Gradients.
 func convNCHWStride1(x, kernel *Node) *Node {
-	k := kernel.Shape().Dimensions[0]
-	p := (k - 1) / 2
-	conv := func(x, kernel *Node) *Node {
-		return Convolve(x, kernel).AxesConfig(nchwAxes).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
-	}
 	if !nchwHandGradients {
-		return conv(x, kernel)
+		return convNCHWConfig(x, kernel, 1)
 	}
 	return customGradient([]*Node{x, kernel},
-		func(in []*Node) *Node { return conv(in[0], in[1]) },
+		func(in []*Node) *Node { return convNCHWConfig(in[0], in[1], 1) },
 		func(dy *Node, in []*Node) []*Node {
-			swapped := nchwAxes
-			swapped.KernelInputChannels, swapped.KernelOutputChannels = 3, 2
-			flipped := in[1]
-			if k > 1 {
-				flipped = Reverse(flipped, 0, 1)
-			}
-			dx := Convolve(dy, flipped).AxesConfig(swapped).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
-			return []*Node{dx, kernelGradientNCHW(in[0], dy, k)}
+			dx, dk := stride1Gradients(dy, in[0], in[1])
+			return []*Node{dx, dk}
 		})
+}
+
+// convNCHWStrided is x[:, :, ::s, ::s] of the stride-1 convolution (as convNCHW's strided
+// k×k convolutions), computed by ONNX's strided Conv; its gradients are those of the stride-1
+// convolution for the output gradient spread back to every s-th position.
+func convNCHWStrided(x, kernel *Node, s int) *Node {
+	d := x.Shape().Dimensions
+	H, W := d[2], d[3]
+	return customGradient([]*Node{x, kernel},
+		func(in []*Node) *Node { return convNCHWConfig(in[0], in[1], s) },
+		func(dy *Node, in []*Node) []*Node {
+			dx, dk := stride1Gradients(spread(dy, 2, s, H, W), in[0], in[1])
+			return []*Node{dx, dk}
+		})
+}
+
+// stride1Gradients are the gradients of the stride-1 convolution of x [B, C, H, W] with the
+// kernel [k, k, C, O] (padding (k−1)/2) for its output gradient dy [B, O, H, W]: the input's as
+// a convolution of dy with the flipped kernel (the one GoMLX derives too), the kernel's as
+// batched matrix products of the input's k·k shifted copies with dy (kernelGradientNCHW).
+// GoMLX derives the kernel's gradient as a convolution over the batch axis — to ONNX Runtime
+// a convolution with 128 input channels and an H×W kernel, which it runs at a fraction of its
+// usual speed: measured in one ResNet-32 training step, those convolutions took 2.0 s of the
+// 2.9 s spent in convolutions.
+func stride1Gradients(dy, x, kernel *Node) (dx, dk *Node) {
+	k := kernel.Shape().Dimensions[0]
+	p := (k - 1) / 2
+	swapped := nchwAxes
+	swapped.KernelInputChannels, swapped.KernelOutputChannels = 3, 2
+	flipped := kernel
+	if k > 1 {
+		flipped = Reverse(flipped, 0, 1)
+	}
+	dx = Convolve(dy, flipped).AxesConfig(swapped).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
+	return dx, kernelGradientNCHW(x, dy, k)
+}
+
+// subsampleNCHW is x[:, :, ::s, ::s] of NCHW x as one strided Slice, with its gradient (the
+// output gradient spread back to every s-th position) in operations ONNX runs: GoMLX's own
+// is an interior padding, which ONNX's Pad cannot.
+func subsampleNCHW(x *Node, s int) *Node {
+	if s == 1 {
+		return x
+	}
+	d := x.Shape().Dimensions
+	H, W := d[2], d[3]
+	return customGradient([]*Node{x},
+		func(in []*Node) *Node { return stridedSlice(in[0], 2, s) },
+		func(dy *Node, _ []*Node) []*Node { return []*Node{spread(dy, 2, s, H, W)} })
 }
 
 // nchwHandGradients selects convNCHWStride1's hand-written gradients (tests compare both).
@@ -160,14 +205,20 @@ func subsampleFor(x *Node, h, s int) *Node {
 		return x
 	}
 	if b := x.Graph().Backend(); b != nil && b.String() == gobackend.BackendName {
-		ranges := make([]SliceAxisSpec, x.Rank())
-		for i := range ranges {
-			ranges[i] = AxisRange()
-		}
-		ranges[h], ranges[h+1] = AxisRange().Stride(s), AxisRange().Stride(s)
-		return Slice(x, ranges...)
+		return stridedSlice(x, h, s)
 	}
 	return Subsample(x, h, s)
+}
+
+// stridedSlice is x[…, ::s, ::s, …] over the axes h and h+1 as one strided Slice: what every
+// backend runs forward, but whose gradient ONNX cannot (see Subsample).
+func stridedSlice(x *Node, h, s int) *Node {
+	ranges := make([]SliceAxisSpec, x.Rank())
+	for i := range ranges {
+		ranges[i] = AxisRange()
+	}
+	ranges[h], ranges[h+1] = AxisRange().Stride(s), AxisRange().Stride(s)
+	return Slice(x, ranges...)
 }
 
 // window is xp[…, dy::s, dx::s, …][:n, :m] over the axes h and h+1 (n, m outputs).
@@ -185,24 +236,32 @@ func window(xp *Node, h, dy, dx, n, m, s int) *Node {
 // dilate inserts s−1 zeros between consecutive elements of the axes h and h+1 (n elements
 // become (n−1)·s+1), as an interior padding would, with Stack and Reshape.
 func dilate(v *Node, h, s int) *Node {
+	d := v.Shape().Dimensions
+	return spread(v, h, s, (d[h]-1)*s+1, (d[h+1]-1)*s+1)
+}
+
+// spread places v's elements of the axes h and h+1 at every s-th position of a zero tensor
+// with n and m elements on those axes ((size−1)·s < n ≤ size·s): the gradient of a
+// subsampling x[…, ::s, ::s, …] with Stack and Reshape.
+func spread(v *Node, h, s, n, m int) *Node {
 	if s == 1 {
 		return v
 	}
-	for axis := h; axis <= h+1; axis++ {
+	for i, size := range []int{n, m} {
+		axis := h + i
 		dims := v.Shape().Dimensions
-		n := dims[axis]
 		parts := []*Node{v}
 		for range s - 1 {
 			parts = append(parts, ZerosLike(v))
 		}
 		grown := append([]int(nil), dims...)
-		grown[axis] = n * s
+		grown[axis] = dims[axis] * s
 		v = Reshape(Stack(parts, axis+1), grown...)
 		ranges := make([]SliceAxisSpec, v.Rank())
 		for i := range ranges {
 			ranges[i] = AxisRange()
 		}
-		ranges[axis] = AxisRange(0, (n-1)*s+1)
+		ranges[axis] = AxisRange(0, size)
 		v = Slice(v, ranges...)
 	}
 	return v

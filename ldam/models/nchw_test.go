@@ -2,6 +2,7 @@ package models
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -102,5 +103,36 @@ func TestEvenKernelInputGradient(t *testing.T) {
 	}
 	if same {
 		t.Fatal("GoMLX now computes the 2×2 convolution's input gradient right: convNCHW may use a space-to-depth formulation (2×2 kernels) again; update its comment and drop this test")
+	}
+}
+
+// TestSubsampleNCHW: subsampleNCHW's value and gradient are those of GoMLX's strided Slice,
+// also when the size is not a multiple of the stride.
+func TestSubsampleNCHW(t *testing.T) {
+	backend := newBackend(t)
+	for _, tc := range []struct{ H, W, s int }{{8, 8, 2}, {7, 9, 2}, {7, 8, 3}} {
+		x := normals(2*3*tc.H*tc.W, 4)
+		var ref [][]float32
+		for _, f := range []func(*Node) *Node{
+			func(x *Node) *Node { return stridedSlice(x, 2, tc.s) },
+			func(x *Node) *Node { return subsampleNCHW(x, tc.s) },
+		} {
+			exec := MustNewExec(backend, func(x *Node) []*Node {
+				y := f(x)
+				w := Sin(ConvertDType(Iota(x.Graph(), y.Shape(), -1), y.DType()))
+				return []*Node{y, Gradient(ReduceAllSum(Mul(w, y)), x)[0]}
+			})
+			out := exec.MustCall(tensors.FromFlatDataAndDimensions(x, 2, 3, tc.H, tc.W))
+			got := [][]float32{tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])}
+			if ref == nil {
+				ref = got
+				continue
+			}
+			for i := range got {
+				if !slices.Equal(got[i], ref[i]) {
+					t.Errorf("%d×%d stride %d: output %d (value, gradient) differs from the strided Slice's", tc.H, tc.W, tc.s, i)
+				}
+			}
+		}
 	}
 }

@@ -205,13 +205,21 @@ func (l layout) bottleneckBlock(cfg ResNetConfig, scope *model.Scope, x *Node, c
 	return Relu(Add(out, l.shortcut(cfg, scope, x, in, channels, stride, false)))
 }
 
+// subsample is x[…, ::s, ::s, …] over the spatial axes.
+func (l layout) subsample(x *Node, s int) *Node {
+	if l.nchw {
+		return subsampleNCHW(x, s)
+	}
+	return subsampleFor(x, l.h(), s)
+}
+
 func (l layout) shortcut(cfg ResNetConfig, scope *model.Scope, x *Node, in, channels, stride int, optionA bool) *Node {
 	if stride == 1 && in == channels {
 		return x
 	}
 	if optionA {
 		// x[:, ::2, ::2, :] zero-padded with (channels−in)/2 channels on each side.
-		s := subsampleFor(x, l.h(), stride)
+		s := l.subsample(x, stride)
 		extra := channels - in
 		return PadZeros(s, l.c(x), extra/2, extra-extra/2)
 	}

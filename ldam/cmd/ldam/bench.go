@@ -48,6 +48,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	micro := fs.Int("micro_batches", 0, "micro-batches per training step with accumulated gradients (0: what ldam train uses: 4 for ResNet-18 on a CPU backend, else 1)")
 	convForm := fs.String("conv_form", "", "formula of the convolutions: auto (the default: framed on the Go backend, native on XLA), framed (channels-first), split, transposed, matmul (channels-last im2col) or native (GoMLX's convolution op)")
 	saveONNX := fs.String("save_onnx", "", "instead of timing, save the network's gradient graph (forward in training mode, Σ logits², gradients of every variable) as an ONNX model to this file, with its inputs' dimensions in <file>.json, for ONNX Runtime's profiler: node scripts/ort-profile.js <file> (needs --backend onnx)")
+	saveEval := fs.Bool("save_eval", false, "with --save_onnx: save the evaluation forward pass (running statistics, logits out) instead of the gradient graph")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -67,9 +68,13 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ldam bench: --batch-size and --steps must be ≥ 1")
 		return 2
 	}
+	if *saveEval && *saveONNX == "" {
+		fmt.Fprintln(stderr, "ldam bench: --save_eval needs --save_onnx FILE")
+		return 2
+	}
 	if *saveONNX != "" {
 		if err := saveGradientGraph(experiment.BenchConfig{Arch: *arch, Backend: *backendName, Batch: *batch,
-			CheckpointBlocks: *checkpoint, KeepColumns: *keepColumns}, *saveONNX); err != nil {
+			CheckpointBlocks: *checkpoint, KeepColumns: *keepColumns}, !*saveEval, *saveONNX); err != nil {
 			fmt.Fprintf(stderr, "ldam bench: %v\n", err)
 			return 1
 		}
@@ -276,14 +281,14 @@ func convName() string {
 	return models.ConvForm.String()
 }
 
-// saveGradientGraph writes experiment.GradientGraph's ONNX model to path and its parameters'
-// dimensions (JSON) to path.json, each atomically.
-func saveGradientGraph(c experiment.BenchConfig, path string) error {
+// saveGradientGraph writes experiment.GradientGraph's ONNX model (training or evaluation) to
+// path and its parameters' dimensions (JSON) to path.json, each atomically.
+func saveGradientGraph(c experiment.BenchConfig, training bool, path string) error {
 	if !backend.IsONNX(backend.Resolve(c.Backend)) {
 		return fmt.Errorf("--save_onnx needs the ONNX Runtime backend; this run's is %q (use --backend onnx)", backend.Resolve(c.Backend))
 	}
 	var model bytes.Buffer
-	dims, err := experiment.GradientGraph(c, func(g *graph.Graph) error { return backend.SaveONNX(g, &model) })
+	dims, err := experiment.GradientGraph(c, training, func(g *graph.Graph) error { return backend.SaveONNX(g, &model) })
 	if err != nil {
 		return err
 	}

@@ -18,8 +18,8 @@ import (
 )
 
 // TestBenchSavesONNXGraph: `ldam bench --save_onnx` writes a valid ONNX model of ResNet-32's
-// gradient graph (NCHW convolutions, one input per parameter in the JSON) for ONNX Runtime's
-// profiler, and refuses backends that are not ONNX Runtime.
+// gradient graph and of its evaluation pass (NCHW convolutions, one input per parameter in the
+// JSON) for ONNX Runtime's profiler, and refuses backends that are not ONNX Runtime.
 func TestBenchSavesONNXGraph(t *testing.T) {
 	lib := backend.ORT.Installed()
 	if lib == "" {
@@ -30,37 +30,49 @@ func TestBenchSavesONNXGraph(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "r32.onnx")
 	var out, errs bytes.Buffer
-	if rc := benchCmd([]string{"--arch", "resnet32", "--batch-size", "2", "--backend", "onnx:cpu," + lib, "--save_onnx", file}, &out, &errs); rc != 0 {
-		t.Fatalf("rc %d: %s", rc, errs.String())
-	}
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m onnx.ModelProto
-	if err := proto.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("not an ONNX model: %v", err)
-	}
-	var dims [][]int
-	js, err := os.ReadFile(file + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(js, &dims); err != nil {
-		t.Fatal(err)
-	}
-	if len(dims) != len(m.Graph.Input) || !slices.Equal(dims[0], []int{2, 32, 32, 3}) {
-		t.Errorf("%d input shapes (first %v) for %d model inputs; want one per input, the images [2 32 32 3] first", len(dims), dims[0], len(m.Graph.Input))
-	}
-	convs := 0
-	for _, n := range m.Graph.Node {
-		if n.OpType == "Conv" {
-			convs++
+	for _, tc := range []struct {
+		flags []string
+		convs int // 31 forward convolutions, and in training their input gradients (but the stem's)
+	}{
+		{nil, 61},
+		{[]string{"--save_eval"}, 31},
+	} {
+		args := append([]string{"--arch", "resnet32", "--batch-size", "2", "--backend", "onnx:cpu," + lib, "--save_onnx", file}, tc.flags...)
+		if rc := benchCmd(args, &out, &errs); rc != 0 {
+			t.Fatalf("%v: rc %d: %s", tc.flags, rc, errs.String())
+		}
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m onnx.ModelProto
+		if err := proto.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("%v: not an ONNX model: %v", tc.flags, err)
+		}
+		var dims [][]int
+		js, err := os.ReadFile(file + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(js, &dims); err != nil {
+			t.Fatal(err)
+		}
+		if len(dims) != len(m.Graph.Input) || !slices.Equal(dims[0], []int{2, 32, 32, 3}) {
+			t.Errorf("%v: %d input shapes (first %v) for %d model inputs; want one per input, the images [2 32 32 3] first", tc.flags, len(dims), dims[0], len(m.Graph.Input))
+		}
+		convs := 0
+		for _, n := range m.Graph.Node {
+			if n.OpType == "Conv" {
+				convs++
+			}
+		}
+		if convs != tc.convs {
+			t.Errorf("%v: %d Conv nodes, want %d", tc.flags, convs, tc.convs)
 		}
 	}
-	// 31 forward convolutions and their input gradients (but the stem's).
-	if convs != 61 {
-		t.Errorf("%d Conv nodes, want 61", convs)
+	errs.Reset()
+	if rc := benchCmd([]string{"--save_eval"}, &out, &errs); rc != 2 || !strings.Contains(errs.String(), "--save_onnx") {
+		t.Errorf("--save_eval alone: rc %d, %q; want a usage error that names --save_onnx", rc, errs.String())
 	}
 	errs.Reset()
 	if rc := benchCmd([]string{"--backend", "go", "--save_onnx", file}, &out, &errs); rc == 0 || !strings.Contains(errs.String(), "--backend onnx") {

@@ -55,7 +55,34 @@ func (f *Function) Rem(lhs, rhs compute.Value) (compute.Value, error) {
 }
 
 func (f *Function) Max(lhs, rhs compute.Value) (compute.Value, error) {
+	// ldamlab patch: Max(x, 0) of floats, with a constant scalar 0, is ONNX's Relu, which ONNX
+	// Runtime fuses into the convolution before it (its Max it does not).
+	if l, ok := lhs.(*Node); ok {
+		if r, ok := rhs.(*Node); ok && l.shape.DType.IsFloat() {
+			if isScalarZero(r) {
+				return f.addNode(&Node{opType: "Relu", inputs: []*Node{l}, shape: l.shape}), nil
+			}
+			if isScalarZero(l) {
+				return f.addNode(&Node{opType: "Relu", inputs: []*Node{r}, shape: r.shape}), nil
+			}
+		}
+	}
 	return f.addBinaryOp(compute.OpTypeMax, "Max", lhs, rhs)
+}
+
+// isScalarZero reports whether n is a constant scalar equal to zero
+// (ldamlab patch).
+func isScalarZero(n *Node) bool {
+	if n.opType != "Constant" || n.shape.Rank() != 0 {
+		return false
+	}
+	switch v := n.flatValue.(type) {
+	case []float32:
+		return v[0] == 0
+	case []float64:
+		return v[0] == 0
+	}
+	return false
 }
 
 func (f *Function) Min(lhs, rhs compute.Value) (compute.Value, error) {
