@@ -166,18 +166,27 @@ func install(loc location, out io.Writer) error {
 			"LDAMLAB_ROOT":  root,
 		},
 	}
+	dir, err := loc.kernelDir()
+	if err != nil {
+		return err
+	}
 	// Offline dataset copies and the data directory seen at install time reach the notebooks.
+	// When unset now, a reinstall keeps the value the installed kernel has (a directory that
+	// still exists), so running it from a shell without them does not cut the notebooks off
+	// their offline data.
+	old, _ := readKernelSpec(dir)
 	for _, k := range []string{"LDAMLAB_DATASETS", "LDAMLAB_DATA"} {
 		if v := os.Getenv(k); v != "" {
 			if abs, err := filepath.Abs(v); err == nil {
 				v = abs
 			}
 			spec.Env[k] = v
+		} else if v := old.Env[k]; v != "" {
+			if st, err := os.Stat(v); err == nil && st.IsDir() {
+				spec.Env[k] = v
+				fmt.Fprintf(out, "%s unset: keeping the installed kernel's %s=%s\n", k, k, v)
+			}
 		}
-	}
-	dir, err := loc.kernelDir()
-	if err != nil {
-		return err
 	}
 	if err := writeKernelSpec(dir, spec); err != nil {
 		return err

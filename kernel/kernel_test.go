@@ -311,3 +311,41 @@ func TestKernelBackend(t *testing.T) {
 		t.Errorf("the tests' kernel runs on %q, want its own setting", got)
 	}
 }
+
+// TestReinstallKeepsOfflineData: a reinstall from a shell without LDAMLAB_DATASETS keeps the
+// installed kernel's value while that directory exists, and drops it once it is gone.
+func TestReinstallKeepsOfflineData(t *testing.T) {
+	requireJupyter(t)
+	loc := location{prefix: t.TempDir(), noORT: true, backend: testKernelBackend}
+	dir, _ := loc.kernelDir()
+	data := t.TempDir()
+	read := func() string {
+		spec, err := readKernelSpec(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return spec.Env["LDAMLAB_DATASETS"]
+	}
+	for _, step := range []struct {
+		env, want string
+		remove    bool
+	}{
+		{env: data, want: data},
+		{env: "", want: data},
+		{env: "", want: "", remove: true},
+	} {
+		if step.remove {
+			if err := os.RemoveAll(data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Setenv("LDAMLAB_DATASETS", step.env)
+		var out bytes.Buffer
+		if err := install(loc, &out); err != nil {
+			t.Fatalf("install: %v\n%s", err, out.String())
+		}
+		if got := read(); got != step.want {
+			t.Errorf("LDAMLAB_DATASETS=%q (data dir removed: %v): kernel has %q, want %q", step.env, step.remove, got, step.want)
+		}
+	}
+}
