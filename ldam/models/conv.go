@@ -167,8 +167,10 @@ func (f ConvFormula) String() string {
 // and back around [ConvCF], and [ResNetFeatures] runs channels-first throughout.
 var ConvForm = ConvAuto
 
-// PadZeros pads one axis with zeros before and after, with Concatenate: graph.Pad has no
-// gradient in GoMLX v0.28.2.
+// PadZeros pads one axis with zeros before and after: on the pure-Go backend with Concatenate
+// (graph.Pad had no gradient in GoMLX v0.28.2, and the formulations tuned for that backend
+// were measured so), elsewhere with one Pad (ONNX Runtime: one pass instead of a Concat of
+// broadcast zeros).
 func PadZeros(x *Node, axis, before, after int) *Node {
 	return padConst(x, axis, before, after, 0)
 }
@@ -176,6 +178,11 @@ func PadZeros(x *Node, axis, before, after int) *Node {
 func padConst(x *Node, axis, before, after int, value float64) *Node {
 	if before == 0 && after == 0 {
 		return x
+	}
+	if b := x.Graph().Backend(); b != nil && b.String() != gobackend.BackendName {
+		cfg := make([]compute.PadAxis, x.Rank()) // every axis: GoMLX's Pad gradient reads them all
+		cfg[axis] = compute.PadAxis{Start: before, End: after}
+		return Pad(x, Scalar(x.Graph(), x.DType(), value), cfg...)
 	}
 	block := func(n int) *Node {
 		dims := append([]int(nil), x.Shape().Dimensions...)

@@ -14,9 +14,12 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
+// newBackend is the pure-Go backend with its sequential executor: the NCHW layout's backward
+// pass (tested here on this backend only) starts independent products together, which
+// deadlocks the parallel executor (README, pitfall; one models run hung for 10 minutes).
 func newBackend(t testing.TB) compute.Backend {
 	t.Helper()
-	b, err := gobackend.New("")
+	b, err := gobackend.New("ops_sequential")
 	if err != nil {
 		t.Fatal(err)
 	}

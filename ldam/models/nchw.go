@@ -153,7 +153,7 @@ func kernelGradientNCHW(x, dy *Node, k int) *Node {
 	if k == 1 {
 		return Reshape(product(xc), 1, 1, C, O)
 	}
-	xp := PadZeros(PadZeros(xc, 2, p, p), 3, p, p)
+	xp := padSpatialZeros(xc, 2, p)
 	windows := make([]*Node, 0, k*k)
 	for i := range k {
 		for j := range k {
@@ -170,6 +170,17 @@ func kernelGradientNCHW(x, dy *Node, k int) *Node {
 		windows[t] = product(w)
 	}
 	return Reshape(Stack(windows, 0), k, k, C, O)
+}
+
+// padSpatialZeros pads the axes h and h+1 with p zeros on each side: one Pad (ONNX Runtime:
+// one pass; PadZeros on each axis took two), PadZeros on the pure-Go backend.
+func padSpatialZeros(x *Node, h, p int) *Node {
+	if b := x.Graph().Backend(); b == nil || b.String() == gobackend.BackendName {
+		return PadZeros(PadZeros(x, h, p, p), h+1, p, p)
+	}
+	cfg := make([]compute.PadAxis, x.Rank()) // every axis: GoMLX's Pad gradient reads them all
+	cfg[h], cfg[h+1] = compute.PadAxis{Start: p, End: p}, compute.PadAxis{Start: p, End: p}
+	return Pad(x, ScalarZero(x.Graph(), x.DType()), cfg...)
 }
 
 // Subsample returns x[…, ::s, ::s, …] over the axes h and h+1 (s ≥ 1), by reshaping each axis
