@@ -164,7 +164,7 @@ func resnet32Floor(stdout io.Writer, backendName string, batch, steps int, st ex
 	for _, p := range products {
 		flops += 2 * float64(p.O*p.K*p.N)
 	}
-	fmt.Fprintf(stdout, "GoMLX   convolution matrix products alone (floor of any formulation): train %v (≤ %.1f images/s, %.0f%% of the step, %.1f GFLOP/s), eval %v (≤ %.1f images/s, %.0f%% of the pass, %.1f GFLOP/s)\n",
+	fmt.Fprintf(stdout, "GoMLX   convolution matrix products alone, as GoMLX products (the floor of an im2col formulation; an engine's own convolutions can beat it): train %v (≤ %.1f images/s, %.0f%% of the step, %.1f GFLOP/s), eval %v (≤ %.1f images/s, %.0f%% of the pass, %.1f GFLOP/s)\n",
 		floor.Train, floorTrain, 100*floor.Train.Seconds()/st.Train.Seconds(), 3*flops/floor.Train.Seconds()/1e9,
 		floor.Forward, floorEval, 100*floor.Forward.Seconds()/st.Eval.Seconds(), flops/floor.Forward.Seconds()/1e9)
 	loaderIPS, err := experiment.BenchLoader(max(4096, 8*batch), batch, 2)
