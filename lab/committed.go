@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
 
 	"github.com/ldamlab/ldamlab/figures"
@@ -71,6 +74,84 @@ func CommittedTable(runs []CommittedRun) Table {
 			p, provenance(r)})
 	}
 	return t
+}
+
+// SeedsTable compares the given cells of a table with the paper over every finished seed
+// committed under results/<preset>/: balanced error and many/medium/few-shot error as
+// mean ± sample std (n seeds; "± –" for one), the paper's number, the seeds, and the
+// backends and data of the runs. Cells with no finished seed say "not run".
+func SeedsTable(preset, table, column string, methods []string) (Table, error) {
+	root, err := Root()
+	if err != nil {
+		return Table{}, err
+	}
+	t, err := registry.Grid(table)
+	if err != nil {
+		return Table{}, err
+	}
+	out := Table{Header: []string{"method", "ours: balanced error (%), mean ± std (n)", "many / medium / few-shot (%)", "paper (%)", "seeds; backend; data"}}
+	for _, m := range methods {
+		cell, err := registry.Cell(t.Name, m, column)
+		if err != nil {
+			return Table{}, err
+		}
+		dirs, _ := filepath.Glob(filepath.Join(filepath.Dir(cell.Dir(root, preset, 0)), "seed-*"))
+		var bal, many, medium, few []float64
+		var seeds, backends, data []string
+		for _, d := range dirs {
+			r, err := experiment.ReadResult(filepath.Join(d, experiment.ResultsFile))
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return Table{}, err
+			}
+			if !r.Done || r.Final == nil {
+				continue
+			}
+			f := r.Final
+			bal = append(bal, 100*f.Top1Error)
+			for _, g := range []struct {
+				v  *float64
+				to *[]float64
+			}{{f.ManyShotError, &many}, {f.MediumShotError, &medium}, {f.FewShotError, &few}} {
+				if g.v != nil {
+					*g.to = append(*g.to, 100**g.v)
+				}
+			}
+			seeds = append(seeds, fmt.Sprint(r.Config.Seed))
+			if !slices.Contains(backends, r.Backend) {
+				backends = append(backends, r.Backend)
+			}
+			if src := strings.TrimSpace(r.Data.Source); !slices.Contains(data, src) {
+				data = append(data, src)
+			}
+		}
+		p := "–"
+		if v, ok := t.Value(m, column); ok {
+			p = fmt.Sprintf("%.2f", v)
+		}
+		if len(bal) == 0 {
+			out.Rows = append(out.Rows, []string{m, "not run", "", p, ""})
+			continue
+		}
+		out.Rows = append(out.Rows, []string{m, meanStd(bal, 2) + fmt.Sprintf(" (%d)", len(bal)),
+			meanStd(many, 1) + " / " + meanStd(medium, 1) + " / " + meanStd(few, 1), p,
+			"seeds " + strings.Join(seeds, ", ") + "; " + strings.Join(backends, ", ") + "; " + strings.Join(data, ", ")})
+	}
+	return out, nil
+}
+
+// meanStd formats values as "mean ± std" with the given decimals: "mean ± –" for one value,
+// "–" for none.
+func meanStd(v []float64, decimals int) string {
+	switch len(v) {
+	case 0:
+		return "–"
+	case 1:
+		return fmt.Sprintf("%.*f ± –", decimals, v[0])
+	}
+	return fmt.Sprintf("%.*f ± %.*f", decimals, stat.Mean(v, nil), decimals, stat.StdDev(v, nil))
 }
 
 // CommittedFigures draws the committed runs' learning curves (Fig. 3 style, the re-balancing

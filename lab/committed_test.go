@@ -2,6 +2,7 @@ package lab
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,5 +53,49 @@ func TestCommitted(t *testing.T) {
 	}
 	if _, _, err := CommittedFigures(nil); err == nil {
 		t.Error("no runs accepted")
+	}
+}
+
+// TestSeedsTable: mean ± std over the finished seeds of each cell, with the shot groups;
+// unfinished seeds are left out and cells without a finished seed say "not run".
+func TestSeedsTable(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv(EnvRoot, root)
+	write := func(method string, seed uint64, top1, many, medium float64, done bool) {
+		cell, err := registry.Cell("beyond", method, "C10 LT 100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &experiment.Result{Config: experiment.Config{Seed: seed}, Preset: schedule.Lite, Backend: "onnxruntime", Done: done,
+			Data:  experiment.DataSummary{Name: "cifar10", Source: "JPEG"},
+			Final: &metrics.Result{Top1Error: top1, ManyShotError: &many, MediumShotError: &medium}}
+		dir := cell.Dir(root, "lite", seed)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := experiment.WriteJSON(dir+"/"+experiment.ResultsFile, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("LA", 0, 0.30, 0.2, 0.4, true)
+	write("LA", 1, 0.50, 0.4, 0.6, true)
+	write("LA", 2, 0.90, 0.9, 0.9, false) // interrupted: left out
+	write("VS", 0, 0.40, 0.3, 0.5, true)
+	tb, err := SeedsTable("lite", "beyond", "C10 LT 100", []string{"LA", "VS", "ERM-DRW-SAM"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"LA", "40.00 ± 14.14 (2)", "30.0 ± 14.1 / 50.0 ± 14.1 / –", "22.33", "seeds 0, 1; onnxruntime; JPEG"},
+		{"VS", "40.00 ± – (1)", "30.0 ± – / 50.0 ± – / –", "–", "seeds 0; onnxruntime; JPEG"},
+		{"ERM-DRW-SAM", "not run", "", "19.40", ""},
+	}
+	if len(tb.Rows) != len(want) {
+		t.Fatalf("%d rows, want %d: %q", len(tb.Rows), len(want), tb.Rows)
+	}
+	for i := range want {
+		if !slices.Equal(tb.Rows[i], want[i]) {
+			t.Errorf("row %d = %q, want %q", i, tb.Rows[i], want[i])
+		}
 	}
 }
