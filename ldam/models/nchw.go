@@ -251,9 +251,9 @@ func dilate(v *Node, h, s int) *Node {
 	return spread(v, h, s, (d[h]-1)*s+1, (d[h+1]-1)*s+1)
 }
 
-// spread places v's elements of the axes h and h+1 at every s-th position of a zero tensor
-// with n and m elements on those axes ((size−1)·s < n ≤ size·s): the gradient of a
-// subsampling x[…, ::s, ::s, …] with Stack and Reshape.
+// spread places v's elements of the axes h and h+1 at every s-th position (0, s, 2s, …) of a
+// zero tensor with n and m elements on those axes (for v's d elements on an axis,
+// (d−1)·s < n ≤ d·s): the gradient of a subsampling x[…, ::s, ::s, …], with Stack and Reshape.
 func spread(v *Node, h, s, n, m int) *Node {
 	if s == 1 {
 		return v
