@@ -25,7 +25,8 @@ import (
 // test error and every variable. An epoch is one step (batch 64 of 64 images): over several
 // steps at learning rate 0.1 the engines' rounding differences grow past any fixed tolerance on
 // some CPUs. With SAM (ρ = 0.5, as the ERM-DRW-SAM row) the step takes a second gradient at
-// the perturbed weights through the hand-written gradients of both formulations.
+// the perturbed weights through the hand-written gradients of both formulations (agreement
+// only: TestSAMMatchesHandComputation checks SAM's step itself).
 func TestTrainingAgreesAcrossBackends(t *testing.T) {
 	requireORT(t)
 	for _, rho := range []float64{0, 0.5} {
