@@ -185,8 +185,8 @@ func bnVariables(scope *model.Scope, vs shapes.Shape, g *Graph) (gamma, beta *No
 // batchNormNCHW is [BatchNorm] of NCHW activations [B, C, H, W] (ONNX Runtime's layout), with an
 // optional ReLU, with the gradient written by hand (as BatchNormCF's: PyTorch's, through the
 // batch statistics) in the fewest element-wise passes over the activations ONNX Runtime runs
-// separately: forward Σx, Σx², a·x + b (and the ReLU); backward the ReLU's mask, Σdy, Σdy·x and
-// A·dy + B·x + c. Variables, statistics and running averages are BatchNorm's.
+// separately: forward Σx, Σx², a·x + b (and the ReLU); backward the ReLU's mask (r > 0 for its
+// output r), Σdy, Σdy·x and A·dy + B·x + c. Variables, statistics and running averages are BatchNorm's.
 func batchNormNCHW(scope *model.Scope, x *Node, relu bool) *Node {
 	g := x.Graph()
 	dims := x.Shape().Dimensions
@@ -223,7 +223,10 @@ func batchNormNCHW(scope *model.Scope, x *Node, relu bool) *Node {
 				if in[0] != x { // rematerialized (checkpointed block): recompute the output
 					r = MaxScalar(Add(Mul(z, bc(A)), bc(Sub(in[2], Mul(mean, A)))), 0)
 				}
-				dy = Mul(dy, Sign(r))
+				// The mask r > 0 as Greater and Cast: ONNX Runtime's Sign is not vectorized
+				// (1.8 ms against 0.5 ms for the two on [128, 16, 32, 32]; Sign was 7 % of
+				// ResNet-32's training step).
+				dy = Mul(dy, ConvertDType(GreaterThan(r, ScalarZero(g, dt)), dt))
 			}
 			sdy := sum(dy)
 			dgamma := Mul(Sub(sum(Mul(dy, z)), Mul(mean, sdy)), inv) // Σ dy·x̂
