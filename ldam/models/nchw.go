@@ -126,6 +126,20 @@ func subsampleNCHW(x *Node, s int) *Node {
 		func(dy *Node, _ []*Node) []*Node { return []*Node{spread(dy, 2, s, H, W)} })
 }
 
+// reluNCHW is max(x, 0) with PyTorch's gradient dy·[x > 0], in the passes ONNX Runtime runs
+// fastest: Greater, Cast and Mul. GoMLX derives Max's gradient through NonNegativeIndicator,
+// two Signs, an Add and a Sub, and ONNX Runtime's Sign is not vectorized (1.8 ms against 0.3 ms
+// for Greater on [128, 16, 32, 32]); it also passes the gradient where x = 0 exactly, PyTorch
+// does not. Used after the residual additions; the ReLUs after batch norms are batchNormNCHW's.
+func reluNCHW(x *Node) *Node {
+	return customGradient([]*Node{x},
+		func(in []*Node) *Node { return MaxScalar(in[0], 0) },
+		func(dy *Node, in []*Node) []*Node {
+			z := in[0]
+			return []*Node{Mul(dy, ConvertDType(GreaterThan(z, ScalarZero(z.Graph(), z.DType())), z.DType()))}
+		})
+}
+
 // nchwHandGradients selects convNCHWStride1's hand-written gradients (tests compare both).
 var nchwHandGradients = true
 

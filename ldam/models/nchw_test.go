@@ -136,3 +136,35 @@ func TestSubsampleNCHW(t *testing.T) {
 		}
 	}
 }
+
+// TestReluNCHW: reluNCHW is max(x, 0) with PyTorch's gradient w·[x > 0] (zero at x = 0, where
+// GoMLX's Max passes the gradient), computed in plain Go.
+func TestReluNCHW(t *testing.T) {
+	backend := newBackend(t)
+	for _, tc := range []struct {
+		name string
+		x    []float32
+	}{
+		{"mixed signs and zeros", []float32{-2, -0.5, 0, 0, 0.25, 3, -1e-30, 1e-30}},
+		{"all negative", []float32{-1, -2, -3, -4, -5, -6, -7, -8}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			exec := MustNewExec(backend, func(x *Node) []*Node {
+				y := reluNCHW(x)
+				w := AddScalar(ConvertDType(Iota(x.Graph(), y.Shape(), -1), y.DType()), 1)
+				return []*Node{y, Gradient(ReduceAllSum(Mul(w, y)), x)[0]}
+			})
+			out := exec.MustCall(tensors.FromFlatDataAndDimensions(tc.x, 1, 2, 2, 2))
+			y, dx := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+			for i, v := range tc.x {
+				wantY, wantDx := float32(0), float32(0)
+				if v > 0 {
+					wantY, wantDx = v, float32(i%2+1) // w = iota over the last axis (size 2) + 1
+				}
+				if y[i] != wantY || dx[i] != wantDx {
+					t.Errorf("x=%g: relu %g, gradient %g; want %g, %g", v, y[i], dx[i], wantY, wantDx)
+				}
+			}
+		})
+	}
+}

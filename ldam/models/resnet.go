@@ -189,11 +189,19 @@ func (l layout) conv(cfg ResNetConfig, scope *model.Scope, x *Node, channels, k,
 // Relu is max(x, 0).
 func Relu(x *Node) *Node { return MaxScalar(x, 0.0) }
 
+// relu is the layout's ReLU: reluNCHW on NCHW, else Relu.
+func (l layout) relu(x *Node) *Node {
+	if l.nchw {
+		return reluNCHW(x)
+	}
+	return Relu(x)
+}
+
 func (l layout) basicBlock(cfg ResNetConfig, scope *model.Scope, x *Node, channels, stride int) *Node {
 	in := x.Shape().Dimensions[l.c(x)]
 	out := l.bnRelu(scope.In("bn1"), l.conv(cfg, scope.In("conv1"), x, channels, 3, stride))
 	out = l.bn(scope.In("bn2"), l.conv(cfg, scope.In("conv2"), out, channels, 3, 1))
-	return Relu(Add(out, l.shortcut(cfg, scope, x, in, channels, stride, cfg.OptionA)))
+	return l.relu(Add(out, l.shortcut(cfg, scope, x, in, channels, stride, cfg.OptionA)))
 }
 
 func (l layout) bottleneckBlock(cfg ResNetConfig, scope *model.Scope, x *Node, channels, stride int) *Node {
@@ -202,7 +210,7 @@ func (l layout) bottleneckBlock(cfg ResNetConfig, scope *model.Scope, x *Node, c
 	out := l.bnRelu(scope.In("bn1"), l.conv(cfg, scope.In("conv1"), x, mid, 1, 1))
 	out = l.bnRelu(scope.In("bn2"), l.conv(cfg, scope.In("conv2"), out, mid, 3, stride))
 	out = l.bn(scope.In("bn3"), l.conv(cfg, scope.In("conv3"), out, channels, 1, 1))
-	return Relu(Add(out, l.shortcut(cfg, scope, x, in, channels, stride, false)))
+	return l.relu(Add(out, l.shortcut(cfg, scope, x, in, channels, stride, false)))
 }
 
 // subsample is x[…, ::s, ::s, …] over the spatial axes.

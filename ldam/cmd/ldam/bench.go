@@ -41,6 +41,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	backendName := fs.String("backend", "", "backend (see ldam train -h)")
 	threads := fs.Int("torch_threads", 2, "PyTorch threads")
 	noTorch := fs.Bool("no_torch", false, "skip the PyTorch reference")
+	torchChurn := fs.Bool("torch_malloc_churn", false, "run PyTorch with glibc malloc's defaults, which return its large buffers to the system after every use (see torchMallocEnv); by default it keeps them, as a tuned PyTorch install would")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed GoMLX training steps to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile taken when the heap in use peaks during the GoMLX runs to this file")
 	checkpoint := fs.Bool("checkpoint_blocks", false, "recompute residual blocks in the backward pass (less memory, more compute)")
@@ -132,7 +133,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	// Give the Go heap's freed pages back before PyTorch starts: ResNet-18's runs leave over
 	// 15 GB of them, and on a 24 GB machine the two together were killed by the kernel.
 	debug.FreeOSMemory()
-	tr, err := torchBench(*arch, *batch, *steps, *threads)
+	tr, err := torchBench(*arch, *batch, *steps, *threads, !*torchChurn)
 	if err != nil {
 		fmt.Fprintf(stdout, "PyTorch reference not run: %v\n", err)
 		return 0
@@ -236,8 +237,39 @@ type torchResult struct {
 	info                  string
 }
 
-// torchBench runs the embedded PyTorch script for the network.
-func torchBench(arch string, batch, steps, threads int) (torchResult, error) {
+// torchMallocEnv keeps glibc malloc from returning PyTorch's large buffers to the system after
+// every use: with its defaults each buffer over the mmap threshold is mapped and unmapped again,
+// and the page faults of refilling them made PyTorch's ResNet-32 training step vary from 0.25 to
+// 0.47 s between runs of the same script on an idle 2-core machine (four runs: 0.252, 0.334,
+// 0.474, 0.285 s); with these settings four runs took 0.250–0.256 s. Evaluation did not vary
+// (0.066–0.068 s). PyTorch's CPU tuning guide recommends a caching allocator (jemalloc,
+// tcmalloc) for the same reason; these settings need nothing installed. The variables a user
+// already set are kept.
+var torchMallocEnv = []string{
+	"MALLOC_MMAP_THRESHOLD_=4294967296", // serve large buffers from the heap
+	"MALLOC_TRIM_THRESHOLD_=4294967296", // and keep the heap's freed top
+	"MALLOC_TOP_PAD_=536870912",
+}
+
+// torchEnv is the environment of the PyTorch run: env plus torchMallocEnv when keep is set,
+// without overriding a variable env sets.
+func torchEnv(env []string, keep bool) []string {
+	out := slices.Clone(env)
+	if !keep {
+		return out
+	}
+	for _, kv := range torchMallocEnv {
+		name := kv[:strings.IndexByte(kv, '=')+1]
+		if !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, name) }) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// torchBench runs the embedded PyTorch script for the network; keepMemory runs it with
+// torchMallocEnv.
+func torchBench(arch string, batch, steps, threads int, keepMemory bool) (torchResult, error) {
 	var r torchResult
 	if _, err := os.Stat(torchPython); err != nil {
 		return r, fmt.Errorf("%s not found (apt-get install python3-torch)", torchPython)
@@ -251,7 +283,9 @@ func torchBench(arch string, batch, steps, threads int) (torchResult, error) {
 	if err := os.WriteFile(script, []byte(torchScript), 0o644); err != nil {
 		return r, err
 	}
-	out, err := exec.Command(torchPython, script, "--arch", arch, "--batch", fmt.Sprint(batch), "--steps", fmt.Sprint(steps), "--threads", fmt.Sprint(threads)).CombinedOutput()
+	cmd := exec.Command(torchPython, script, "--arch", arch, "--batch", fmt.Sprint(batch), "--steps", fmt.Sprint(steps), "--threads", fmt.Sprint(threads))
+	cmd.Env = torchEnv(os.Environ(), keepMemory)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return r, fmt.Errorf("PyTorch failed (apt-get install python3-torch?): %v: %s", err, lastLine(string(out)))
 	}
@@ -262,6 +296,11 @@ func torchBench(arch string, batch, steps, threads int) (torchResult, error) {
 				return r, fmt.Errorf("cannot parse %q: %v", line, err)
 			}
 			r.info = "torch " + torchVer + ", " + thr + " threads"
+			if keepMemory {
+				r.info += ", malloc keeping freed memory"
+			} else {
+				r.info += ", glibc malloc's defaults"
+			}
 			return r, nil
 		}
 	}
