@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
-	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
 
 	"github.com/ldamlab/ldamlab/figures"
@@ -95,63 +93,27 @@ func SeedsTable(preset, table, column string, methods []string) (Table, error) {
 		if err != nil {
 			return Table{}, err
 		}
-		dirs, _ := filepath.Glob(filepath.Join(filepath.Dir(cell.Dir(root, preset, 0)), "seed-*"))
-		var bal, many, medium, few []float64
-		var seeds, backends, data []string
-		for _, d := range dirs {
-			r, err := experiment.ReadResult(filepath.Join(d, experiment.ResultsFile))
-			if errors.Is(err, os.ErrNotExist) {
-				continue
-			}
-			if err != nil {
-				return Table{}, err
-			}
-			if !r.Done || r.Final == nil {
-				continue
-			}
-			f := r.Final
-			bal = append(bal, 100*f.Top1Error)
-			for _, g := range []struct {
-				v  *float64
-				to *[]float64
-			}{{f.ManyShotError, &many}, {f.MediumShotError, &medium}, {f.FewShotError, &few}} {
-				if g.v != nil {
-					*g.to = append(*g.to, 100**g.v)
-				}
-			}
-			seeds = append(seeds, fmt.Sprint(r.Config.Seed))
-			if !slices.Contains(backends, r.Backend) {
-				backends = append(backends, r.Backend)
-			}
-			if src := strings.TrimSpace(r.Data.Source); !slices.Contains(data, src) {
-				data = append(data, src)
-			}
+		ours, err := cell.Read(root, preset)
+		if err != nil {
+			return Table{}, err
 		}
 		p := "–"
 		if v, ok := t.Value(m, column); ok {
 			p = fmt.Sprintf("%.2f", v)
 		}
-		if len(bal) == 0 {
+		if len(ours.Values) == 0 {
 			out.Rows = append(out.Rows, []string{m, "not run", "", p, ""})
 			continue
 		}
-		out.Rows = append(out.Rows, []string{m, meanStd(bal, 2) + fmt.Sprintf(" (%d)", len(bal)),
-			meanStd(many, 1) + " / " + meanStd(medium, 1) + " / " + meanStd(few, 1), p,
-			"seeds " + strings.Join(seeds, ", ") + "; " + strings.Join(backends, ", ") + "; " + strings.Join(data, ", ")})
+		seeds := make([]string, len(ours.Seeds))
+		for i, sd := range ours.Seeds {
+			seeds[i] = fmt.Sprint(sd)
+		}
+		out.Rows = append(out.Rows, []string{m, fmt.Sprintf("%s (%d)", registry.MeanStd(ours.Values, 2), len(ours.Values)),
+			registry.MeanStd(ours.Many, 1) + " / " + registry.MeanStd(ours.Medium, 1) + " / " + registry.MeanStd(ours.Few, 1), p,
+			"seeds " + strings.Join(seeds, ", ") + "; " + ours.Provenance()})
 	}
 	return out, nil
-}
-
-// meanStd formats values as "mean ± std" with the given decimals: "mean ± –" for one value,
-// "–" for none.
-func meanStd(v []float64, decimals int) string {
-	switch len(v) {
-	case 0:
-		return "–"
-	case 1:
-		return fmt.Sprintf("%.*f ± –", decimals, v[0])
-	}
-	return fmt.Sprintf("%.*f ± %.*f", decimals, stat.Mean(v, nil), decimals, stat.StdDev(v, nil))
 }
 
 // CommittedFigures draws the committed runs' learning curves (Fig. 3 style, the re-balancing

@@ -175,14 +175,21 @@ func PadZeros(x *Node, axis, before, after int) *Node {
 	return padConst(x, axis, before, after, 0)
 }
 
+// padAxes pads each of the axes with before and after elements of value, as one Pad.
+func padAxes(x *Node, value float64, before, after int, axes ...int) *Node {
+	cfg := make([]compute.PadAxis, x.Rank()) // every axis: GoMLX's Pad gradient reads them all
+	for _, a := range axes {
+		cfg[a] = compute.PadAxis{Start: before, End: after}
+	}
+	return Pad(x, Scalar(x.Graph(), x.DType(), value), cfg...)
+}
+
 func padConst(x *Node, axis, before, after int, value float64) *Node {
 	if before == 0 && after == 0 {
 		return x
 	}
 	if b := x.Graph().Backend(); b != nil && b.String() != gobackend.BackendName {
-		cfg := make([]compute.PadAxis, x.Rank()) // every axis: GoMLX's Pad gradient reads them all
-		cfg[axis] = compute.PadAxis{Start: before, End: after}
-		return Pad(x, Scalar(x.Graph(), x.DType(), value), cfg...)
+		return padAxes(x, value, before, after, axis)
 	}
 	block := func(n int) *Node {
 		dims := append([]int(nil), x.Shape().Dimensions...)

@@ -192,9 +192,7 @@ func padSpatialZeros(x *Node, h, p int) *Node {
 	if b := x.Graph().Backend(); b == nil || b.String() == gobackend.BackendName {
 		return PadZeros(PadZeros(x, h, p, p), h+1, p, p)
 	}
-	cfg := make([]compute.PadAxis, x.Rank()) // every axis: GoMLX's Pad gradient reads them all
-	cfg[h], cfg[h+1] = compute.PadAxis{Start: p, End: p}, compute.PadAxis{Start: p, End: p}
-	return Pad(x, ScalarZero(x.Graph(), x.DType()), cfg...)
+	return padAxes(x, 0, p, p, h, h+1)
 }
 
 // Subsample returns x[…, ::s, ::s, …] over the axes h and h+1 (s ≥ 1), by reshaping each axis

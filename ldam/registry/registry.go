@@ -175,6 +175,9 @@ type Seeds struct {
 	Values         []float64
 	Seeds          []uint64
 	Backends, Data []string
+	// Many, Medium and Few are the many-, medium- and few-shot errors of the seeds whose results
+	// have them (CIFAR-LT's groups: over 100, 20–100, under 20 training images).
+	Many, Medium, Few []float64
 }
 
 // Mean is the mean of the values.
@@ -236,8 +239,33 @@ func (r Run) Read(root, preset string) (Seeds, error) {
 		s.Seeds = append(s.Seeds, res.Config.Seed)
 		s.Backends = append(s.Backends, res.Backend)
 		s.Data = append(s.Data, res.Data.Source)
+		for _, g := range []struct {
+			v  *float64
+			to *[]float64
+		}{{res.Final.ManyShotError, &s.Many}, {res.Final.MediumShotError, &s.Medium}, {res.Final.FewShotError, &s.Few}} {
+			if g.v != nil {
+				*g.to = append(*g.to, 100**g.v)
+			}
+		}
 	}
 	return s, nil
+}
+
+// MeanStd formats values as "mean ± sample std" with the given decimals; one value has no
+// spread ("mean ± –", not a standard deviation of 0), and none is "–".
+func MeanStd(v []float64, decimals int) string {
+	switch len(v) {
+	case 0:
+		return "–"
+	case 1:
+		return fmt.Sprintf("%.*f ± –", decimals, v[0])
+	}
+	return fmt.Sprintf("%.*f ± %.*f", decimals, stat.Mean(v, nil), decimals, stat.StdDev(v, nil))
+}
+
+// Provenance is "backends; data" of the seeds, each listed once.
+func (s Seeds) Provenance() string {
+	return strings.Join(uniq(s.Backends), ", ") + "; " + strings.Join(uniq(s.Data), ", ")
 }
 
 // Comparison is one cell: the paper's number beside ours.
@@ -286,15 +314,11 @@ func Rows(comps []Comparison) [][]string {
 			p = fmt.Sprintf("%.2f", c.Paper)
 		}
 		if n := len(c.Ours.Values); n > 0 {
-			// One seed has no spread: "± –", not a standard deviation of 0.
-			ours = fmt.Sprintf("%.2f ± – (1)", c.Ours.Mean())
-			if n > 1 {
-				ours = fmt.Sprintf("%.2f ± %.2f (%d)", c.Ours.Mean(), c.Ours.Std(), n)
-			}
+			ours = fmt.Sprintf("%s (%d)", MeanStd(c.Ours.Values, 2), n)
 			if c.HasPaper {
 				diff = fmt.Sprintf("%+.2f", c.Ours.Mean()-c.Paper)
 			}
-			prov = strings.Join(uniq(c.Ours.Backends), ", ") + "; " + strings.Join(uniq(c.Ours.Data), ", ")
+			prov = c.Ours.Provenance()
 		}
 		rows = append(rows, []string{c.Run.Method, c.Run.Column, p, ours, diff, prov})
 	}

@@ -216,3 +216,20 @@ func TestBeyondTable(t *testing.T) {
 		}
 	}
 }
+
+func TestMeanStd(t *testing.T) {
+	for _, tc := range []struct {
+		v        []float64
+		decimals int
+		want     string
+	}{
+		{nil, 2, "–"},
+		{[]float64{46.5}, 2, "46.50 ± –"},
+		{[]float64{30, 34}, 2, "32.00 ± 2.83"},
+		{[]float64{30, 34, 38}, 1, "34.0 ± 4.0"},
+	} {
+		if got := MeanStd(tc.v, tc.decimals); got != tc.want {
+			t.Errorf("MeanStd(%v, %d) = %q, want %q", tc.v, tc.decimals, got, tc.want)
+		}
+	}
+}
