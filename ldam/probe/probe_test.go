@@ -29,23 +29,33 @@ func blobs(k, d, n int, sep float64, seed uint64) ([]float64, []int) {
 
 func TestGradientMatchesFiniteDifferences(t *testing.T) {
 	x, y := blobs(3, 4, 10, 2, 1)
-	o := objective{z: x, labels: y, n: len(y), d: 4, k: 3, lambda: 0.1}
-	rng := rand.New(rand.NewPCG(2, 2))
-	w := make([]float64, 3*5)
-	for i := range w {
-		w[i] = rng.NormFloat64()
-	}
-	g := make([]float64, len(w))
-	o.eval(w, g)
-	const h = 1e-6
-	for i := range w {
-		wp, wm := append([]float64(nil), w...), append([]float64(nil), w...)
-		wp[i] += h
-		wm[i] -= h
-		fd := (o.eval(wp, nil) - o.eval(wm, nil)) / (2 * h)
-		if math.Abs(fd-g[i]) > 1e-6*max(1, math.Abs(fd)) {
-			t.Errorf("∂/∂w[%d]: analytic %.8f, finite differences %.8f", i, g[i], fd)
-		}
+	for _, tc := range []struct {
+		name               string
+		weights, smoothing []float64
+	}{
+		{"cross-entropy", nil, nil},
+		{"weighted, label-aware smoothing", exampleWeights(y, []float64{1, 0.5, 2}), []float64{0.3, 0.1, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := objective{z: x, labels: y, n: len(y), d: 4, k: 3, lambda: 0.1, weights: tc.weights, smoothing: tc.smoothing}
+			rng := rand.New(rand.NewPCG(2, 2))
+			w := make([]float64, 3*5)
+			for i := range w {
+				w[i] = rng.NormFloat64()
+			}
+			g := make([]float64, len(w))
+			o.eval(w, g)
+			const h = 1e-6
+			for i := range w {
+				wp, wm := append([]float64(nil), w...), append([]float64(nil), w...)
+				wp[i] += h
+				wm[i] -= h
+				fd := (o.eval(wp, nil) - o.eval(wm, nil)) / (2 * h)
+				if math.Abs(fd-g[i]) > 1e-6*max(1, math.Abs(fd)) {
+					t.Errorf("∂/∂w[%d]: analytic %.8f, finite differences %.8f", i, g[i], fd)
+				}
+			}
+		})
 	}
 }
 
