@@ -3,11 +3,13 @@ package datasets
 import (
 	"fmt"
 	"iter"
+	"math"
 	"math/rand/v2"
 	"runtime"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Augment is the training augmentation of the paper: zero-pad Pad pixels on each side, take a
@@ -39,6 +41,12 @@ type LoaderConfig struct {
 	Workers, Prefetch int
 	// DropLast drops the last, smaller batch of an epoch.
 	DropLast bool
+	// Mixup > 0 mixes each batch of real-valued inputs with a permutation of itself (mixup,
+	// Zhang et al. 2018, as MiSLAS's first stage uses it): x̃ = λ·x + (1 − λ)·x[π], λ ~ Beta(α, α)
+	// with α = Mixup, one λ and one permutation π per batch. The labels are then three tensors:
+	// y and y[π] (int32 [B]) and λ (float32 [B], the same value B times, so that micro-batches
+	// keep it); the loss is λ·ℓ(y) + (1 − λ)·ℓ(y[π]).
+	Mixup float64
 }
 
 // Loader feeds a dataset to GoMLX training as a train.Dataset: every Iter call yields one epoch
@@ -62,6 +70,9 @@ func newLoader(name string, n int, label func(int) int, cfg LoaderConfig) (*Load
 	}
 	if cfg.BatchSize > n {
 		return nil, fmt.Errorf("datasets: batch size %d is larger than the %d examples of %s; use --batch-size ≤ %d", cfg.BatchSize, n, name, n)
+	}
+	if !(cfg.Mixup >= 0) || math.IsInf(cfg.Mixup, 0) {
+		return nil, fmt.Errorf("datasets: mixup α = %g; it must be a finite number ≥ 0 (0: no mixup)", cfg.Mixup)
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.NumCPU()
@@ -133,6 +144,9 @@ func NewPointsLoader(name string, p *Points, cfg LoaderConfig) (*Loader, error) 
 
 // NewTextLoader returns a loader of token sequences: inputs are tokens [B, T] and lengths [B].
 func NewTextLoader(name string, t *Text, cfg LoaderConfig) (*Loader, error) {
+	if cfg.Mixup > 0 {
+		return nil, fmt.Errorf("datasets: mixup mixes real-valued inputs; %s has tokens (use --mixup 0)", name)
+	}
 	l, err := newLoader(name, t.Len(), func(i int) int { return t.Labels[i] }, cfg)
 	if err != nil {
 		return nil, err
@@ -222,7 +236,8 @@ func (l *Loader) Iter() iter.Seq2[train.Batch, error] {
 			go func() {
 				for j := range jobs {
 					idx := batches[j.b]
-					inputs, err := l.fill(idx, l.rngFor(epoch, j.b))
+					rng := l.rngFor(epoch, j.b)
+					inputs, err := l.fill(idx, rng)
 					var p prepared
 					if err != nil {
 						p.err = fmt.Errorf("datasets: %s epoch %d batch %d: %w", l.name, epoch, j.b, err)
@@ -232,6 +247,9 @@ func (l *Loader) Iter() iter.Seq2[train.Batch, error] {
 							labels[k] = int32(l.label(i))
 						}
 						p.batch = train.Batch{Inputs: inputs, Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(labels, len(idx))}}
+						if l.cfg.Mixup > 0 {
+							p.batch = mixup(inputs, labels, l.cfg.Mixup, rng)
+						}
 					}
 					j.out <- p
 				}
@@ -275,6 +293,36 @@ func (l *Loader) Iter() iter.Seq2[train.Batch, error] {
 			}
 		}
 	}
+}
+
+// mixup mixes the batch's first input (float32, examples on the first axis) with a random
+// permutation of itself; see LoaderConfig.Mixup.
+func mixup(inputs []*tensors.Tensor, labels []int32, alpha float64, rng *rand.Rand) train.Batch {
+	b := len(labels)
+	lambda := distuv.Beta{Alpha: alpha, Beta: alpha, Src: rng}.Rand()
+	perm := rng.Perm(b)
+	x := tensors.MustCopyFlatData[float32](inputs[0])
+	size := len(x) / b
+	mixed := make([]float32, len(x))
+	l32 := float32(lambda)
+	for k, pk := range perm {
+		a, o := x[k*size:(k+1)*size], x[pk*size:(pk+1)*size]
+		for t := range a {
+			mixed[k*size+t] = l32*a[t] + (1-l32)*o[t]
+		}
+	}
+	dims := inputs[0].Shape().Dimensions
+	inputs[0].MustFinalizeAll()
+	inputs[0] = tensors.FromFlatDataAndDimensions(mixed, dims...)
+	other := make([]int32, b)
+	lambdas := make([]float32, b)
+	for k, pk := range perm {
+		other[k] = labels[pk]
+		lambdas[k] = l32
+	}
+	return train.Batch{Inputs: inputs, Labels: []*tensors.Tensor{
+		tensors.FromFlatDataAndDimensions(labels, b), tensors.FromFlatDataAndDimensions(other, b),
+		tensors.FromFlatDataAndDimensions(lambdas, b)}}
 }
 
 // cropFlip applies Augment to one HWC image.

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
+	"gonum.org/v1/gonum/stat"
 )
 
 // labelledImages makes n 6×6×3 images whose every pixel equals 10·label+1.
@@ -139,6 +141,9 @@ func TestTextAndPointsLoaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := NewTextLoader("imdb", txt, LoaderConfig{BatchSize: 3, Mixup: 1}); err == nil {
+		t.Error("a text loader accepted mixup")
+	}
 	l, err := NewTextLoader("imdb", txt, LoaderConfig{BatchSize: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -179,4 +184,76 @@ func BenchmarkLoaderCIFARShape(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(images)/b.Elapsed().Seconds(), "images/s")
+}
+
+// TestLoaderMixup: each mixed image is λ·x + (1 − λ)·x[π] of two images of the batch whose
+// labels are the two label tensors, with one λ in (0, 1) per batch, deterministic per seed and
+// epoch, and λ's mean near 1/2 for α = 1 (Beta(1, 1) is uniform).
+func TestLoaderMixup(t *testing.T) {
+	d := labelledImages(64, 8) // every pixel of an image of label y is (10y + 1)/255
+	cfg := LoaderConfig{BatchSize: 16, Order: shuffled(64), Seed: 5, Mixup: 1}
+	var lambdas []float64
+	var first []float32
+	for epoch := range 8 {
+		l, err := NewImageLoader("t", d, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.SetEpoch(epoch)
+		for b, err := range l.Iter() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b.Labels) != 3 {
+				t.Fatalf("%d label tensors with mixup, want 3 (y, y[π], λ)", len(b.Labels))
+			}
+			img := tensors.MustCopyFlatData[float32](b.Inputs[0])
+			ya := tensors.MustCopyFlatData[int32](b.Labels[0])
+			yb := tensors.MustCopyFlatData[int32](b.Labels[1])
+			lam := tensors.MustCopyFlatData[float32](b.Labels[2])
+			if !(lam[0] > 0 && lam[0] < 1) {
+				t.Fatalf("λ = %g", lam[0])
+			}
+			for k := range ya {
+				if lam[k] != lam[0] {
+					t.Fatalf("λ differs within a batch: %g and %g", lam[k], lam[0])
+				}
+				want := lam[0]*float32(10*ya[k]+1)/255 + (1-lam[0])*float32(10*yb[k]+1)/255
+				if v := img[k*108]; math.Abs(float64(v-want)) > 1e-6 {
+					t.Fatalf("mixed pixel %g, want λ·x(%d) + (1−λ)·x(%d) = %g", v, ya[k], yb[k], want)
+				}
+			}
+			if !slices.Equal(sorted(ya), sorted(yb)) {
+				t.Fatalf("y[π] %v is not a permutation of y %v", yb, ya)
+			}
+			if epoch == 0 && first == nil {
+				first = img
+			}
+			lambdas = append(lambdas, float64(lam[0]))
+		}
+	}
+	if m := stat.Mean(lambdas, nil); math.Abs(m-0.5) > 0.15 {
+		t.Errorf("mean λ over %d batches = %.3f, want about 0.5 for α = 1", len(lambdas), m)
+	}
+	l, _ := NewImageLoader("t", d, cfg)
+	for b, err := range l.Iter() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(tensors.MustCopyFlatData[float32](b.Inputs[0]), first) {
+			t.Error("the same seed and epoch mixed differently")
+		}
+		break
+	}
+	for _, bad := range []float64{-1, math.Inf(1), math.NaN()} {
+		if _, err := NewImageLoader("t", d, LoaderConfig{BatchSize: 4, Mixup: bad}); err == nil {
+			t.Errorf("mixup α = %g accepted", bad)
+		}
+	}
+}
+
+func sorted(v []int32) []int32 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s
 }
