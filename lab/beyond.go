@@ -3,8 +3,6 @@ package lab
 import (
 	"fmt"
 
-	"github.com/gomlx/gomlx/core/tensors"
-
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/losses"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
@@ -22,36 +20,13 @@ type SecondStage struct {
 	Result metrics.Result
 }
 
-// Classifier returns a run's linear head (weights [d, k] and biases [k] of the "classifier"
-// scope) as a probe.Classifier; runs with the cosine head (the LDAM losses) have none.
-func Classifier(run *experiment.Run) (probe.Classifier, error) {
-	w, b := run.Store.GetVariable("/classifier/weights"), run.Store.GetVariable("/classifier/biases")
-	if w == nil || b == nil {
-		return probe.Classifier{}, fmt.Errorf("lab: the run has no linear classifier (/classifier/weights and biases); decoupled stages apply to a cross-entropy (ERM) run")
-	}
-	dims := w.Shape().Dimensions
-	d, k := dims[0], dims[1]
-	wv := tensors.MustCopyFlatData[float32](w.MustValue())
-	bv := tensors.MustCopyFlatData[float32](b.MustValue())
-	c := probe.Classifier{K: k, D: d, W: make([]float64, k*d), B: make([]float64, k)}
-	for i := range d {
-		for j := range k {
-			c.W[j*d+i] = float64(wv[i*k+j]) // [d, k] → rows per class
-		}
-	}
-	for j := range k {
-		c.B[j] = float64(bv[j])
-	}
-	return c, nil
-}
-
 // SecondStages applies the post-training methods to a cross-entropy run: its own classifier,
 // post-hoc logit adjustment (τ = 1), τ-normalization (τ = 1), cRT, LWS and weight balancing's
 // classifier stage (MaxNorm δ = the largest class-vector norm of the cRT classifier, halved:
 // fixed in advance, not tuned), fitted on the frozen training features and scored on the test
 // set. lambda is the L2 penalty of the re-trained classifiers.
 func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
-	c, err := Classifier(run)
+	c, err := run.LinearHead()
 	if err != nil {
 		return nil, err
 	}

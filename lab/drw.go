@@ -5,10 +5,8 @@ import (
 	"math"
 	"strings"
 
-	"github.com/gomlx/gomlx/core/tensors"
 	"gonum.org/v1/plot"
 
-	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
@@ -53,52 +51,13 @@ func RunModel(name string, cfg experiment.Config) (*experiment.Run, error) {
 // in evaluation mode, row-major [n][d], with their labels: what the classifier sees (Fig. 5's
 // sphere, Fig. 6's linear probe).
 func Features(run *experiment.Run, test bool) (feats []float64, d int, labels []int, err error) {
-	return splitOutputs(run, test, run.Features)
+	return run.SplitOutputs(test, run.Features)
 }
 
 // Logits returns the logits of a run's training (test = false) or test split in evaluation
 // mode, row-major [n][classes], with their labels.
 func Logits(run *experiment.Run, test bool) (logits []float64, k int, labels []int, err error) {
-	return splitOutputs(run, test, run.Predict)
-}
-
-// splitOutputs runs f over a split of the run's images (no augmentation) and gathers its
-// [batch, d] outputs.
-func splitOutputs(run *experiment.Run, test bool, f func(...*tensors.Tensor) (*tensors.Tensor, error)) (outs []float64, d int, labels []int, err error) {
-	src := run.Data.TrainImages
-	if test {
-		src = run.Data.TestImages
-	}
-	if src == nil {
-		return nil, 0, nil, fmt.Errorf("lab: the run has no image data")
-	}
-	l, err := datasets.NewImageLoader("features", src, datasets.LoaderConfig{BatchSize: min(250, src.Len()), Mean: run.Data.Info.Mean, Std: run.Data.Info.Std})
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	for b, err := range l.Iter() {
-		if err != nil {
-			return nil, 0, nil, err
-		}
-		out, err := f(b.Inputs...)
-		if err != nil {
-			return nil, 0, nil, err
-		}
-		dims := out.Shape().Dimensions
-		if len(dims) != 2 {
-			return nil, 0, nil, fmt.Errorf("lab: outputs of shape %v, want [batch d]", dims)
-		}
-		d = dims[1]
-		for _, v := range tensors.MustCopyFlatData[float32](out) {
-			outs = append(outs, float64(v))
-		}
-		for _, y := range tensors.MustCopyFlatData[int32](b.Labels[0]) {
-			labels = append(labels, int(y))
-		}
-		out.MustFinalizeAll()
-		b.Finalize()
-	}
-	return outs, d, labels, nil
+	return run.SplitOutputs(test, run.Predict)
 }
 
 // SphereFeatures returns the L2-normalized 3-d features (the sphere CNN's penultimate output)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,6 +95,18 @@ type Config struct {
 	// SAMRho > 0 trains with sharpness-aware minimization of that radius around SGD
 	// (optim.SAM; Rangwani et al. 2022 use 0.8 with LDAM-DRW on CIFAR); 0 is plain SGD.
 	SAMRho float64
+	// Mixup > 0 trains on mixup batches with α = Mixup (datasets.LoaderConfig.Mixup): the loss
+	// is λ·ℓ(y) + (1 − λ)·ℓ(y[π]) with one λ ~ Beta(α, α) per batch; MiSLAS's first stage uses
+	// α = 1. Images and points only; 0 is none.
+	Mixup float64 `json:",omitempty"`
+	// Stage2 is a second stage applied after the last epoch: "MiSLAS" re-fits the linear
+	// classifier on the frozen features of the training images with class-balanced weights and
+	// label-aware smoothing from SmoothHead (the largest class) to SmoothTail (the smallest)
+	// (probe.MiSLAS), writes it into the network, and reports the evaluation after it as
+	// Result.Final (the first stage's is Result.Stage1). Both smoothings 0 take the authors'
+	// values: 0.4 and 0.1 on CIFAR-100, else 0.3 and 0. Needs a loss with a linear head.
+	Stage2                 string  `json:",omitempty"`
+	SmoothHead, SmoothTail float64 `json:",omitempty"`
 
 	// Preset is "quick" (default), "lite" or "paper"; Epochs, BatchSize, LR, WeightDecay and
 	// Optimizer override it.
@@ -363,6 +376,33 @@ func resolve(c Config) (resolved, error) {
 	if r.Tau < 0 || r.VSGamma < 0 {
 		return r, fmt.Errorf("--tau %g and --vs_gamma %g must be ≥ 0", r.Tau, r.VSGamma)
 	}
+	if !(r.Mixup >= 0) || math.IsInf(r.Mixup, 0) {
+		return r, fmt.Errorf("--mixup %g: mixup's α must be a finite number ≥ 0 (1 as MiSLAS; 0: no mixup)", r.Mixup)
+	}
+	switch {
+	case r.Stage2 == "":
+		if r.SmoothHead != 0 || r.SmoothTail != 0 {
+			return r, fmt.Errorf("--smooth_head %g, --smooth_tail %g: label-aware smoothing belongs to --stage2 MiSLAS; add it or drop them", r.SmoothHead, r.SmoothTail)
+		}
+	case strings.EqualFold(r.Stage2, Stage2MiSLAS):
+		r.Stage2 = Stage2MiSLAS
+		if r.loss.cosine() {
+			return r, fmt.Errorf("--stage2 MiSLAS re-fits a linear classifier, and --loss_type %s has the cosine head; use CE (MiSLAS's first stage) or another loss with a linear head", r.loss)
+		}
+		if r.SmoothHead == 0 && r.SmoothTail == 0 {
+			r.SmoothHead, r.SmoothTail = 0.3, 0
+			if r.Dataset == "cifar100" {
+				r.SmoothHead, r.SmoothTail = 0.4, 0.1
+			}
+		}
+		for _, e := range []float64{r.SmoothHead, r.SmoothTail} {
+			if !(e >= 0 && e <= 1) {
+				return r, fmt.Errorf("--smooth_head %g and --smooth_tail %g must lie in [0, 1]", r.SmoothHead, r.SmoothTail)
+			}
+		}
+	default:
+		return r, fmt.Errorf("--stage2 %q: the second stage known is %s (or none)", r.Stage2, Stage2MiSLAS)
+	}
 	if r.Dataset == "" && r.Data == nil {
 		r.Dataset = "cifar10"
 	}
@@ -412,6 +452,9 @@ func resolve(c Config) (resolved, error) {
 	}
 	return r, nil
 }
+
+// Stage2MiSLAS is Config.Stage2 for MiSLAS's second stage.
+const Stage2MiSLAS = "MiSLAS"
 
 // DefaultResNet18MicroBatches is ResNet-18's default number of micro-batches on a CPU backend:
 // batch 128 as 4 × 32 trains Tiny ImageNet in about PyTorch's memory (README, Performance).

@@ -25,7 +25,9 @@ type Result struct {
 	History []Epoch `json:"history"`
 	// Final is the evaluation after the last epoch; Best the one with the lowest balanced top-1
 	// error (the official code's "Best Prec@1", a mild test-set selection — report Final).
-	Final     *metrics.Result `json:"final,omitempty"`
+	Final *metrics.Result `json:"final,omitempty"`
+	// Stage1 is the evaluation after the last epoch, before Config.Stage2 (nil without one).
+	Stage1    *metrics.Result `json:"stage1,omitempty"`
 	Best      *metrics.Result `json:"best,omitempty"`
 	BestEpoch int             `json:"best_epoch"`
 	// Done is false while the run is incomplete (interrupted or stopped early).

@@ -102,6 +102,9 @@ func Prepare(c Config) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.Stage2 != "" && data.TrainImages == nil {
+		return nil, fmt.Errorf("--stage2 %s re-fits the classifier on image features, and %s has none; drop --stage2", r.Stage2, data.Name)
+	}
 	run := &Run{cfg: r, Data: data}
 	classes := len(data.Classes)
 	trainLabels := data.labels(false)
@@ -332,29 +335,39 @@ func (run *Run) build(margins []float64) error {
 		return []*Node{logits}
 	}
 	lossType, scale, gamma := r.loss, r.Scale, r.Gamma
-	var lossFn func(labels, predictions []*Node) *Node
-	lossFn = func(labels, predictions []*Node) *Node {
-		logits := predictions[0]
+	single := func(logits, y *Node) *Node { // the loss for one label per example
 		g := logits.Graph()
-		if a := seen[g]; a != nil {
-			a.labels = labels
-		}
 		w := wVar.NodeValue(g)
 		switch lossType {
 		case Focal:
-			return losses.Focal(logits, labels[0], w, gamma)
+			return losses.Focal(logits, y, w, gamma)
 		case LDAM, Uniform:
-			return losses.LDAM(logits, labels[0], mVar.NodeValue(g), w, scale)
+			return losses.LDAM(logits, y, mVar.NodeValue(g), w, scale)
 		case LDAMHG, HG:
-			return losses.Hinge(logits, labels[0], mVar.NodeValue(g), w, scale)
+			return losses.Hinge(logits, y, mVar.NodeValue(g), w, scale)
 		case LA, BS:
-			return losses.LogitAdjusted(logits, labels[0], aVar.NodeValue(g), w)
+			return losses.LogitAdjusted(logits, y, aVar.NodeValue(g), w)
 		case LAAM:
-			return losses.LogitAdjustedMargin(logits, labels[0], aVar.NodeValue(g), mVar.NodeValue(g), w)
+			return losses.LogitAdjustedMargin(logits, y, aVar.NodeValue(g), mVar.NodeValue(g), w)
 		case VSLoss:
-			return losses.VS(logits, labels[0], sVar.NodeValue(g), aVar.NodeValue(g), w)
+			return losses.VS(logits, y, sVar.NodeValue(g), aVar.NodeValue(g), w)
 		}
-		return losses.CrossEntropy(logits, labels[0], w)
+		return losses.CrossEntropy(logits, y, w)
+	}
+	mixup := r.Mixup > 0
+	var lossFn func(labels, predictions []*Node) *Node
+	lossFn = func(labels, predictions []*Node) *Node {
+		logits := predictions[0]
+		if a := seen[logits.Graph()]; a != nil {
+			a.labels = labels
+		}
+		if !mixup {
+			return single(logits, labels[0])
+		}
+		// Mixup (the loader's labels y, y[π], λ): λ·ℓ(y) + (1 − λ)·ℓ(y[π]), as mixup_criterion
+		// of the mixup and MiSLAS code.
+		lambda := ConvertDType(ReduceAllMean(labels[2]), logits.DType())
+		return Add(Mul(lambda, single(logits, labels[0])), Mul(OneMinus(lambda), single(logits, labels[1])))
 	}
 	errMetric := metric.NewBaseMetric("Train error", "err", "error",
 		func(_ *model.Scope, labels, predictions []*Node) *Node {
@@ -461,7 +474,7 @@ func (run *Run) loaders() error {
 		return plan.Sampler(epoch).EpochIndices(labels, rng)
 	}
 	trainCfg := datasets.LoaderConfig{BatchSize: r.preset.BatchSize, Order: order, Augment: d.Info.Augment,
-		Mean: d.Info.Mean, Std: d.Info.Std, Seed: r.Seed}
+		Mean: d.Info.Mean, Std: d.Info.Std, Seed: r.Seed, Mixup: r.Mixup}
 	testCfg := datasets.LoaderConfig{BatchSize: 100, Mean: d.Info.Mean, Std: d.Info.Std}
 	var err error
 	switch {
@@ -605,14 +618,23 @@ func (run *Run) FitUntil(end int) error {
 		if err != nil {
 			return err
 		}
+		full := test
+		var stage1 *metrics.Result
+		if epoch == r.preset.Epochs-1 && r.Stage2 != "" {
+			// The second stage ends the run: Final is after it, Stage1 before.
+			first := test
+			stage1 = &first
+			if full, err = run.secondStage(); err != nil {
+				return err
+			}
+		}
 		ep := Epoch{Epoch: epoch, LR: lr, Reweighted: !isUniform(w), Resampled: run.Plan.Sampler(epoch).Kind == balance.Weighted,
 			TrainLoss: lossSum / float64(max(1, steps)), TrainError: errSum / float64(max(1, steps)),
 			Test: test, Seconds: time.Since(t0).Seconds(), ImagesPerSecond: float64(examples) / trainSeconds}
-		full := test
 		ep.Test.Confusion = nil
 		res := run.Result
 		res.History = append(res.History, ep)
-		res.Final = &full
+		res.Final, res.Stage1 = &full, stage1
 		if res.Best == nil || full.Top1Error < res.Best.Top1Error {
 			res.Best, res.BestEpoch = &full, epoch
 		}
@@ -621,6 +643,10 @@ func (run *Run) FitUntil(end int) error {
 		if r.Log != nil {
 			fmt.Fprintf(r.Log, "epoch %3d/%d  lr %.5f  loss %.4f  train err %.4f  test balanced top-1 err %.4f  top-5 %.4f  (%.0f s, %.1f img/s)\n",
 				epoch+1, r.preset.Epochs, lr, ep.TrainLoss, ep.TrainError, test.Top1Error, test.Top5Error, ep.Seconds, ep.ImagesPerSecond)
+			if stage1 != nil {
+				fmt.Fprintf(r.Log, "second stage %s (smoothing %g → %g): test balanced top-1 err %.4f  top-5 %.4f\n",
+					r.Stage2, r.SmoothHead, r.SmoothTail, full.Top1Error, full.Top5Error)
+			}
 		}
 		if err := run.save(epoch + 1); err != nil {
 			return err

@@ -37,7 +37,16 @@ var Methods = map[string]Method{
 	// The follow-ups of table "beyond" (names as their authors' code where it has one).
 	"LA": {"LA", "None"}, "BalancedSoftmax": {"BalancedSoftmax", "None"}, "VS": {"VS", "None"},
 	"ERM-DRW-SAM": {"CE", "DRW"}, "LDAM-DRW-SAM": {"LDAM", "DRW"},
+	"MiSLAS": {"CE", "None"},
 }
+
+// stage2 lists the methods whose runs end with a second stage (Config.Stage2): MiSLAS, after a
+// first stage with mixup α = 1 (the authors' configs; the smoothing takes their per-dataset
+// values, experiment.Config.SmoothHead).
+var stage2 = map[string]struct {
+	Stage2 string
+	Mixup  float64
+}{"MiSLAS": {experiment.Stage2MiSLAS, 1}}
 
 // samRho is the SAM radius of the methods trained with SAM (Rangwani et al. 2022's CIFAR-10
 // values: 0.5 for CE-DRW, 0.8 for LDAM-DRW).
@@ -166,7 +175,8 @@ func Cell(table, method, column string) (Run, error) {
 		return Run{}, err
 	}
 	name := s.Slug() + "-" + slug(method)
-	cfg := experiment.Config{Dataset: s.Dataset, ImbType: s.Profile, ImbFactor: 1 / s.Rho, LossType: m.Loss, TrainRule: m.Rule, SAMRho: samRho[method], TestImbSeed: s.TestImbSeed}
+	cfg := experiment.Config{Dataset: s.Dataset, ImbType: s.Profile, ImbFactor: 1 / s.Rho, LossType: m.Loss, TrainRule: m.Rule, SAMRho: samRho[method], TestImbSeed: s.TestImbSeed,
+		Stage2: stage2[method].Stage2, Mixup: stage2[method].Mixup}
 	return Run{Table: dirTable(t.Name), Method: method, Column: column, Setting: s, Metric: metric, Name: name, Config: cfg}, nil
 }
 

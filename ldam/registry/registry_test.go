@@ -47,6 +47,7 @@ func TestCells(t *testing.T) {
 	// The flags of a cell reach ldam train: SAM's radius, Table 6's test permutation.
 	for _, c := range []struct{ table, method, column, want string }{
 		{"beyond", "LDAM-DRW-SAM", "C10 LT 100", "--rho 0.8"},
+		{"beyond", "MiSLAS", "C100 LT 100", "--mixup 1 --stage2 MiSLAS"},
 		{"table6", "CB RW", "LT 10 seed a", "--test_imb_seed 1"},
 	} {
 		r, err := Cell(c.table, c.method, c.column)
@@ -207,12 +208,15 @@ func TestBeyondTable(t *testing.T) {
 		t.Errorf("beyond's ERM runs in %s, Table 2's in %s", erm.Dir("r", "lite", 0), ref.Dir("r", "lite", 0))
 	}
 	jobs, _, err := Plan(t.TempDir(), "beyond", "lite", []uint64{0}, nil, []string{"C10 LT 100"})
-	if err != nil || len(jobs) != 7 {
-		t.Fatalf("%d jobs (%v), want the 7 rows", len(jobs), err)
+	if err != nil || len(jobs) != 8 {
+		t.Fatalf("%d jobs (%v), want the 8 rows", len(jobs), err)
 	}
 	for _, j := range jobs {
 		if j.Run.Method == "LDAM-DRW-SAM" && j.BranchFrom != "" {
 			t.Errorf("a SAM run cannot branch from a run trained without SAM: %q", j.BranchFrom)
+		}
+		if strings.Contains(j.BranchFrom, "mislas") {
+			t.Errorf("%s branches from the MiSLAS run, whose first stage trains with mixup: %q", j.Run.Method, j.BranchFrom)
 		}
 	}
 }

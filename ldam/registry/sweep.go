@@ -31,6 +31,12 @@ func (j Job) Args(preset string, extra []string) []string {
 	if c.SAMRho > 0 {
 		args = append(args, "--rho", strconv.FormatFloat(c.SAMRho, 'g', -1, 64))
 	}
+	if c.Mixup > 0 {
+		args = append(args, "--mixup", strconv.FormatFloat(c.Mixup, 'g', -1, 64))
+	}
+	if c.Stage2 != "" {
+		args = append(args, "--stage2", c.Stage2)
+	}
 	if c.TestImbSeed > 0 {
 		args = append(args, "--test_imb_seed", strconv.FormatUint(c.TestImbSeed, 10))
 	}
@@ -90,7 +96,7 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 		}
 		for k, b := range jobs {
 			if b.Seed == j.Seed && b.Run.Setting == j.Run.Setting && b.Run.Config.LossType == j.Run.Config.LossType && b.Run.Config.TrainRule == "None" &&
-				b.Run.Config.SAMRho == j.Run.Config.SAMRho {
+				b.Run.Config.SAMRho == j.Run.Config.SAMRho && b.Run.Config.Mixup == j.Run.Config.Mixup {
 				jobs[i].BranchFrom, deps[i] = b.Dir, k
 			}
 		}
@@ -100,7 +106,8 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 		// The first-stage run is not in this sweep (say --methods ERM-DRW alone): branch from
 		// it when it has already passed T0.
 		for _, row := range t.Rows {
-			if m, ok := Methods[row.Method]; !ok || m.Loss != j.Run.Config.LossType || m.Rule != "None" || samRho[row.Method] != j.Run.Config.SAMRho {
+			if m, ok := Methods[row.Method]; !ok || m.Loss != j.Run.Config.LossType || m.Rule != "None" || samRho[row.Method] != j.Run.Config.SAMRho ||
+				stage2[row.Method].Mixup != j.Run.Config.Mixup {
 				continue
 			}
 			base, err := Cell(t.Name, row.Method, j.Run.Column)

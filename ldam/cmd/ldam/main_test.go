@@ -33,6 +33,11 @@ func TestBadFlagsGiveClearMessages(t *testing.T) {
 		{[]string{"bench", "--arch", "vgg"}, 2, `unknown --arch "vgg"`},
 		{[]string{"table", "--table", "table9"}, 2, `unknown table "table9"`},
 		{[]string{"train", "--branch_from", "/nonexistent/run"}, 1, "branching from /nonexistent/run/stage1.ckpt"},
+		{[]string{"train", "--mixup", "-1"}, 1, "mixup's α must be a finite number ≥ 0"},
+		{[]string{"train", "--stage2", "cRT2"}, 1, `--stage2 "cRT2"`},
+		{[]string{"train", "--stage2", "MiSLAS", "--loss_type", "LDAM"}, 1, "cosine head"},
+		{[]string{"train", "--stage2", "mislas", "--smooth_head", "1.5"}, 1, "must lie in [0, 1]"},
+		{[]string{"train", "--smooth_head", "0.3"}, 1, "add it or drop them"},
 	}
 	for _, tc := range cases {
 		var out, errb bytes.Buffer

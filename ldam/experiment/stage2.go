@@ -1,0 +1,135 @@
+package experiment
+
+import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/probe"
+)
+
+// The linear head's variables (models.Config's "classifier" scope).
+const (
+	classifierWeights = "/classifier/weights"
+	classifierBiases  = "/classifier/biases"
+)
+
+// LinearHead returns the network's linear classifier (weights [d, k] and biases [k] of the
+// "classifier" scope) as a probe.Classifier; networks with the cosine head (the LDAM losses)
+// have none.
+func (run *Run) LinearHead() (probe.Classifier, error) {
+	w, b := run.Store.GetVariable(classifierWeights), run.Store.GetVariable(classifierBiases)
+	if w == nil || b == nil {
+		return probe.Classifier{}, fmt.Errorf("experiment: the network has no linear classifier (%s and biases); second stages apply to losses with a linear head (CE, Focal, LA, BalancedSoftmax, VS), not to the cosine head of the LDAM losses", classifierWeights)
+	}
+	dims := w.Shape().Dimensions
+	d, k := dims[0], dims[1]
+	wv := tensors.MustCopyFlatData[float32](w.MustValue())
+	bv := tensors.MustCopyFlatData[float32](b.MustValue())
+	c := probe.Classifier{K: k, D: d, W: make([]float64, k*d), B: make([]float64, k)}
+	for i := range d {
+		for j := range k {
+			c.W[j*d+i] = float64(wv[i*k+j]) // [d, k] → rows per class
+		}
+	}
+	for j := range k {
+		c.B[j] = float64(bv[j])
+	}
+	return c, nil
+}
+
+// SetLinearHead writes a classifier into the network's linear head (the inverse of LinearHead);
+// the next evaluation uses it.
+func (run *Run) SetLinearHead(c probe.Classifier) error {
+	old, err := run.LinearHead()
+	if err != nil {
+		return err
+	}
+	if c.K != old.K || c.D != old.D || len(c.W) != c.K*c.D || len(c.B) != c.K {
+		return fmt.Errorf("experiment: a %d×%d classifier does not fit the network's %d×%d head", c.K, c.D, old.K, old.D)
+	}
+	w := make([]float32, c.D*c.K)
+	for i := range c.D {
+		for j := range c.K {
+			w[i*c.K+j] = float32(c.W[j*c.D+i])
+		}
+	}
+	b := make([]float32, c.K)
+	for j, v := range c.B {
+		b[j] = float32(v)
+	}
+	if err := run.Store.GetVariable(classifierWeights).SetValue(tensors.FromFlatDataAndDimensions(w, c.D, c.K)); err != nil {
+		return err
+	}
+	if err := run.Store.GetVariable(classifierBiases).SetValue(tensors.FromFlatDataAndDimensions(b, c.K)); err != nil {
+		return err
+	}
+	run.inferStale = true
+	return nil
+}
+
+// SplitOutputs runs f (Run.Features or Run.Predict) in evaluation mode over the training
+// (test = false) or test images, without augmentation, and gathers its [batch, d] outputs
+// row-major [n][d], with the labels.
+func (run *Run) SplitOutputs(test bool, f func(...*tensors.Tensor) (*tensors.Tensor, error)) (outs []float64, d int, labels []int, err error) {
+	src := run.Data.TrainImages
+	if test {
+		src = run.Data.TestImages
+	}
+	if src == nil {
+		return nil, 0, nil, fmt.Errorf("experiment: the run has no image data")
+	}
+	l, err := datasets.NewImageLoader("features", src, datasets.LoaderConfig{BatchSize: min(250, src.Len()), Mean: run.Data.Info.Mean, Std: run.Data.Info.Std})
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	for b, err := range l.Iter() {
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		out, err := f(b.Inputs...)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		dims := out.Shape().Dimensions
+		if len(dims) != 2 {
+			return nil, 0, nil, fmt.Errorf("experiment: outputs of shape %v, want [batch d]", dims)
+		}
+		d = dims[1]
+		for _, v := range tensors.MustCopyFlatData[float32](out) {
+			outs = append(outs, float64(v))
+		}
+		for _, y := range tensors.MustCopyFlatData[int32](b.Labels[0]) {
+			labels = append(labels, int(y))
+		}
+		out.MustFinalizeAll()
+		b.Finalize()
+	}
+	return outs, d, labels, nil
+}
+
+// secondStage applies Config.Stage2 to the trained network and returns the evaluation after it.
+// MiSLAS: probe.MiSLAS on the frozen features of the training images, with the run's weight
+// decay as the L2 penalty (on standardized features, as every probe fit here), written into the
+// linear head.
+func (run *Run) secondStage() (metrics.Result, error) {
+	r := run.cfg
+	if r.Stage2 != Stage2MiSLAS {
+		return metrics.Result{}, fmt.Errorf("experiment: unknown second stage %q", r.Stage2)
+	}
+	x, d, labels, err := run.SplitOutputs(false, run.Features)
+	if err != nil {
+		return metrics.Result{}, fmt.Errorf("MiSLAS stage 2: %w", err)
+	}
+	k := len(run.Data.Classes)
+	m, err := probe.MiSLAS(x, d, labels, k, r.preset.WeightDecay, run.Result.Data.TrainCounts, r.SmoothHead, r.SmoothTail)
+	if err != nil {
+		return metrics.Result{}, fmt.Errorf("MiSLAS stage 2: %w", err)
+	}
+	if err := run.SetLinearHead(m.Classifier()); err != nil {
+		return metrics.Result{}, err
+	}
+	return run.Evaluate()
+}

@@ -1,0 +1,115 @@
+package experiment
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/probe"
+)
+
+// skewedImages is a 3-class set of 8×8 RGB images, counts 24/10/4, whose pixels are noise
+// around a class-dependent level.
+func skewedImages(seed uint64) *datasets.Images {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	d := &datasets.Images{Name: "skewed", Classes: []string{"a", "b", "c"}, Height: 8, Width: 8, Channels: 3}
+	for c, n := range []int{24, 10, 4} {
+		for range n {
+			d.Labels = append(d.Labels, c)
+			for range 8 * 8 * 3 {
+				d.Pixels = append(d.Pixels, uint8(min(255, 60*c+40+rng.IntN(60))))
+			}
+		}
+	}
+	return d
+}
+
+func TestMixupTrains(t *testing.T) {
+	for _, micro := range []int{1, 2} {
+		base := Config{Data: pointsData(t), LossType: "CE", Epochs: 4, BatchSize: 16, Seed: 2, MicroBatches: micro}
+		mixed := base
+		mixed.Mixup = 1
+		a, err := Train(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Train(mixed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		la, lb := a.History[3].TrainLoss, b.History[3].TrainLoss
+		if math.IsNaN(lb) || lb <= 0 {
+			t.Fatalf("micro-batches %d: mixup's training loss %g", micro, lb)
+		}
+		if la == lb {
+			t.Errorf("micro-batches %d: the same training loss %g with and without mixup", micro, la)
+		}
+		if b.Config.Mixup != 1 {
+			t.Errorf("results record mixup %g", b.Config.Mixup)
+		}
+	}
+}
+
+// TestMiSLASSecondStage: after the last epoch the run re-fits its linear head with probe.MiSLAS
+// on its frozen training features, reports the evaluation after it as Final (before it as
+// Stage1), and saves it: a resumed run evaluates to Final.
+func TestMiSLASSecondStage(t *testing.T) {
+	imgs := skewedImages(1)
+	data := &Data{Name: "skewed", Classes: imgs.Classes, TrainImages: imgs, TestImages: skewedImages(2), Info: datasets.InfoFor("cifar10")}
+	dir := t.TempDir()
+	cfg := Config{Data: data, Arch: "resnet32", Width: 0.25, LossType: "CE", Mixup: 1, Stage2: "mislas", Epochs: 2, BatchSize: 8, Seed: 1, Out: dir}
+	run, err := Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Fit(); err != nil {
+		t.Fatal(err)
+	}
+	res := run.Result
+	if res.Stage1 == nil || res.Final == nil || !res.Done {
+		t.Fatalf("stage1 %v, final %v, done %v", res.Stage1, res.Final, res.Done)
+	}
+	if c := res.Config; c.Stage2 != Stage2MiSLAS || c.SmoothHead != 0.3 || c.SmoothTail != 0 {
+		t.Errorf("recorded stage 2 %q, smoothing %g → %g; want MiSLAS, 0.3 → 0", c.Stage2, c.SmoothHead, c.SmoothTail)
+	}
+	// The head is MiSLAS's fit on the network's frozen features.
+	x, d, labels, err := run.SplitOutputs(false, run.Features)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := probe.MiSLAS(x, d, labels, 3, run.cfg.preset.WeightDecay, res.Data.TrainCounts, 0.3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := m.Classifier()
+	got, err := run.LinearHead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.W {
+		if math.Abs(got.W[i]-want.W[i]) > 1e-4*max(1, math.Abs(want.W[i])) {
+			t.Fatalf("head weight %d: %g, MiSLAS fit %g", i, got.W[i], want.W[i])
+		}
+	}
+	// The checkpoint holds the second stage's head.
+	again := cfg
+	again.Resume = true
+	run2, err := Prepare(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := run2.Evaluate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Top1Error != res.Final.Top1Error {
+		t.Errorf("resumed run evaluates to %g, Final says %g", ev.Top1Error, res.Final.Top1Error)
+	}
+	// A loss with the cosine head has no linear head to re-fit.
+	bad := cfg
+	bad.LossType, bad.Out = "LDAM", ""
+	if _, err := Prepare(bad); err == nil {
+		t.Error("--stage2 MiSLAS accepted the LDAM loss's cosine head")
+	}
+}
