@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -198,6 +199,9 @@ func Sequential(flagValue string) string {
 	}
 	if opts == "" {
 		return "go:ops_sequential"
+	}
+	if slices.Contains(strings.Split(opts, ","), "ops_sequential") {
+		return config
 	}
 	return config + ",ops_sequential"
 }

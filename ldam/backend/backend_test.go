@@ -51,6 +51,7 @@ func TestSequential(t *testing.T) {
 		{"", "go:ops_sequential"},
 		{"go", "go:ops_sequential"},
 		{"go:parallelism=4", "go:parallelism=4,ops_sequential"},
+		{"go:ops_sequential", "go:ops_sequential"}, // as .ci/run's tests run
 		{"xla:cpu", "xla:cpu"},
 		{"/x/xla_cuda_plugin.so", "xla:/x/xla_cuda_plugin.so"},
 	} {
