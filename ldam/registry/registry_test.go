@@ -215,9 +215,6 @@ func TestBeyondTable(t *testing.T) {
 		if j.Run.Method == "LDAM-DRW-SAM" && j.BranchFrom != "" {
 			t.Errorf("a SAM run cannot branch from a run trained without SAM: %q", j.BranchFrom)
 		}
-		if strings.Contains(j.BranchFrom, "mislas") {
-			t.Errorf("%s branches from the MiSLAS run, whose first stage trains with mixup: %q", j.Run.Method, j.BranchFrom)
-		}
 	}
 }
 

@@ -96,7 +96,7 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 		}
 		for k, b := range jobs {
 			if b.Seed == j.Seed && b.Run.Setting == j.Run.Setting && b.Run.Config.LossType == j.Run.Config.LossType && b.Run.Config.TrainRule == "None" &&
-				b.Run.Config.SAMRho == j.Run.Config.SAMRho && b.Run.Config.Mixup == j.Run.Config.Mixup {
+				b.Run.Config.SAMRho == j.Run.Config.SAMRho && b.Run.Config.Mixup == j.Run.Config.Mixup { // no table has a DRW row beside a mixup row yet: a guard
 				jobs[i].BranchFrom, deps[i] = b.Dir, k
 			}
 		}
