@@ -301,19 +301,17 @@ func mixup(inputs []*tensors.Tensor, labels []int32, alpha float64, rng *rand.Ra
 	b := len(labels)
 	lambda := distuv.Beta{Alpha: alpha, Beta: alpha, Src: rng}.Rand()
 	perm := rng.Perm(b)
-	x := tensors.MustCopyFlatData[float32](inputs[0])
+	x := tensors.MustCopyFlatData[float32](inputs[0]) // the unmixed batch, read while mixing in place
 	size := len(x) / b
-	mixed := make([]float32, len(x))
 	l32 := float32(lambda)
-	for k, pk := range perm {
-		a, o := x[k*size:(k+1)*size], x[pk*size:(pk+1)*size]
-		for t := range a {
-			mixed[k*size+t] = l32*a[t] + (1-l32)*o[t]
+	tensors.MustMutableFlatData(inputs[0], func(mixed []float32) {
+		for k, pk := range perm {
+			a, o := x[k*size:(k+1)*size], x[pk*size:(pk+1)*size]
+			for t := range a {
+				mixed[k*size+t] = l32*a[t] + (1-l32)*o[t]
+			}
 		}
-	}
-	dims := inputs[0].Shape().Dimensions
-	inputs[0].MustFinalizeAll()
-	inputs[0] = tensors.FromFlatDataAndDimensions(mixed, dims...)
+	})
 	other := make([]int32, b)
 	lambdas := make([]float32, b)
 	for k, pk := range perm {
