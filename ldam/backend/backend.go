@@ -82,13 +82,13 @@ func Resolve(flagValue string) string {
 	return c
 }
 
-// hasLibraryPath reports whether compute-onnx options name a library file.
 // IsONNX reports whether a backend configuration (as Resolve returns it) names ONNX Runtime.
 func IsONNX(config string) bool {
 	name, _, _ := strings.Cut(config, ":")
 	return name == "onnx" || name == "onnxruntime"
 }
 
+// hasLibraryPath reports whether compute-onnx options name a library file.
 func hasLibraryPath(opts string) bool {
 	for _, o := range strings.Split(opts, ",") {
 		if strings.Contains(o, "/") || strings.Contains(o, ".so") {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	onnxbackend "github.com/gomlx/compute-onnx"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -35,6 +36,9 @@ func TestONNXErrors(t *testing.T) {
 // $GOMLX_ONNX_INTRA_OP_THREADS is set, and the patched compute-onnx refuses a bad value with an
 // error that names the variable.
 func TestIntraOpThreads(t *testing.T) {
+	if IntraOpThreadsEnv != onnxbackend.IntraOpThreadsEnv {
+		t.Fatalf("this package documents $%s, the patched compute-onnx reads $%s", IntraOpThreadsEnv, onnxbackend.IntraOpThreadsEnv)
+	}
 	lib := ORT.Installed()
 	if lib == "" {
 		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {

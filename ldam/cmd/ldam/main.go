@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ldamlab/ldamlab/ldam/backend"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 )
 
@@ -130,7 +131,11 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	d := run.Result.Data
 	fmt.Fprintf(stdout, "data: %s (%s), %d classes, train counts %v, test counts %v\n", d.Name, d.Source, len(d.Classes), d.TrainCounts, d.TestCounts)
-	fmt.Fprintf(stdout, "backend: %s; preset %s: %d epochs, batch %d, lr %g, T0 %d\n", run.Result.Backend, run.Result.Preset.Name,
+	be := run.Result.Backend
+	if backend.IsONNX(be) { // the thread count changes the speed, and float rounding
+		be += ", " + os.Getenv(backend.IntraOpThreadsEnv) + " intra-op threads"
+	}
+	fmt.Fprintf(stdout, "backend: %s; preset %s: %d epochs, batch %d, lr %g, T0 %d\n", be, run.Result.Preset.Name,
 		run.Result.Preset.Epochs, run.Result.Preset.BatchSize, run.Result.Preset.BaseLR, run.Result.Preset.DeferEpoch)
 	if err := run.Fit(); err != nil {
 		fmt.Fprintf(stderr, "ldam train: %v\n", err)

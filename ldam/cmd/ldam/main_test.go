@@ -2,11 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ldamlab/ldamlab/ldam/backend"
 )
 
 func TestBadFlagsGiveClearMessages(t *testing.T) {
@@ -143,5 +149,15 @@ func TestGPUTablesScriptOnCPU(t *testing.T) {
 	list, err := exec.Command("tar", "-tzf", filepath.Join(dir, "out", "results.tar.gz")).Output()
 	if err != nil || !strings.Contains(string(list), "results/quick/table2/cifar10-exp100-erm-drw/seed-0/results.json") {
 		t.Errorf("archive: %v\n%s", err, list)
+	}
+}
+
+// TestSweepSplitsThreads: a sweep's runs in separate processes share ONNX Runtime's threads.
+func TestSweepSplitsThreads(t *testing.T) {
+	t.Setenv(backend.IntraOpThreadsEnv, "")
+	os.Unsetenv(backend.IntraOpThreadsEnv)
+	want := backend.IntraOpThreadsEnv + "=" + strconv.Itoa(max(1, runtime.GOMAXPROCS(0)/2))
+	if env := childCmd(context.Background(), "ldam", nil, 2).Env; !slices.Contains(env, want) {
+		t.Errorf("a run of two at once gets environment %q, want it to hold %q", env, want)
 	}
 }

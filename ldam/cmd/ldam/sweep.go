@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ldamlab/ldamlab/ldam/backend"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
@@ -25,7 +26,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	seedList := fs.String("seeds", "0", "comma-separated seeds")
 	methodList := fs.String("methods", "", "comma-separated methods (rows) to run; default all")
 	columnList := fs.String("columns", "", `comma-separated columns to run, e.g. "C10 LT 100"; default all`)
-	parallel := fs.Int("parallel", 1, "runs at once (each in its own process when > 1: for a GPU that fits several)")
+	parallel := fs.Int("parallel", 1, "runs at once (each in its own process when > 1, ONNX Runtime's threads split between them: for a GPU that fits several, or a CPU whose threads do not scale)")
 	root := fs.String("root", ".", "repository root: results go to <root>/results/<preset>/<table>/<run>/seed-<n>")
 	dry := fs.Bool("dry_run", false, "print the runs and their ldam train commands, run nothing")
 	if err := fs.Parse(args); err != nil {
@@ -76,7 +77,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 				return fmt.Errorf("ldam train exited with %d: %s (log: %s)", code, logTail(logFile.Name()), logFile.Name())
 			}
 		} else {
-			cmd := exec.CommandContext(ctx, self, j.Args(*preset, extra)...)
+			cmd := childCmd(ctx, self, j.Args(*preset, extra), *parallel)
 			cmd.Stdout, cmd.Stderr = logFile, logFile
 			if err := cmd.Run(); err != nil {
 				return fmt.Errorf("%v: %s (log: %s)", err, logTail(logFile.Name()), logFile.Name())
@@ -90,6 +91,14 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// childCmd is the process of one of parallel runs at once: ONNX Runtime's threads are split
+// between them (backend.ShareThreads).
+func childCmd(ctx context.Context, self string, args []string, parallel int) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, self, args...)
+	cmd.Env = backend.ShareThreads(os.Environ(), parallel)
+	return cmd
 }
 
 // logTail is the last line of a log file.
