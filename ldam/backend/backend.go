@@ -130,7 +130,7 @@ func New(flagValue string) (b compute.Backend, err error) {
 	name, opts, _ := strings.Cut(config, ":")
 	switch name {
 	case "go":
-		return gobackend.New(opts)
+		return gobackend.New(GoOptions(opts))
 	case "onnx", "onnxruntime":
 		if !onnxCompiled {
 			return nil, noONNXError(config)
@@ -185,12 +185,34 @@ func xlaError(config string, err error) error {
 		"or fall back to the pure-Go backend with --backend go", config, err)
 }
 
+// GoOptions are the options New gives the pure-Go backend for the options opts of a "go:opts"
+// configuration: opts with "parallelism=-1" added unless opts sets parallelism or
+// "ops_sequential". compute v0.1.6's worker pool (internal/gobackend/workerspool) has 2 slots per
+// CPU, and its parallel executor runs each ready operation in a slot; a matrix product or
+// convolution then waits, inside its slot, for free slots to split its own work into. When as
+// many large operations are ready at once as there are slots, every slot waits for the others
+// and the step hangs at 0 % CPU (TestGoBackendDoesNotDeadlock: 12 independent products, on
+// every try). With parallelism -1 the pool never waits: each operation and each of its splits
+// is a goroutine, and Go's scheduler shares the CPUs among them. The backend prints "Go
+// backend: parallelism set to -1" when it starts (compute's own message). Measured here, same
+// session (ldam bench, ResNet-32, 2 cores): training 84–90 images/s either way, where
+// ops_sequential, the earlier workaround, trains 51 (README, Performance).
+func GoOptions(opts string) string {
+	for _, o := range strings.Split(opts, ",") {
+		if strings.HasPrefix(o, "parallelism=") || o == "ops_sequential" {
+			return opts
+		}
+	}
+	if opts == "" {
+		return "parallelism=-1"
+	}
+	return opts + ",parallelism=-1"
+}
+
 // Sequential returns the configuration of [Resolve](flagValue) with the pure-Go backend set to
-// execute one operation at a time ("ops_sequential"; each matrix product still uses every CPU).
-// The Go backend of compute v0.1.2 deadlocks when two large matrix products are ready at the
-// same time and its parallel executor starts both (each waits for worker slots the other
-// holds); graphs with many independent products, like experiment.MatMulFloor's, need this.
-// Other backends are returned unchanged.
+// execute one operation at a time ("ops_sequential"; each matrix product still uses every CPU),
+// as experiment.MatMulFloor times its products one by one. Other backends are returned
+// unchanged.
 func Sequential(flagValue string) string {
 	config := Resolve(flagValue)
 	name, opts, _ := strings.Cut(config, ":")

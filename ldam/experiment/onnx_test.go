@@ -27,9 +27,6 @@ import (
 // some CPUs. With SAM (ρ = 0.5, as the ERM-DRW-SAM row) the step takes a second gradient at
 // the perturbed weights through the hand-written gradients of both formulations (agreement
 // only: TestSAMMatchesHandComputation checks SAM's step itself).
-// goSequential is the Go backend executing one operation at a time: its parallel executor
-// deadlocked once in this file's SAM case with other test packages sharing the cores.
-const goSequential = "go:ops_sequential"
 
 func TestTrainingAgreesAcrossBackends(t *testing.T) {
 	requireORT(t)
@@ -40,7 +37,7 @@ func TestTrainingAgreesAcrossBackends(t *testing.T) {
 
 func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 	data := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(64, 1), TestImages: RandomCIFAR(20, 2), Info: datasets.InfoFor("cifar10")}
-	base := Config{Data: data, LossType: "LDAM", TrainRule: "DRW", Epochs: 4, BatchSize: 64, Width: 0.25, Seed: 5, Backend: goSequential, StopAfter: 1, Resume: true, SAMRho: samRho}
+	base := Config{Data: data, LossType: "LDAM", TrainRule: "DRW", Epochs: 4, BatchSize: 64, Width: 0.25, Seed: 5, Backend: "go", StopAfter: 1, Resume: true, SAMRho: samRho}
 	first := base
 	first.Out = t.TempDir()
 	if _, err := Train(first); err != nil {
@@ -53,11 +50,8 @@ func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 	for _, b := range []string{"go", "onnx:cpu", "go-matmul"} {
 		cfg := base
 		cfg.Backend, cfg.Out = b, t.TempDir()
-		switch b {
-		case "go":
-			cfg.Backend = goSequential
-		case "go-matmul":
-			cfg.Backend, models.ConvForm = goSequential, models.ConvMatMul
+		if b == "go-matmul" {
+			cfg.Backend, models.ConvForm = "go", models.ConvMatMul
 		}
 		src, err := os.ReadFile(filepath.Join(first.Out, CheckpointFile))
 		if err != nil {
@@ -167,7 +161,7 @@ func TestFreshRunsAgreeAcrossBackends(t *testing.T) {
 	}
 	for _, tc := range cases {
 		var losses [][]float64
-		for _, b := range []string{goSequential, "onnx:cpu"} {
+		for _, b := range []string{"go", "onnx:cpu"} {
 			cfg := tc.cfg
 			cfg.Backend = b
 			res, err := Train(cfg)

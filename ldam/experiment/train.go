@@ -162,14 +162,6 @@ func Prepare(c Config) (*Run, error) {
 		// the Go backend; --backend onnx still forces ONNX Runtime.
 		backendConfig = backend.Default
 	}
-	if r.arch == models.BiLSTM || r.SAMRho > 0 {
-		// The two directions' matrix products are ready at the same time, and the Go backend's
-		// parallel executor deadlocks on such graphs (see backend.Sequential): run one
-		// operation at a time (each product still uses every CPU). SAM's step too: its
-		// two passes hung a test's training step on the Go backend (TestTrainingAgreesAcrossBackends,
-		// 8 minutes in workerspool.WaitToStart, 2026-12-03).
-		backendConfig = backend.Sequential(backendConfig)
-	}
 	if run.Backend, err = backend.New(backendConfig); err != nil {
 		return nil, err
 	}

@@ -174,12 +174,6 @@ func kernelGradientNCHW(x, dy *Node, k int) *Node {
 			windows = append(windows, Slice(xp, AxisRange(), AxisRange(), AxisRange(i, i+H), AxisRange(j, j+W)))
 		}
 	}
-	if b := x.Graph().Backend(); b != nil && b.String() == gobackend.BackendName {
-		// The pure-Go backend (tests of this layout only) deadlocks when independent products
-		// start together (README, pitfall): one product of the concatenated windows.
-		g := DotGeneral(Reshape(Concatenate(windows, 0), k*k*C, B*H*W), []int{1}, nil, dyC, []int{1}, nil)
-		return Reshape(g, k, k, C, O)
-	}
 	for t, w := range windows {
 		windows[t] = product(w)
 	}
