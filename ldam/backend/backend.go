@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -130,7 +131,7 @@ func New(flagValue string) (b compute.Backend, err error) {
 	name, opts, _ := strings.Cut(config, ":")
 	switch name {
 	case "go":
-		return gobackend.New(GoOptions(opts))
+		return newGo(opts)
 	case "onnx", "onnxruntime":
 		if !onnxCompiled {
 			return nil, noONNXError(config)
@@ -185,28 +186,63 @@ func xlaError(config string, err error) error {
 		"or fall back to the pure-Go backend with --backend go", config, err)
 }
 
-// GoOptions are the options New gives the pure-Go backend for the options opts of a "go:opts"
-// configuration: opts with "parallelism=-1" added unless opts sets parallelism or
-// "ops_sequential". compute v0.1.6's worker pool (internal/gobackend/workerspool) has 2 slots per
-// CPU, and its parallel executor runs each ready operation in a slot; a matrix product or
-// convolution then waits, inside its slot, for free slots to split its own work into. When as
-// many large operations are ready at once as there are slots, every slot waits for the others
-// and the step hangs at 0 % CPU (TestGoBackendDoesNotDeadlock: 12 independent products, on
-// every try). With parallelism -1 the pool never waits: each operation and each of its splits
-// is a goroutine, and Go's scheduler shares the CPUs among them. The backend prints "Go
-// backend: parallelism set to -1" when it starts (compute's own message). Measured here, same
-// session (ldam bench, ResNet-32, 2 cores): training 84–90 images/s either way, where
-// ops_sequential, the earlier workaround, trains 51 (README, Performance).
-func GoOptions(opts string) string {
+// newGo starts the pure-Go backend with options opts ("go:opts"), its worker pool unlimited
+// unless opts sets parallelism or "ops_sequential" (unboundedPool). compute v0.1.6's worker pool
+// (internal/gobackend/workerspool) has 2 slots per CPU, and its parallel executor runs each
+// ready operation in a slot; a matrix product or convolution then waits, inside its slot, for
+// free slots to split its own work into. When as many large operations are ready at once as
+// there are slots, every slot waits for the others and the step hangs at 0 % CPU
+// (TestGoBackendDoesNotDeadlock: 12 independent products, on every try). Unlimited, the pool
+// never waits: each operation and each of its splits is a goroutine, and Go's scheduler shares
+// the CPUs among them. Measured here, same session (ldam bench, ResNet-32, 2 cores): training
+// 84–90 images/s either way, where ops_sequential, the earlier workaround, trains 51 (README,
+// Performance).
+func newGo(opts string) (compute.Backend, error) {
+	if !unboundedPool(opts) {
+		return gobackend.New(opts)
+	}
+	b, err := gobackend.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if setMaxParallelism(b, -1) {
+		return b, nil
+	}
+	// Another compute than v0.1.6: its option does the same, and prints that it did.
+	b.Finalize()
+	return gobackend.New(strings.TrimPrefix(opts+",parallelism=-1", ","))
+}
+
+// unboundedPool reports whether newGo unbounds the worker pool for options opts: unless they
+// set parallelism or ops_sequential.
+func unboundedPool(opts string) bool {
 	for _, o := range strings.Split(opts, ",") {
 		if strings.HasPrefix(o, "parallelism=") || o == "ops_sequential" {
-			return opts
+			return false
 		}
 	}
-	if opts == "" {
-		return "parallelism=-1"
+	return true
+}
+
+// setMaxParallelism calls b.Workers.SetMaxParallelism(n) on a Go backend, which is what its
+// "parallelism=n" option does, without the line the option prints on standard output (it
+// showed in notebooks' cell outputs). The backend's type is in an internal package, so this
+// goes through reflection; it reports false where the field or method is missing.
+func setMaxParallelism(b compute.Backend, n int) bool {
+	v := reflect.ValueOf(b)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return false
 	}
-	return opts + ",parallelism=-1"
+	workers := v.Elem().FieldByName("Workers")
+	if !workers.IsValid() || workers.Kind() != reflect.Pointer || workers.IsNil() {
+		return false
+	}
+	set := workers.MethodByName("SetMaxParallelism")
+	if !set.IsValid() || set.Type().NumIn() != 1 || set.Type().In(0).Kind() != reflect.Int {
+		return false
+	}
+	set.Call([]reflect.Value{reflect.ValueOf(n)})
+	return true
 }
 
 // Sequential returns the configuration of [Resolve](flagValue) with the pure-Go backend set to

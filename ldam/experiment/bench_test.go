@@ -39,7 +39,7 @@ func TestResNet32Products(t *testing.T) {
 
 func TestMatMulFloor(t *testing.T) {
 	// Many independent products of the size that the Go backend spreads over its workers (with
-	// compute's default worker pool they deadlocked; see backend.GoOptions): this must finish.
+	// compute's default worker pool they deadlocked; see backend.New): this must finish.
 	products := make([]ConvProduct, 6)
 	for i := range products {
 		products[i] = ConvProduct{64, 576, 8192}
