@@ -104,7 +104,8 @@ type Config struct {
 	// label-aware smoothing from SmoothHead (the largest class) to SmoothTail (the smallest)
 	// (probe.MiSLAS), writes it into the network, and reports the evaluation after it as
 	// Result.Final (the first stage's is Result.Stage1). Both smoothings 0 take the authors'
-	// values: 0.4 and 0.1 on CIFAR-100, else 0.3 and 0. Needs a loss with a linear head.
+	// values: 0.4 and 0.1 on CIFAR-100, else 0.3 and 0. "WB" is weight balancing's classifier
+	// stage (see Run.weightBalancing). Both need a loss with a linear head.
 	Stage2                 string  `json:",omitempty"`
 	SmoothHead, SmoothTail float64 `json:",omitempty"`
 
@@ -400,8 +401,16 @@ func resolve(c Config) (resolved, error) {
 				return r, fmt.Errorf("--smooth_head %g and --smooth_tail %g must lie in [0, 1]", r.SmoothHead, r.SmoothTail)
 			}
 		}
+	case strings.EqualFold(r.Stage2, Stage2WB):
+		r.Stage2 = Stage2WB
+		if r.loss.cosine() {
+			return r, fmt.Errorf("--stage2 WB re-fits a linear classifier, and --loss_type %s has the cosine head; use CE (weight balancing's first stage) or another loss with a linear head", r.loss)
+		}
+		if r.SmoothHead != 0 || r.SmoothTail != 0 {
+			return r, fmt.Errorf("--smooth_head %g, --smooth_tail %g: label-aware smoothing belongs to --stage2 MiSLAS, not WB; drop them", r.SmoothHead, r.SmoothTail)
+		}
 	default:
-		return r, fmt.Errorf("--stage2 %q: the second stage known is %s (or none)", r.Stage2, Stage2MiSLAS)
+		return r, fmt.Errorf("--stage2 %q: the second stages known are %s and %s (or none)", r.Stage2, Stage2MiSLAS, Stage2WB)
 	}
 	if r.Dataset == "" && r.Data == nil {
 		r.Dataset = "cifar10"
@@ -455,6 +464,9 @@ func resolve(c Config) (resolved, error) {
 
 // Stage2MiSLAS is Config.Stage2 for MiSLAS's second stage.
 const Stage2MiSLAS = "MiSLAS"
+
+// Stage2WB is Config.Stage2 for weight balancing's second stage (Alshammari et al. 2022).
+const Stage2WB = "WB"
 
 // DefaultResNet18MicroBatches is ResNet-18's default number of micro-batches on a CPU backend:
 // batch 128 as 4 × 32 trains Tiny ImageNet in about PyTorch's memory (README, Performance).

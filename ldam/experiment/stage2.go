@@ -2,10 +2,12 @@ package experiment
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/probe"
 )
@@ -110,26 +112,84 @@ func (run *Run) SplitOutputs(test bool, f func(...*tensors.Tensor) (*tensors.Ten
 	return outs, d, labels, nil
 }
 
-// secondStage applies Config.Stage2 to the trained network and returns the evaluation after it.
-// MiSLAS: probe.MiSLAS on the frozen features of the training images, with the run's weight
-// decay as the L2 penalty (on standardized features, as every probe fit here), written into the
-// linear head.
+// secondStage applies Config.Stage2 to the trained network and returns the evaluation after it:
+// the classifier it fits on the frozen features of the (un-augmented) training images is written
+// into the linear head.
 func (run *Run) secondStage() (metrics.Result, error) {
 	r := run.cfg
-	if r.Stage2 != Stage2MiSLAS {
+	fit := map[string]func(x []float64, d int, labels []int) (*probe.Linear, error){
+		Stage2MiSLAS: run.misLAS, Stage2WB: run.weightBalancing,
+	}[r.Stage2]
+	if fit == nil {
 		return metrics.Result{}, fmt.Errorf("experiment: unknown second stage %q", r.Stage2)
 	}
 	x, d, labels, err := run.SplitOutputs(false, run.Features)
 	if err != nil {
-		return metrics.Result{}, fmt.Errorf("MiSLAS stage 2: %w", err)
+		return metrics.Result{}, fmt.Errorf("%s stage 2: %w", r.Stage2, err)
 	}
-	k := len(run.Data.Classes)
-	m, err := probe.MiSLAS(x, d, labels, k, r.preset.WeightDecay, run.Result.Data.TrainCounts, r.SmoothHead, r.SmoothTail)
+	m, err := fit(x, d, labels)
 	if err != nil {
-		return metrics.Result{}, fmt.Errorf("MiSLAS stage 2: %w", err)
+		return metrics.Result{}, fmt.Errorf("%s stage 2: %w", r.Stage2, err)
 	}
 	if err := run.SetLinearHead(m.Classifier()); err != nil {
 		return metrics.Result{}, err
 	}
 	return run.Evaluate()
+}
+
+// misLAS is MiSLAS's second stage: probe.MiSLAS with the run's weight decay as the L2 penalty
+// (on standardized features, as every probe fit here).
+func (run *Run) misLAS(x []float64, d int, labels []int) (*probe.Linear, error) {
+	r := run.cfg
+	return probe.MiSLAS(x, d, labels, len(run.Data.Classes), r.preset.WeightDecay, run.Result.Data.TrainCounts, r.SmoothHead, r.SmoothTail)
+}
+
+// WBBeta is the β of the class-balanced weights (Cui et al.) of weight balancing's second stage,
+// as the authors' code (ShadeAlsha/LTR-weight-balancing, demo2) calls CB_loss.
+const WBBeta = 0.9999
+
+// WBThreshold places weight balancing's MaxNorm bound between the smallest and the largest
+// class-vector norm of the first stage's classifier: δ = min + WBThreshold·(max − min), as the
+// authors' MaxNorm_via_PGD with thresh = 0.1.
+const WBThreshold = 0.1
+
+// weightBalancing is the second stage of weight balancing (Alshammari et al., CVPR 2022):
+// probe.WeightBalancing — the classifier re-fitted with the class-balanced loss (weights of
+// β = WBBeta), an L2 penalty and the MaxNorm constraint ‖w_j‖ ≤ δ, δ from the first stage's
+// classifier norms (WBThreshold). The L2 penalty is the run's weight decay (on standardized
+// features). The authors fine-tune the first stage's classifier for 10 epochs of SGD (lr 0.01,
+// cosine, weight decay 0.1) with projection after each step; this solves the constrained
+// objective to convergence instead.
+func (run *Run) weightBalancing(x []float64, d int, labels []int) (*probe.Linear, error) {
+	head, err := run.LinearHead()
+	if err != nil {
+		return nil, err
+	}
+	delta, err := wbBound(head)
+	if err != nil {
+		return nil, err
+	}
+	w, err := balance.ClassBalanced(run.Result.Data.TrainCounts, WBBeta)
+	if err != nil {
+		return nil, err
+	}
+	return probe.WeightBalancing(x, d, labels, head.K, run.cfg.preset.WeightDecay, delta, w)
+}
+
+// wbBound is weight balancing's MaxNorm bound for a first-stage classifier:
+// min_j ‖w_j‖ + WBThreshold·(max_j ‖w_j‖ − min_j ‖w_j‖).
+func wbBound(c probe.Classifier) (float64, error) {
+	lo, hi := math.Inf(1), 0.0
+	for j := range c.K {
+		n := 0.0
+		for _, v := range c.W[j*c.D : (j+1)*c.D] {
+			n += v * v
+		}
+		n = math.Sqrt(n)
+		lo, hi = min(lo, n), max(hi, n)
+	}
+	if !(hi > 0) {
+		return 0, fmt.Errorf("experiment: the first stage's classifier has no non-zero class vector; weight balancing's MaxNorm bound needs a trained classifier")
+	}
+	return lo + WBThreshold*(hi-lo), nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/probe"
 )
 
@@ -111,5 +112,96 @@ func TestMiSLASSecondStage(t *testing.T) {
 	bad.LossType, bad.Out = "LDAM", ""
 	if _, err := Prepare(bad); err == nil {
 		t.Error("--stage2 MiSLAS accepted the LDAM loss's cosine head")
+	}
+}
+
+func TestWBBound(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		w    []float64 // K = 3 rows of D = 2
+		want float64
+	}{
+		{"norms 1, 5, 3", []float64{1, 0, 3, 4, 0, 3}, 1 + WBThreshold*4},
+		{"equal norms", []float64{0, 2, 2, 0, 0, -2}, 2},
+	} {
+		got, err := wbBound(probe.Classifier{K: 3, D: 2, W: tc.w, B: make([]float64, 3)})
+		if err != nil || math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("%s: wbBound = %g (%v), want %g", tc.name, got, err, tc.want)
+		}
+	}
+	if _, err := wbBound(probe.Classifier{K: 2, D: 2, W: make([]float64, 4), B: make([]float64, 2)}); err == nil {
+		t.Error("a zero classifier got a MaxNorm bound")
+	}
+}
+
+// TestWeightBalancingSecondStage: --stage2 WB re-fits the first stage's linear head with
+// probe.WeightBalancing (class-balanced weights of β = WBBeta, the run's weight decay, MaxNorm
+// bound from the first stage's class-vector norms), so every class vector ends within the bound.
+func TestWeightBalancingSecondStage(t *testing.T) {
+	imgs := skewedImages(1)
+	data := &Data{Name: "skewed", Classes: imgs.Classes, TrainImages: imgs, TestImages: skewedImages(2), Info: datasets.InfoFor("cifar10")}
+	cfg := Config{Data: data, Arch: "resnet32", Width: 0.25, LossType: "CE", WeightDecay: 5e-3, Epochs: 2, BatchSize: 8, Seed: 1, Out: t.TempDir()}
+	first, err := Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Fit(); err != nil {
+		t.Fatal(err)
+	}
+	head, err := first.LinearHead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	delta, err := wbBound(head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, d, labels, err := first.SplitOutputs(false, first.Features)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := balance.ClassBalanced(first.Result.Data.TrainCounts, WBBeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := probe.WeightBalancing(x, d, labels, 3, 5e-3, delta, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := m.Classifier()
+
+	cfg.Stage2, cfg.Out = "wb", t.TempDir()
+	run, err := Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Fit(); err != nil {
+		t.Fatal(err)
+	}
+	if run.Result.Config.Stage2 != Stage2WB || run.Result.Stage1 == nil {
+		t.Fatalf("recorded stage 2 %q, stage 1 result %v", run.Result.Config.Stage2, run.Result.Stage1)
+	}
+	got, err := run.LinearHead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.W {
+		if math.Abs(got.W[i]-want.W[i]) > 1e-4*max(1, math.Abs(want.W[i])) {
+			t.Fatalf("head weight %d: %g, weight balancing's fit %g", i, got.W[i], want.W[i])
+		}
+	}
+	for j := range got.K {
+		n := 0.0
+		for _, v := range got.W[j*got.D : (j+1)*got.D] {
+			n += v * v
+		}
+		if math.Sqrt(n) > delta*(1+1e-5) {
+			t.Errorf("class %d's vector has norm %g, over the MaxNorm bound %g", j, math.Sqrt(n), delta)
+		}
+	}
+	bad := cfg
+	bad.LossType, bad.Out = "LDAM", ""
+	if _, err := Prepare(bad); err == nil {
+		t.Error("--stage2 WB accepted the LDAM loss's cosine head")
 	}
 }

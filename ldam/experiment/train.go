@@ -638,8 +638,11 @@ func (run *Run) FitUntil(end int) error {
 			fmt.Fprintf(r.Log, "epoch %3d/%d  lr %.5f  loss %.4f  train err %.4f  test balanced top-1 err %.4f  top-5 %.4f  (%.0f s, %.1f img/s)\n",
 				epoch+1, r.preset.Epochs, lr, ep.TrainLoss, ep.TrainError, test.Top1Error, test.Top5Error, ep.Seconds, ep.ImagesPerSecond)
 			if stage1 != nil {
-				fmt.Fprintf(r.Log, "second stage %s (smoothing %g → %g): test balanced top-1 err %.4f  top-5 %.4f\n",
-					r.Stage2, r.SmoothHead, r.SmoothTail, full.Top1Error, full.Top5Error)
+				what := r.Stage2
+				if r.Stage2 == Stage2MiSLAS {
+					what += fmt.Sprintf(" (smoothing %g → %g)", r.SmoothHead, r.SmoothTail)
+				}
+				fmt.Fprintf(r.Log, "second stage %s: test balanced top-1 err %.4f  top-5 %.4f\n", what, full.Top1Error, full.Top5Error)
 			}
 		}
 		if err := run.save(epoch + 1); err != nil {

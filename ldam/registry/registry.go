@@ -37,7 +37,7 @@ var Methods = map[string]Method{
 	// The follow-ups of table "beyond" (names as their authors' code where it has one).
 	"LA": {"LA", "None"}, "BalancedSoftmax": {"BalancedSoftmax", "None"}, "VS": {"VS", "None"},
 	"ERM-DRW-SAM": {"CE", "DRW"}, "LDAM-DRW-SAM": {"LDAM", "DRW"},
-	"MiSLAS": {"CE", "None"},
+	"MiSLAS": {"CE", "None"}, "LA-AM": {"LA-AM", "None"}, "WB": {"CE", "None"},
 }
 
 // stage2 lists the methods whose runs end with a second stage (Config.Stage2): MiSLAS, after a
@@ -46,7 +46,13 @@ var Methods = map[string]Method{
 var stage2 = map[string]struct {
 	Stage2 string
 	Mixup  float64
-}{"MiSLAS": {experiment.Stage2MiSLAS, 1}}
+}{"MiSLAS": {experiment.Stage2MiSLAS, 1}, "WB": {experiment.Stage2WB, 0}}
+
+// weightDecay is the weight decay of the methods that tune it (0: the preset's): weight
+// balancing's first stage, 5e-3 as the authors' code (ShadeAlsha/LTR-weight-balancing, demo1;
+// CIFAR-100-LT, their own recipe of batch 64 and a cosine schedule over 320 epochs), here with
+// the LDAM recipe of the preset.
+var weightDecay = map[string]float64{"WB": 5e-3}
 
 // samRho is the SAM radius of the methods trained with SAM (Rangwani et al. 2022's CIFAR-10
 // values: 0.5 for CE-DRW, 0.8 for LDAM-DRW).
@@ -176,7 +182,7 @@ func Cell(table, method, column string) (Run, error) {
 	}
 	name := s.Slug() + "-" + slug(method)
 	cfg := experiment.Config{Dataset: s.Dataset, ImbType: s.Profile, ImbFactor: 1 / s.Rho, LossType: m.Loss, TrainRule: m.Rule, SAMRho: samRho[method], TestImbSeed: s.TestImbSeed,
-		Stage2: stage2[method].Stage2, Mixup: stage2[method].Mixup}
+		Stage2: stage2[method].Stage2, Mixup: stage2[method].Mixup, WeightDecay: weightDecay[method]}
 	return Run{Table: dirTable(t.Name), Method: method, Column: column, Setting: s, Metric: metric, Name: name, Config: cfg}, nil
 }
 

@@ -48,6 +48,8 @@ func TestCells(t *testing.T) {
 	for _, c := range []struct{ table, method, column, want string }{
 		{"beyond", "LDAM-DRW-SAM", "C10 LT 100", "--rho 0.8"},
 		{"beyond", "MiSLAS", "C100 LT 100", "--mixup 1 --stage2 MiSLAS"},
+		{"beyond", "WB", "C10 LT 100", "--stage2 WB --wd 0.005"},
+		{"beyond", "LA-AM", "C10 LT 100", "--loss_type LA-AM --train_rule None"},
 		{"table6", "CB RW", "LT 10 seed a", "--test_imb_seed 1"},
 	} {
 		r, err := Cell(c.table, c.method, c.column)
@@ -208,8 +210,8 @@ func TestBeyondTable(t *testing.T) {
 		t.Errorf("beyond's ERM runs in %s, Table 2's in %s", erm.Dir("r", "lite", 0), ref.Dir("r", "lite", 0))
 	}
 	jobs, _, err := Plan(t.TempDir(), "beyond", "lite", []uint64{0}, nil, []string{"C10 LT 100"})
-	if err != nil || len(jobs) != 8 {
-		t.Fatalf("%d jobs (%v), want the 8 rows", len(jobs), err)
+	if err != nil || len(jobs) != 10 {
+		t.Fatalf("%d jobs (%v), want the 10 rows", len(jobs), err)
 	}
 	for _, j := range jobs {
 		if j.Run.Method == "LDAM-DRW-SAM" && j.BranchFrom != "" {

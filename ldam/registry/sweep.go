@@ -37,6 +37,9 @@ func (j Job) Args(preset string, extra []string) []string {
 	if c.Stage2 != "" {
 		args = append(args, "--stage2", c.Stage2)
 	}
+	if c.WeightDecay > 0 {
+		args = append(args, "--wd", strconv.FormatFloat(c.WeightDecay, 'g', -1, 64))
+	}
 	if c.TestImbSeed > 0 {
 		args = append(args, "--test_imb_seed", strconv.FormatUint(c.TestImbSeed, 10))
 	}
@@ -96,7 +99,7 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 		}
 		for k, b := range jobs {
 			if b.Seed == j.Seed && b.Run.Setting == j.Run.Setting && b.Run.Config.LossType == j.Run.Config.LossType && b.Run.Config.TrainRule == "None" &&
-				b.Run.Config.SAMRho == j.Run.Config.SAMRho && b.Run.Config.Mixup == j.Run.Config.Mixup { // no table has a DRW row beside a mixup row yet: a guard
+				b.Run.Config.SAMRho == j.Run.Config.SAMRho && b.Run.Config.Mixup == j.Run.Config.Mixup && b.Run.Config.WeightDecay == j.Run.Config.WeightDecay { // no table has a DRW row beside a mixup or WB row yet: a guard
 				jobs[i].BranchFrom, deps[i] = b.Dir, k
 			}
 		}
@@ -107,7 +110,7 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 		// it when it has already passed T0.
 		for _, row := range t.Rows {
 			if m, ok := Methods[row.Method]; !ok || m.Loss != j.Run.Config.LossType || m.Rule != "None" || samRho[row.Method] != j.Run.Config.SAMRho ||
-				stage2[row.Method].Mixup != j.Run.Config.Mixup {
+				stage2[row.Method].Mixup != j.Run.Config.Mixup || weightDecay[row.Method] != j.Run.Config.WeightDecay {
 				continue
 			}
 			base, err := Cell(t.Name, row.Method, j.Run.Column)
