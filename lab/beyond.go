@@ -1,12 +1,17 @@
 package lab
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/losses"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/probe"
+	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
 // Beyond the paper (10-beyond-ldam.ipynb): second stages applied to a network trained with
@@ -117,4 +122,111 @@ func SecondStagesTable(stages []SecondStage) Table {
 			pct(s.Result.ManyShotError) + " / " + pct(s.Result.MediumShotError) + " / " + pct(s.Result.FewShotError)})
 	}
 	return t
+}
+
+// SeedStages are the second stages of one seed's run.
+type SeedStages struct {
+	Seed    uint64
+	Backend string
+	Stages  []SecondStage
+}
+
+// SecondStagesOfRuns applies SecondStages to finished runs, one per directory (each restored
+// from its final checkpoint: nothing is trained or written). A directory without a finished
+// run is an error that names it.
+func SecondStagesOfRuns(dirs []string, lambda float64) ([]SeedStages, error) {
+	var out []SeedStages
+	for _, dir := range dirs {
+		r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
+		if err != nil {
+			return nil, err
+		}
+		if !r.Done {
+			return nil, fmt.Errorf("lab: the run in %s has not finished; finish it (ldam sweep resumes it) or leave its seed out", dir)
+		}
+		cfg := r.Config
+		cfg.Out, cfg.Resume = dir, true
+		run, err := experiment.Prepare(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", dir, err)
+		}
+		stages, err := SecondStages(run, lambda)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", dir, err)
+		}
+		out = append(out, SeedStages{Seed: r.Config.Seed, Backend: r.Backend, Stages: stages})
+	}
+	return out, nil
+}
+
+// CommittedSecondStages applies SecondStages to the finished runs of one cell of a table
+// committed under results/<preset>/ (as Committed finds them), for each of the seeds that has
+// one; seeds not run yet are left out.
+func CommittedSecondStages(preset, table, method, column string, seeds []uint64, lambda float64) ([]SeedStages, error) {
+	root, err := Root()
+	if err != nil {
+		return nil, err
+	}
+	cell, err := registry.Cell(table, method, column)
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	for _, seed := range seeds {
+		dir := cell.Dir(root, preset, seed)
+		r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
+		if errors.Is(err, os.ErrNotExist) || err == nil && !r.Done {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		dirs = append(dirs, dir)
+	}
+	if len(dirs) == 0 {
+		return nil, fmt.Errorf("lab: no finished %s run of %s %s in results/%s for seeds %v; train them with ldam sweep --table %s --preset %s --methods %s", method, table, column, preset, seeds, table, preset, method)
+	}
+	return SecondStagesOfRuns(dirs, lambda)
+}
+
+// SecondStagesSeedsTable lists each second stage's balanced and many/medium/few-shot errors as
+// mean ± sample std over the seeds (registry.MeanStd), with the seeds and backends. Every seed
+// must list the same stages in the same order (as SecondStages does).
+func SecondStagesSeedsTable(runs []SeedStages) (Table, error) {
+	t := Table{Header: []string{"second stage on the frozen ERM network", "balanced error (%), mean ± std (n)", "many / medium / few-shot (%)", "seeds; backends"}}
+	if len(runs) == 0 {
+		return t, fmt.Errorf("lab: no runs to tabulate")
+	}
+	var seeds, backends []string
+	for _, r := range runs {
+		if len(r.Stages) != len(runs[0].Stages) {
+			return t, fmt.Errorf("lab: seed %d has %d second stages, seed %d %d", r.Seed, len(r.Stages), runs[0].Seed, len(runs[0].Stages))
+		}
+		seeds = append(seeds, fmt.Sprint(r.Seed))
+		if !strings.Contains(strings.Join(backends, ","), r.Backend) {
+			backends = append(backends, r.Backend)
+		}
+	}
+	for i, s := range runs[0].Stages {
+		var bal, many, medium, few []float64
+		for _, r := range runs {
+			if r.Stages[i].Method != s.Method {
+				return t, fmt.Errorf("lab: stage %d is %q for seed %d, %q for seed %d", i, r.Stages[i].Method, r.Seed, s.Method, runs[0].Seed)
+			}
+			res := r.Stages[i].Result
+			bal = append(bal, 100*res.Top1Error)
+			for _, g := range []struct {
+				v   *float64
+				out *[]float64
+			}{{res.ManyShotError, &many}, {res.MediumShotError, &medium}, {res.FewShotError, &few}} {
+				if g.v != nil {
+					*g.out = append(*g.out, 100**g.v)
+				}
+			}
+		}
+		t.Rows = append(t.Rows, []string{s.Method, fmt.Sprintf("%s (%d)", registry.MeanStd(bal, 2), len(bal)),
+			registry.MeanStd(many, 1) + " / " + registry.MeanStd(medium, 1) + " / " + registry.MeanStd(few, 1),
+			"seeds " + strings.Join(seeds, ", ") + "; " + strings.Join(backends, ", ")})
+	}
+	return t, nil
 }

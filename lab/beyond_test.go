@@ -2,11 +2,15 @@ package lab
 
 import (
 	"math"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/metrics"
 )
 
 // TestSecondStages runs every second stage on a small cross-entropy run and checks that "as
@@ -52,5 +56,76 @@ func TestSecondStages(t *testing.T) {
 	}
 	if _, err := SecondStages(cosine, 1e-3); err == nil || !strings.Contains(err.Error(), "linear classifier") {
 		t.Errorf("a cosine-head run: %v", err)
+	}
+}
+
+// TestSecondStagesOfRuns restores two finished CIFAR-10-LT runs (seeds 0 and 1, quick and
+// tiny) from their directories and scores their second stages: each "as trained" is the run's
+// own final error; an unfinished run is refused by name.
+func TestSecondStagesOfRuns(t *testing.T) {
+	if os.Getenv("LDAMLAB_DATASETS") == "" {
+		t.Skip("$LDAMLAB_DATASETS is not set")
+	}
+	var dirs []string
+	var finals []float64
+	for _, seed := range []uint64{0, 1} {
+		dir := t.TempDir()
+		res, err := experiment.Train(experiment.Config{Dataset: "cifar10", ImbType: "exp", ImbFactor: 0.01, LossType: "CE", Preset: "quick",
+			Epochs: 1, MaxPerClass: 100, TestPerClass: 5, BatchSize: 32, Width: 0.25, Seed: seed, Out: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs, finals = append(dirs, dir), append(finals, res.Final.Top1Error)
+	}
+	runs, err := SecondStagesOfRuns(dirs, 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || runs[0].Seed != 0 || runs[1].Seed != 1 {
+		t.Fatalf("runs %+v", runs)
+	}
+	for i, r := range runs {
+		if got := r.Stages[0].Result.Top1Error; math.Abs(got-finals[i]) > 1e-9 {
+			t.Errorf("seed %d: %q scores %g, the run's final error is %g", r.Seed, r.Stages[0].Method, got, finals[i])
+		}
+	}
+	tb, err := SecondStagesSeedsTable(runs)
+	if err != nil || len(tb.Rows) != len(runs[0].Stages) || !strings.Contains(tb.Rows[0][1], "(2)") || !strings.Contains(tb.Rows[0][3], "seeds 0, 1") {
+		t.Errorf("table (%v):\n%s", err, tb.Markdown())
+	}
+	unfinished := t.TempDir()
+	if err := experiment.WriteJSON(filepath.Join(unfinished, experiment.ResultsFile), &experiment.Result{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SecondStagesOfRuns([]string{unfinished}, 1e-3); err == nil || !strings.Contains(err.Error(), unfinished) {
+		t.Errorf("an unfinished run: %v", err)
+	}
+}
+
+func TestSecondStagesSeedsTable(t *testing.T) {
+	res := func(bal, many, medium float64) metrics.Result {
+		return metrics.Result{Top1Error: bal, ManyShotError: &many, MediumShotError: &medium}
+	}
+	runs := []SeedStages{
+		{Seed: 0, Backend: "onnxruntime", Stages: []SecondStage{{"as trained", res(0.50, 0.4, 1)}, {"cRT", res(0.40, 0.40, 0.30)}}},
+		{Seed: 2, Backend: "Go Backend", Stages: []SecondStage{{"as trained", res(0.60, 0.5, 1)}, {"cRT", res(0.44, 0.42, 0.50)}}},
+	}
+	tb, err := SecondStagesSeedsTable(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"as trained", "55.00 ± 7.07 (2)", "45.0 ± 7.1 / 100.0 ± 0.0 / –", "seeds 0, 2; onnxruntime, Go Backend"},
+		{"cRT", "42.00 ± 2.83 (2)", "41.0 ± 1.4 / 40.0 ± 14.1 / –", "seeds 0, 2; onnxruntime, Go Backend"},
+	}
+	if !reflect.DeepEqual(tb.Rows, want) {
+		t.Errorf("rows\n%q\nwant\n%q", tb.Rows, want)
+	}
+	runs[1].Stages = runs[1].Stages[1:]
+	if _, err := SecondStagesSeedsTable(runs); err == nil {
+		t.Error("seeds with different stages were tabulated together")
+	}
+	if _, err := SecondStagesSeedsTable(nil); err == nil {
+		t.Error("no runs gave a table")
 	}
 }
