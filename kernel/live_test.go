@@ -155,7 +155,8 @@ fmt.Println("shown:", shown)
 			t.Logf("screenshot of the page: %s", p)
 		}
 		text, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`Array.from(document.querySelectorAll(".output_area")).map((o) => o.innerText).join("\n---\n")`))
-		t.Fatalf("%s: %v\noutputs:\n%s\nserver log:\n%s", what, err, text, serverLog.String())
+		state, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`document.querySelectorAll(".output_area input[type=range]").length + " sliders; GoNB's WebSocket open: " + !!(window.gonb_comm && gonb_comm.websocket_is_opened)`))
+		t.Fatalf("%s: %v\npage: %s\noutputs:\n%s\nserver log:\n%s", what, err, state, text, serverLog.String())
 	}
 	poll := func(what, expr string, limit time.Duration) {
 		t.Helper()
