@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ldamlab/ldamlab/ldam/experiment"
@@ -203,7 +204,7 @@ func SecondStagesSeedsTable(runs []SeedStages) (Table, error) {
 			return t, fmt.Errorf("lab: seed %d has %d second stages, seed %d %d", r.Seed, len(r.Stages), runs[0].Seed, len(runs[0].Stages))
 		}
 		seeds = append(seeds, fmt.Sprint(r.Seed))
-		if !strings.Contains(strings.Join(backends, ","), r.Backend) {
+		if !slices.Contains(backends, r.Backend) {
 			backends = append(backends, r.Backend)
 		}
 	}
