@@ -198,15 +198,9 @@ func xlaError(config string, err error) error {
 // 84–90 images/s either way, where ops_sequential, the earlier workaround, trains 51 (README,
 // Performance).
 func newGo(opts string) (compute.Backend, error) {
-	if !unboundedPool(opts) {
-		return gobackend.New(opts)
-	}
 	b, err := gobackend.New(opts)
-	if err != nil {
-		return nil, err
-	}
-	if setMaxParallelism(b, -1) {
-		return b, nil
+	if err != nil || !unboundedPool(opts) || setMaxParallelism(b, -1) {
+		return b, err
 	}
 	// Another compute than v0.1.6: its option does the same, and prints that it did.
 	b.Finalize()

@@ -2,9 +2,9 @@ package experiment
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gomlx/gomlx/core/tensors"
+	"gonum.org/v1/gonum/floats"
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/balance"
@@ -179,15 +179,8 @@ func (run *Run) weightBalancing(x []float64, d int, labels []int) (*probe.Linear
 // wbBound is weight balancing's MaxNorm bound for a first-stage classifier:
 // min_j ‖w_j‖ + WBThreshold·(max_j ‖w_j‖ − min_j ‖w_j‖).
 func wbBound(c probe.Classifier) (float64, error) {
-	lo, hi := math.Inf(1), 0.0
-	for j := range c.K {
-		n := 0.0
-		for _, v := range c.W[j*c.D : (j+1)*c.D] {
-			n += v * v
-		}
-		n = math.Sqrt(n)
-		lo, hi = min(lo, n), max(hi, n)
-	}
+	norms := c.RowNorms()
+	lo, hi := floats.Min(norms), floats.Max(norms)
 	if !(hi > 0) {
 		return 0, fmt.Errorf("experiment: the first stage's classifier has no non-zero class vector; weight balancing's MaxNorm bound needs a trained classifier")
 	}

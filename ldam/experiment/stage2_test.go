@@ -190,13 +190,9 @@ func TestWeightBalancingSecondStage(t *testing.T) {
 			t.Fatalf("head weight %d: %g, weight balancing's fit %g", i, got.W[i], want.W[i])
 		}
 	}
-	for j := range got.K {
-		n := 0.0
-		for _, v := range got.W[j*got.D : (j+1)*got.D] {
-			n += v * v
-		}
-		if math.Sqrt(n) > delta*(1+1e-5) {
-			t.Errorf("class %d's vector has norm %g, over the MaxNorm bound %g", j, math.Sqrt(n), delta)
+	for j, n := range got.RowNorms() {
+		if n > delta*(1+1e-5) {
+			t.Errorf("class %d's vector has norm %g, over the MaxNorm bound %g", j, n, delta)
 		}
 	}
 	bad := cfg

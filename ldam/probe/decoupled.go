@@ -83,21 +83,26 @@ func CRT(x []float64, d int, labels []int, k int, lambda float64) (*Linear, erro
 	return FitWeighted(x, d, labels, k, lambda, w)
 }
 
+// RowNorms returns the norms ‖w_j‖ of the classifier's class vectors.
+func (c Classifier) RowNorms() []float64 {
+	out := make([]float64, c.K)
+	for j := range c.K {
+		out[j] = floats.Norm(c.W[j*c.D:(j+1)*c.D], 2)
+	}
+	return out
+}
+
 // TauNormalize returns the classifier with each class vector divided by its norm to the power
 // τ, w̃_j = w_j / ‖w_j‖^τ (Kang et al. §4; τ = 0 leaves it, τ = 1 makes every norm 1). The
 // biases are kept. With SGD and momentum the norms of the class vectors grow with the class
 // sizes, which this undoes.
 func TauNormalize(c Classifier, tau float64) Classifier {
 	out := Classifier{K: c.K, D: c.D, W: make([]float64, len(c.W)), B: append([]float64(nil), c.B...)}
-	for j := range c.K {
+	for j, norm := range c.RowNorms() {
 		row := c.W[j*c.D : (j+1)*c.D]
-		norm := 0.0
-		for _, v := range row {
-			norm += v * v
-		}
 		f := 1.0
 		if norm > 0 {
-			f = math.Pow(math.Sqrt(norm), -tau)
+			f = math.Pow(norm, -tau)
 		}
 		for t, v := range row {
 			out.W[j*c.D+t] = f * v
