@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/losses"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
@@ -28,9 +29,9 @@ type SecondStage struct {
 
 // SecondStages applies the post-training methods to a cross-entropy run: its own classifier,
 // post-hoc logit adjustment (τ = 1), τ-normalization (τ = 1), cRT, LWS and weight balancing's
-// classifier stage (MaxNorm δ = the largest class-vector norm of the cRT classifier, halved:
-// fixed in advance, not tuned), fitted on the frozen training features and scored on the test
-// set. lambda is the L2 penalty of the re-trained classifiers.
+// classifier stage (the trained head fine-tuned as its authors do, probe.AuthorsMaxNorm, with
+// class-balanced weights of β = experiment.WBBeta), fitted on the frozen training features and
+// scored on the test set. lambda is the L2 penalty of cRT's classifier.
 func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 	c, err := run.LinearHead()
 	if err != nil {
@@ -100,16 +101,18 @@ func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 	if err := add("LWS", ll, err); err != nil {
 		return nil, err
 	}
-	top := 0.0
-	for _, n := range crt.RowNorms() {
-		top = max(top, n)
+	cb, err := balance.ClassBalanced(counts, experiment.WBBeta)
+	if err != nil {
+		return nil, err
 	}
-	wb, err := probe.WeightBalancing(xTrain, d, yTrain, k, lambda, top/2, nil)
+	f := probe.AuthorsMaxNorm()
+	f.Seed = run.Result.Config.Seed
+	wb, _, err := f.Run(c, xTrain, yTrain, cb)
 	if err != nil {
 		return nil, fmt.Errorf("weight balancing: %w", err)
 	}
 	wl, err := wb.Logits(xTest)
-	if err := add("weight balancing, classifier stage (MaxNorm)", wl, err); err != nil {
+	if err := add("weight balancing, classifier stage (MaxNorm fine-tune)", wl, err); err != nil {
 		return nil, err
 	}
 	return out, nil

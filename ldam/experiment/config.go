@@ -105,7 +105,8 @@ type Config struct {
 	// (probe.MiSLAS), writes it into the network, and reports the evaluation after it as
 	// Result.Final (the first stage's is Result.Stage1). Both smoothings 0 take the authors'
 	// values: 0.4 and 0.1 on CIFAR-100, else 0.3 and 0. "WB" is weight balancing's classifier
-	// stage (see Run.weightBalancing). Both need a loss with a linear head.
+	// stage (see Run.weightBalancing). Both need a loss with a linear head; the network before
+	// the stage is kept in TrainedFile.
 	Stage2                 string  `json:",omitempty"`
 	SmoothHead, SmoothTail float64 `json:",omitempty"`
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/gomlx/gomlx/core/tensors"
-	"gonum.org/v1/gonum/floats"
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/balance"
@@ -117,7 +116,7 @@ func (run *Run) SplitOutputs(test bool, f func(...*tensors.Tensor) (*tensors.Ten
 // into the linear head.
 func (run *Run) secondStage() (metrics.Result, error) {
 	r := run.cfg
-	fit := map[string]func(x []float64, d int, labels []int) (*probe.Linear, error){
+	fit := map[string]func(x []float64, d int, labels []int) (probe.Classifier, error){
 		Stage2MiSLAS: run.misLAS, Stage2WB: run.weightBalancing,
 	}[r.Stage2]
 	if fit == nil {
@@ -131,7 +130,7 @@ func (run *Run) secondStage() (metrics.Result, error) {
 	if err != nil {
 		return metrics.Result{}, fmt.Errorf("%s stage 2: %w", r.Stage2, err)
 	}
-	if err := run.SetLinearHead(m.Classifier()); err != nil {
+	if err := run.SetLinearHead(m); err != nil {
 		return metrics.Result{}, err
 	}
 	return run.Evaluate()
@@ -139,50 +138,38 @@ func (run *Run) secondStage() (metrics.Result, error) {
 
 // misLAS is MiSLAS's second stage: probe.MiSLAS with the run's weight decay as the L2 penalty
 // (on standardized features, as every probe fit here).
-func (run *Run) misLAS(x []float64, d int, labels []int) (*probe.Linear, error) {
+func (run *Run) misLAS(x []float64, d int, labels []int) (probe.Classifier, error) {
 	r := run.cfg
-	return probe.MiSLAS(x, d, labels, len(run.Data.Classes), r.preset.WeightDecay, run.Result.Data.TrainCounts, r.SmoothHead, r.SmoothTail)
+	m, err := probe.MiSLAS(x, d, labels, len(run.Data.Classes), r.preset.WeightDecay, run.Result.Data.TrainCounts, r.SmoothHead, r.SmoothTail)
+	if err != nil {
+		return probe.Classifier{}, err
+	}
+	return m.Classifier(), nil
 }
 
 // WBBeta is the β of the class-balanced weights (Cui et al.) of weight balancing's second stage,
 // as the authors' code (ShadeAlsha/LTR-weight-balancing, demo2) calls CB_loss.
 const WBBeta = 0.9999
 
-// WBThreshold places weight balancing's MaxNorm bound between the smallest and the largest
-// class-vector norm of the first stage's classifier: δ = min + WBThreshold·(max − min), as the
-// authors' MaxNorm_via_PGD with thresh = 0.1.
-const WBThreshold = 0.1
-
-// weightBalancing is the second stage of weight balancing (Alshammari et al., CVPR 2022):
-// probe.WeightBalancing — the classifier re-fitted with the class-balanced loss (weights of
-// β = WBBeta), an L2 penalty and the MaxNorm constraint ‖w_j‖ ≤ δ, δ from the first stage's
-// classifier norms (WBThreshold). The L2 penalty is the run's weight decay (on standardized
-// features). The authors fine-tune the first stage's classifier for 10 epochs of SGD (lr 0.01,
-// cosine, weight decay 0.1) with projection after each step; this solves the constrained
-// objective to convergence instead.
-func (run *Run) weightBalancing(x []float64, d int, labels []int) (*probe.Linear, error) {
+// weightBalancing is the second stage of weight balancing (Alshammari et al., CVPR 2022) as
+// the authors' code runs it (probe.AuthorsMaxNorm): the trained classifier fine-tuned for 10
+// epochs of SGD (lr 0.01, cosine, momentum 0.9, weight decay 0.1, batch 64) with the
+// class-balanced loss (β = WBBeta, probe.CBSoftmaxBCE) and, after every epoch, the projection
+// onto ‖w_j‖ ≤ δ, δ = min + 0.1·(max − min) of the trained class-vector norms. Two differences
+// from their code: the features are frozen evaluation-mode features of the un-augmented
+// training images (they run the frozen backbone in training mode on augmented images), and the
+// last epoch is kept (they keep the epoch of best test accuracy).
+func (run *Run) weightBalancing(x []float64, d int, labels []int) (probe.Classifier, error) {
 	head, err := run.LinearHead()
 	if err != nil {
-		return nil, err
-	}
-	delta, err := wbBound(head)
-	if err != nil {
-		return nil, err
+		return probe.Classifier{}, err
 	}
 	w, err := balance.ClassBalanced(run.Result.Data.TrainCounts, WBBeta)
 	if err != nil {
-		return nil, err
+		return probe.Classifier{}, err
 	}
-	return probe.WeightBalancing(x, d, labels, head.K, run.cfg.preset.WeightDecay, delta, w)
-}
-
-// wbBound is weight balancing's MaxNorm bound for a first-stage classifier:
-// min_j ‖w_j‖ + WBThreshold·(max_j ‖w_j‖ − min_j ‖w_j‖).
-func wbBound(c probe.Classifier) (float64, error) {
-	norms := c.RowNorms()
-	lo, hi := floats.Min(norms), floats.Max(norms)
-	if !(hi > 0) {
-		return 0, fmt.Errorf("experiment: the first stage's classifier has no non-zero class vector; weight balancing's MaxNorm bound needs a trained classifier")
-	}
-	return lo + WBThreshold*(hi-lo), nil
+	f := probe.AuthorsMaxNorm()
+	f.Seed = run.cfg.Seed
+	c, _, err := f.Run(head, x, labels, w)
+	return c, err
 }

@@ -3,6 +3,8 @@ package experiment
 import (
 	"math"
 	"math/rand/v2"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
@@ -115,62 +117,14 @@ func TestMiSLASSecondStage(t *testing.T) {
 	}
 }
 
-func TestWBBound(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		w    []float64 // K = 3 rows of D = 2
-		want float64
-	}{
-		{"norms 1, 5, 3", []float64{1, 0, 3, 4, 0, 3}, 1 + WBThreshold*4},
-		{"equal norms", []float64{0, 2, 2, 0, 0, -2}, 2},
-	} {
-		got, err := wbBound(probe.Classifier{K: 3, D: 2, W: tc.w, B: make([]float64, 3)})
-		if err != nil || math.Abs(got-tc.want) > 1e-12 {
-			t.Errorf("%s: wbBound = %g (%v), want %g", tc.name, got, err, tc.want)
-		}
-	}
-	if _, err := wbBound(probe.Classifier{K: 2, D: 2, W: make([]float64, 4), B: make([]float64, 2)}); err == nil {
-		t.Error("a zero classifier got a MaxNorm bound")
-	}
-}
-
-// TestWeightBalancingSecondStage: --stage2 WB re-fits the first stage's linear head with
-// probe.WeightBalancing (class-balanced weights of β = WBBeta, the run's weight decay, MaxNorm
-// bound from the first stage's class-vector norms), so every class vector ends within the bound.
+// TestWeightBalancingSecondStage: --stage2 WB fine-tunes the trained linear head as
+// probe.AuthorsMaxNorm does (class-balanced weights of β = WBBeta, the run's seed), keeps the
+// network before it in TrainedFile, and leaves every class vector within the MaxNorm bound of
+// the trained head.
 func TestWeightBalancingSecondStage(t *testing.T) {
 	imgs := skewedImages(1)
 	data := &Data{Name: "skewed", Classes: imgs.Classes, TrainImages: imgs, TestImages: skewedImages(2), Info: datasets.InfoFor("cifar10")}
-	cfg := Config{Data: data, Arch: "resnet32", Width: 0.25, LossType: "CE", WeightDecay: 5e-3, Epochs: 2, BatchSize: 8, Seed: 1, Out: t.TempDir()}
-	first, err := Prepare(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Fit(); err != nil {
-		t.Fatal(err)
-	}
-	head, err := first.LinearHead()
-	if err != nil {
-		t.Fatal(err)
-	}
-	delta, err := wbBound(head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, d, labels, err := first.SplitOutputs(false, first.Features)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cb, err := balance.ClassBalanced(first.Result.Data.TrainCounts, WBBeta)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := probe.WeightBalancing(x, d, labels, 3, 5e-3, delta, cb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := m.Classifier()
-
-	cfg.Stage2, cfg.Out = "wb", t.TempDir()
+	cfg := Config{Data: data, Arch: "resnet32", Width: 0.25, LossType: "CE", WeightDecay: 5e-3, Epochs: 2, BatchSize: 8, Seed: 1, Stage2: "wb", Out: t.TempDir()}
 	run, err := Prepare(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -185,9 +139,41 @@ func TestWeightBalancingSecondStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The trained network, reloaded from TrainedFile: its head and features give the stage.
+	if err := run.LoadWeights(filepath.Join(cfg.Out, TrainedFile)); err != nil {
+		t.Fatal(err)
+	}
+	head, err := run.LinearHead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(head.W, got.W) {
+		t.Fatal("the head after the second stage equals the trained one")
+	}
+	trained, err := run.Evaluate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trained.Top1Error != run.Result.Stage1.Top1Error {
+		t.Errorf("the network in %s scores %g, the recorded first stage %g", TrainedFile, trained.Top1Error, run.Result.Stage1.Top1Error)
+	}
+	x, _, labels, err := run.SplitOutputs(false, run.Features)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := balance.ClassBalanced(run.Result.Data.TrainCounts, WBBeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := probe.AuthorsMaxNorm()
+	f.Seed = cfg.Seed
+	want, delta, err := f.Run(head, x, labels, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range want.W {
 		if math.Abs(got.W[i]-want.W[i]) > 1e-4*max(1, math.Abs(want.W[i])) {
-			t.Fatalf("head weight %d: %g, weight balancing's fit %g", i, got.W[i], want.W[i])
+			t.Fatalf("head weight %d: %g, the authors' fine-tune from the trained head %g", i, got.W[i], want.W[i])
 		}
 	}
 	for j, n := range got.RowNorms() {

@@ -39,6 +39,9 @@ const (
 	// DeferEpoch): runs that differ only from T0 on (ERM and ERM-DRW, LDAM and LDAM-DRW) branch
 	// from it.
 	Stage1File = "stage1.ckpt"
+	// TrainedFile is the network as trained, before Config.Stage2 re-fitted its classifier
+	// (runs with a second stage only): the second stage can be inspected or redone from it.
+	TrainedFile = "trained.ckpt"
 )
 
 // Store paths of the graph inputs that change during a run without recompiling.
@@ -618,6 +621,9 @@ func (run *Run) FitUntil(end int) error {
 			// The second stage ends the run: Final is after it, Stage1 before.
 			first := test
 			stage1 = &first
+			if err := run.saveTrained(epoch + 1); err != nil {
+				return err
+			}
 			if full, err = run.secondStage(); err != nil {
 				return err
 			}
@@ -671,6 +677,17 @@ func (run *Run) save(nextEpoch int) error {
 		}
 	}
 	return WriteJSON(filepath.Join(run.cfg.Out, ResultsFile), run.Result)
+}
+
+// saveTrained writes TrainedFile: the network before its second stage.
+func (run *Run) saveTrained(nextEpoch int) error {
+	if run.cfg.Out == "" {
+		return nil
+	}
+	if err := ckpt.Save(filepath.Join(run.cfg.Out, TrainedFile), run.Store, state{NextEpoch: nextEpoch, Result: run.Result}); err != nil {
+		return fmt.Errorf("saving the network before its second stage: %w", err)
+	}
+	return nil
 }
 
 // Evaluate runs the model in evaluation mode (batch-norm running statistics) on the test split.

@@ -75,7 +75,7 @@ func trainFlags(fs *flag.FlagSet, c *experiment.Config) {
 	fs.Float64Var(&c.VSGamma, "vs_gamma", 0.3, "γ of the VS loss (multiplicative factor (n_j/n_max)^γ)")
 	fs.Float64Var(&c.SAMRho, "rho", 0, "sharpness-aware minimization radius ρ around SGD (0: plain SGD; Rangwani et al. use 0.8 with LDAM-DRW)")
 	fs.Float64Var(&c.Mixup, "mixup", 0, "mixup's α: train on batches mixed with a permutation of themselves, λ ~ Beta(α, α) (MiSLAS's first stage: 1; 0: none)")
-	fs.StringVar(&c.Stage2, "stage2", "", "second stage after the last epoch: MiSLAS (the classifier re-fitted on frozen features with class-balanced, label-aware-smoothed loss) or WB (weight balancing: re-fitted with class-balanced loss under a MaxNorm bound)")
+	fs.StringVar(&c.Stage2, "stage2", "", "second stage after the last epoch: MiSLAS (the classifier re-fitted on frozen features with class-balanced, label-aware-smoothed loss) or WB (weight balancing: the trained classifier fine-tuned with class-balanced loss, weight decay 0.1 and a MaxNorm bound, as the authors' code)")
 	fs.Float64Var(&c.SmoothHead, "smooth_head", 0, "MiSLAS: label smoothing of the largest class (0 with --smooth_tail 0: the authors' 0.3, or 0.4 on CIFAR-100)")
 	fs.Float64Var(&c.SmoothTail, "smooth_tail", 0, "MiSLAS: label smoothing of the smallest class (the authors' 0, or 0.1 on CIFAR-100)")
 	fs.Float64Var(&c.Scale, "s", 30, "LDAM scale s")
