@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/losses"
@@ -21,17 +24,20 @@ import (
 // (Kang et al.) and weight balancing's classifier stage (Alshammari et al.) — each scored on the
 // balanced test set.
 
-// SecondStage is one post-training method's balanced test error on a trained run.
+// SecondStage is one post-training method's balanced test error on a trained run, and the
+// norms ‖w_j‖ of the class vectors of the classifier it scores with.
 type SecondStage struct {
 	Method string
 	Result metrics.Result
+	Norms  []float64
 }
 
 // SecondStages applies the post-training methods to a cross-entropy run: its own classifier,
 // post-hoc logit adjustment (τ = 1), τ-normalization (τ = 1), cRT, LWS and weight balancing's
 // classifier stage (the trained head fine-tuned as its authors do, probe.AuthorsMaxNorm, with
-// class-balanced weights of β = experiment.WBBeta), fitted on the frozen training features and
-// scored on the test set. lambda is the L2 penalty of cRT's classifier.
+// class-balanced weights of β = experiment.WBBeta) and, as an ablation, the same stage without
+// its weight decay of 0.1, fitted on the frozen training features and scored on the test set.
+// lambda is the L2 penalty of cRT's classifier.
 func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 	c, err := run.LinearHead()
 	if err != nil {
@@ -46,7 +52,7 @@ func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 		return nil, err
 	}
 	k, counts := c.K, run.Result.Data.TrainCounts
-	score := func(method string, logits []float64) (SecondStage, error) {
+	score := func(method string, logits, norms []float64) (SecondStage, error) {
 		acc := metrics.NewAccumulator(k)
 		s := make([]float32, len(logits))
 		for i, v := range logits {
@@ -55,14 +61,14 @@ func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 		if err := acc.Add(s, yTest); err != nil {
 			return SecondStage{}, err
 		}
-		return SecondStage{Method: method, Result: acc.Result(counts)}, nil
+		return SecondStage{Method: method, Result: acc.Result(counts), Norms: norms}, nil
 	}
 	var out []SecondStage
-	add := func(method string, logits []float64, err error) error {
+	add := func(method string, head probe.Classifier, logits []float64, err error) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", method, err)
 		}
-		s, err := score(method, logits)
+		s, err := score(method, logits, head.RowNorms())
 		if err != nil {
 			return err
 		}
@@ -70,7 +76,7 @@ func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 		return nil
 	}
 	plain, err := c.Logits(xTest)
-	if err := add("as trained", plain, err); err != nil {
+	if err := add("as trained", c, plain, err); err != nil {
 		return nil, err
 	}
 	lp, err := losses.LogPriors(counts)
@@ -78,11 +84,12 @@ func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 		return nil, err
 	}
 	adjusted, err := losses.PostHocAdjust(plain, lp, 1)
-	if err := add("post-hoc logit adjustment (τ = 1)", adjusted, err); err != nil {
+	if err := add("post-hoc logit adjustment (τ = 1)", c, adjusted, err); err != nil {
 		return nil, err
 	}
-	tn, err := probe.TauNormalize(c, 1).Logits(xTest)
-	if err := add("τ-normalization (τ = 1)", tn, err); err != nil {
+	tau := probe.TauNormalize(c, 1)
+	tn, err := tau.Logits(xTest)
+	if err := add("τ-normalization (τ = 1)", tau, tn, err); err != nil {
 		return nil, err
 	}
 	crt, err := probe.CRT(xTrain, d, yTrain, k, lambda)
@@ -90,7 +97,7 @@ func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 		return nil, fmt.Errorf("cRT: %w", err)
 	}
 	cl, err := crt.Logits(xTest)
-	if err := add("cRT", cl, err); err != nil {
+	if err := add("cRT", crt.Classifier(), cl, err); err != nil {
 		return nil, err
 	}
 	lws, _, err := probe.LWS(c, xTrain, yTrain)
@@ -98,7 +105,7 @@ func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 		return nil, fmt.Errorf("LWS: %w", err)
 	}
 	ll, err := lws.Logits(xTest)
-	if err := add("LWS", ll, err); err != nil {
+	if err := add("LWS", lws, ll, err); err != nil {
 		return nil, err
 	}
 	cb, err := balance.ClassBalanced(counts, experiment.WBBeta)
@@ -107,25 +114,49 @@ func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 	}
 	f := probe.AuthorsMaxNorm()
 	f.Seed = run.Result.Config.Seed
-	wb, _, err := f.Run(c, xTrain, yTrain, cb)
-	if err != nil {
-		return nil, fmt.Errorf("weight balancing: %w", err)
-	}
-	wl, err := wb.Logits(xTest)
-	if err := add("weight balancing, classifier stage (MaxNorm fine-tune)", wl, err); err != nil {
-		return nil, err
+	ablation := f
+	ablation.WeightDecay = 0
+	for _, s := range []struct {
+		method string
+		f      probe.MaxNormFineTune
+	}{
+		{"weight balancing, classifier stage (MaxNorm fine-tune)", f},
+		{"the same without its weight decay (ablation)", ablation},
+	} {
+		wb, _, err := s.f.Run(c, xTrain, yTrain, cb)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.method, err)
+		}
+		wl, err := wb.Logits(xTest)
+		if err := add(s.method, wb, wl, err); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
 
-// SecondStagesTable lists the methods' balanced and many/medium/few-shot errors.
+// SecondStagesTable lists the methods' balanced and many/medium/few-shot errors and the range
+// of their class-vector norms.
 func SecondStagesTable(stages []SecondStage) Table {
-	t := Table{Header: []string{"second stage on the frozen ERM network", "balanced error (%)", "many / medium / few-shot (%)"}}
+	t := Table{Header: []string{"second stage on the frozen ERM network", "balanced error (%)", "many / medium / few-shot (%)", normsHeader}}
 	for _, s := range stages {
 		t.Rows = append(t.Rows, []string{s.Method, fmt.Sprintf("%.2f", 100*s.Result.Top1Error),
-			pct(s.Result.ManyShotError) + " / " + pct(s.Result.MediumShotError) + " / " + pct(s.Result.FewShotError)})
+			pct(s.Result.ManyShotError) + " / " + pct(s.Result.MediumShotError) + " / " + pct(s.Result.FewShotError),
+			normRange([]float64{floats.Min(s.Norms)}, []float64{floats.Max(s.Norms)})})
 	}
 	return t
+}
+
+// normsHeader heads the column of class-vector norms.
+const normsHeader = "class-vector norms ‖w_j‖, min – max"
+
+// normRange formats the means of the smallest and the largest class-vector norms (one of each
+// per seed).
+func normRange(lo, hi []float64) string {
+	if len(lo) == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.3g – %.3g", stat.Mean(lo, nil), stat.Mean(hi, nil))
 }
 
 // SeedStages are the second stages of one seed's run.
@@ -194,10 +225,11 @@ func CommittedSecondStages(preset, table, method, column string, seeds []uint64,
 }
 
 // SecondStagesSeedsTable lists each second stage's balanced and many/medium/few-shot errors as
-// mean ± sample std over the seeds (registry.MeanStd), with the seeds and backends. Every seed
-// must list the same stages in the same order (as SecondStages does).
+// mean ± sample std over the seeds (registry.MeanStd), the range of the class-vector norms (the
+// seeds' means of the smallest and the largest), with the seeds and backends. Every seed must
+// list the same stages in the same order (as SecondStages does).
 func SecondStagesSeedsTable(runs []SeedStages) (Table, error) {
-	t := Table{Header: []string{"second stage on the frozen ERM network", "balanced error (%), mean ± std (n)", "many / medium / few-shot (%)", "seeds; backends"}}
+	t := Table{Header: []string{"second stage on the frozen ERM network", "balanced error (%), mean ± std (n)", "many / medium / few-shot (%)", normsHeader, "seeds; backends"}}
 	if len(runs) == 0 {
 		return t, fmt.Errorf("lab: no runs to tabulate")
 	}
@@ -212,13 +244,16 @@ func SecondStagesSeedsTable(runs []SeedStages) (Table, error) {
 		}
 	}
 	for i, s := range runs[0].Stages {
-		var bal, many, medium, few []float64
+		var bal, many, medium, few, lo, hi []float64
 		for _, r := range runs {
 			if r.Stages[i].Method != s.Method {
 				return t, fmt.Errorf("lab: stage %d is %q for seed %d, %q for seed %d", i, r.Stages[i].Method, r.Seed, s.Method, runs[0].Seed)
 			}
 			res := r.Stages[i].Result
 			bal = append(bal, 100*res.Top1Error)
+			if n := r.Stages[i].Norms; len(n) > 0 {
+				lo, hi = append(lo, floats.Min(n)), append(hi, floats.Max(n))
+			}
 			for _, g := range []struct {
 				v   *float64
 				out *[]float64
@@ -230,7 +265,7 @@ func SecondStagesSeedsTable(runs []SeedStages) (Table, error) {
 		}
 		t.Rows = append(t.Rows, []string{s.Method, fmt.Sprintf("%s (%d)", registry.MeanStd(bal, 2), len(bal)),
 			registry.MeanStd(many, 1) + " / " + registry.MeanStd(medium, 1) + " / " + registry.MeanStd(few, 1),
-			"seeds " + strings.Join(seeds, ", ") + "; " + strings.Join(backends, ", ")})
+			normRange(lo, hi), "seeds " + strings.Join(seeds, ", ") + "; " + strings.Join(backends, ", ")})
 	}
 	return t, nil
 }

@@ -31,8 +31,8 @@ func TestSecondStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(stages) != 6 {
-		t.Fatalf("%d stages, want 6", len(stages))
+	if len(stages) != 7 {
+		t.Fatalf("%d stages, want 7", len(stages))
 	}
 	own, err := run.Evaluate()
 	if err != nil {
@@ -90,7 +90,7 @@ func TestSecondStagesOfRuns(t *testing.T) {
 		}
 	}
 	tb, err := SecondStagesSeedsTable(runs)
-	if err != nil || len(tb.Rows) != len(runs[0].Stages) || !strings.Contains(tb.Rows[0][1], "(2)") || !strings.Contains(tb.Rows[0][3], "seeds 0, 1") {
+	if err != nil || len(tb.Rows) != len(runs[0].Stages) || !strings.Contains(tb.Rows[0][1], "(2)") || !strings.Contains(tb.Rows[0][4], "seeds 0, 1") {
 		t.Errorf("table (%v):\n%s", err, tb.Markdown())
 	}
 	unfinished := t.TempDir()
@@ -107,16 +107,16 @@ func TestSecondStagesSeedsTable(t *testing.T) {
 		return metrics.Result{Top1Error: bal, ManyShotError: &many, MediumShotError: &medium}
 	}
 	runs := []SeedStages{
-		{Seed: 0, Backend: "onnxruntime", Stages: []SecondStage{{"as trained", res(0.50, 0.4, 1)}, {"cRT", res(0.40, 0.40, 0.30)}}},
-		{Seed: 2, Backend: "Go Backend", Stages: []SecondStage{{"as trained", res(0.60, 0.5, 1)}, {"cRT", res(0.44, 0.42, 0.50)}}},
+		{Seed: 0, Backend: "onnxruntime", Stages: []SecondStage{{"as trained", res(0.50, 0.4, 1), []float64{2, 4, 3}}, {"cRT", res(0.40, 0.40, 0.30), []float64{1, 1.5, 1.2}}}},
+		{Seed: 2, Backend: "Go Backend", Stages: []SecondStage{{"as trained", res(0.60, 0.5, 1), []float64{3, 5, 1}}, {"cRT", res(0.44, 0.42, 0.50), []float64{1.1, 1.3, 0.9}}}},
 	}
 	tb, err := SecondStagesSeedsTable(runs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		{"as trained", "55.00 ± 7.07 (2)", "45.0 ± 7.1 / 100.0 ± 0.0 / –", "seeds 0, 2; onnxruntime, Go Backend"},
-		{"cRT", "42.00 ± 2.83 (2)", "41.0 ± 1.4 / 40.0 ± 14.1 / –", "seeds 0, 2; onnxruntime, Go Backend"},
+		{"as trained", "55.00 ± 7.07 (2)", "45.0 ± 7.1 / 100.0 ± 0.0 / –", "1.5 – 4.5", "seeds 0, 2; onnxruntime, Go Backend"},
+		{"cRT", "42.00 ± 2.83 (2)", "41.0 ± 1.4 / 40.0 ± 14.1 / –", "0.95 – 1.4", "seeds 0, 2; onnxruntime, Go Backend"},
 	}
 	if !reflect.DeepEqual(tb.Rows, want) {
 		t.Errorf("rows\n%q\nwant\n%q", tb.Rows, want)
