@@ -7,6 +7,11 @@
 // standardized first (per dimension, with the training split's mean and deviation), so one
 // penalty suits features of any scale. The objective is convex, so the fit does not depend on
 // a seed or a learning rate.
+//
+// The package also holds the second stages that re-fit a trained network's classifier on its
+// frozen features: cRT, τ-normalization and LWS (decoupled.go, Kang et al.), MiSLAS's
+// label-aware smoothing (mislas.go) and weight balancing's MaxNorm fine-tune (maxnorm.go, run by
+// SGD as its authors do, so it depends on a seed).
 package probe
 
 import (
