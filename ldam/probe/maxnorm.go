@@ -145,8 +145,9 @@ func (f MaxNormFineTune) Run(c Classifier, x []float64, labels []int, classWeigh
 // this port's is what produced the authors' numbers.) It returns ℓ and writes ∂ℓ/∂z into grad
 // (len(z)). Logarithms are clamped at −100 as PyTorch's binary_cross_entropy clamps them.
 func CBSoftmaxBCE(z []float64, y int, w float64, grad []float64) float64 {
-	k := float64(len(z))
-	p := make([]float64, len(z))
+	// grad holds p = softmax(z) first (no allocation: this runs once per example and epoch),
+	// then the gradient ∂ℓ/∂z_m = a_m − p_m Σ_j a_j with a_j = p_j ∂ℓ/∂p_j.
+	p := grad
 	top := floats.Max(z)
 	sum := 0.0
 	for j, v := range z {
@@ -154,30 +155,30 @@ func CBSoftmaxBCE(z []float64, y int, w float64, grad []float64) float64 {
 		sum += p[j]
 	}
 	floats.Scale(1/sum, p)
-	loss := 0.0
-	// a_j = p_j ∂ℓ/∂p_j; then ∂ℓ/∂z_m = a_m − p_m Σ_j a_j.
-	var total float64
-	a := grad
+	scale := w / float64(len(z))
+	a := func(j int) float64 {
+		if j == y {
+			if p[j] < math.Exp(-100) {
+				return 0 // clamped: flat
+			}
+			return -scale
+		}
+		if q := 1 - p[j]; q >= math.Exp(-100) {
+			return p[j] / q * scale
+		}
+		return 0
+	}
+	loss, total := 0.0, 0.0
 	for j := range p {
 		if j == y {
 			loss -= max(math.Log(p[j]), -100)
-			a[j] = -1
-			if p[j] < math.Exp(-100) {
-				a[j] = 0 // clamped: flat
-			}
 		} else {
-			q := 1 - p[j]
-			loss -= max(math.Log(q), -100)
-			a[j] = p[j] / q
-			if q < math.Exp(-100) {
-				a[j] = 0
-			}
+			loss -= max(math.Log(1-p[j]), -100)
 		}
-		a[j] *= w / k
-		total += a[j]
+		total += a(j)
 	}
-	for j := range a {
-		a[j] -= p[j] * total
+	for j := range p {
+		p[j] = a(j) - p[j]*total // a(j) reads p[j] before it is overwritten
 	}
-	return w * loss / k
+	return scale * loss
 }
