@@ -99,14 +99,14 @@ type Config struct {
 	// is λ·ℓ(y) + (1 − λ)·ℓ(y[π]) with one λ ~ Beta(α, α) per batch; MiSLAS's first stage uses
 	// α = 1. Images and points only; 0 is none.
 	Mixup float64 `json:",omitempty"`
-	// Stage2 is a second stage applied after the last epoch: "MiSLAS" re-fits the linear
-	// classifier on the frozen features of the training images with class-balanced weights and
-	// label-aware smoothing from SmoothHead (the largest class) to SmoothTail (the smallest)
-	// (probe.MiSLAS), writes it into the network, and reports the evaluation after it as
-	// Result.Final (the first stage's is Result.Stage1). Both smoothings 0 take the authors'
-	// values: 0.4 and 0.1 on CIFAR-100, else 0.3 and 0. "WB" is weight balancing's classifier
-	// stage (see Run.weightBalancing). Both need a loss with a linear head; the network before
-	// the stage is kept in TrainedFile.
+	// Stage2 is a second stage applied after the last epoch: "MiSLAS" fine-tunes the linear
+	// classifier and a per-class scale on the frozen features of the training images with
+	// class-aware sampling and label-aware smoothing from SmoothHead (the largest class) to
+	// SmoothTail (the smallest) (see Run.misLAS), writes it into the network, and reports the
+	// evaluation after it as Result.Final (the first stage's is Result.Stage1). Both smoothings
+	// 0 take the authors' values (MiSLASSettings). "WB" is weight balancing's classifier stage
+	// (see Run.weightBalancing). Both need a loss with a linear head; the network before the
+	// stage is kept in TrainedFile.
 	Stage2                 string  `json:",omitempty"`
 	SmoothHead, SmoothTail float64 `json:",omitempty"`
 
@@ -392,10 +392,7 @@ func resolve(c Config) (resolved, error) {
 			return r, fmt.Errorf("--stage2 MiSLAS re-fits a linear classifier, and --loss_type %s has the cosine head; use CE (MiSLAS's first stage) or another loss with a linear head", r.loss)
 		}
 		if r.SmoothHead == 0 && r.SmoothTail == 0 {
-			r.SmoothHead, r.SmoothTail = 0.3, 0
-			if r.Dataset == "cifar100" {
-				r.SmoothHead, r.SmoothTail = 0.4, 0.1
-			}
+			r.SmoothHead, r.SmoothTail, _ = MiSLASSettings(r.Dataset, r.ImbFactor)
 		}
 		for _, e := range []float64{r.SmoothHead, r.SmoothTail} {
 			if !(e >= 0 && e <= 1) {

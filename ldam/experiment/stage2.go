@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -136,15 +137,54 @@ func (run *Run) secondStage() (metrics.Result, error) {
 	return run.Evaluate()
 }
 
-// misLAS is MiSLAS's second stage: probe.MiSLAS with the run's weight decay as the L2 penalty
-// (on standardized features, as every probe fit here).
+// misLAS is MiSLAS's second stage as the authors' code runs it (probe.AuthorsMiSLAS): the
+// trained classifier and a per-class scale fine-tuned for 10 epochs of SGD with class-aware
+// sampling and label-aware smoothing (SmoothHead → SmoothTail), the classifier's learning rate
+// at the factor of MiSLASSettings. Two differences from their code: the features are frozen
+// evaluation-mode features of the un-augmented training images (they run the backbone in
+// evaluation mode on augmented images, and on CIFAR-100 let its batch norm re-estimate its
+// statistics: shift_bn), and the last epoch is kept (they keep the epoch of best test accuracy).
 func (run *Run) misLAS(x []float64, d int, labels []int) (probe.Classifier, error) {
 	r := run.cfg
-	m, err := probe.MiSLAS(x, d, labels, len(run.Data.Classes), r.preset.WeightDecay, run.Result.Data.TrainCounts, r.SmoothHead, r.SmoothTail)
+	head, err := run.LinearHead()
 	if err != nil {
 		return probe.Classifier{}, err
 	}
-	return m.Classifier(), nil
+	eps, err := probe.LASSmoothing(run.Result.Data.TrainCounts, r.SmoothHead, r.SmoothTail)
+	if err != nil {
+		return probe.Classifier{}, err
+	}
+	f := probe.AuthorsMiSLAS()
+	_, _, f.ClassifierLRFactor = MiSLASSettings(r.Dataset, r.ImbFactor)
+	f.Seed = r.Seed
+	c, scales, err := f.Run(head, x, labels, eps)
+	run.stage2Note = fmt.Sprintf("class scales %.3f", scales)
+	return c, err
+}
+
+// MiSLASSettings returns the second-stage settings of MiSLAS's configs
+// (dvlab-research/MiSLAS, config/cifar*/…_stage2_mislas.yaml) for a dataset and imbalance
+// factor: the label smoothing of the largest and of the smallest class, and the classifier's
+// learning-rate factor (lr_factor; the scales' rate is 0.1). CIFAR-10 and CIFAR-100 at ρ = 10,
+// 50 and 100 have their own; every other dataset and ratio takes CIFAR-10's at ρ = 100.
+func MiSLASSettings(dataset string, imbFactor float64) (head, tail, lrFactor float64) {
+	type key struct {
+		dataset string
+		rho     int
+	}
+	authors := map[key][3]float64{
+		{"cifar10", 100}: {0.3, 0, 0.5}, {"cifar10", 50}: {0.2, 0, 0.2}, {"cifar10", 10}: {0.1, 0, 0.2},
+		{"cifar100", 100}: {0.4, 0.1, 0.2}, {"cifar100", 50}: {0.3, 0, 0.1}, {"cifar100", 10}: {0.2, 0, 0.1},
+	}
+	rho := 0
+	if imbFactor > 0 {
+		rho = int(math.Round(1 / imbFactor))
+	}
+	v, ok := authors[key{dataset, rho}]
+	if !ok {
+		v = authors[key{"cifar10", 100}]
+	}
+	return v[0], v[1], v[2]
 }
 
 // WBBeta is the β of the class-balanced weights (Cui et al.) of weight balancing's second stage,

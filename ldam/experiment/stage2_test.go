@@ -3,8 +3,10 @@ package experiment
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
@@ -54,8 +56,8 @@ func TestMixupTrains(t *testing.T) {
 	}
 }
 
-// TestMiSLASSecondStage: after the last epoch the run re-fits its linear head with probe.MiSLAS
-// on its frozen training features, reports the evaluation after it as Final (before it as
+// TestMiSLASSecondStage: after the last epoch the run fine-tunes its linear head as
+// probe.AuthorsMiSLAS does on its frozen training features, reports the evaluation after it as Final (before it as
 // Stage1), and saves it: a resumed run evaluates to Final.
 func TestMiSLASSecondStage(t *testing.T) {
 	imgs := skewedImages(1)
@@ -76,23 +78,36 @@ func TestMiSLASSecondStage(t *testing.T) {
 	if c := res.Config; c.Stage2 != Stage2MiSLAS || c.SmoothHead != 0.3 || c.SmoothTail != 0 {
 		t.Errorf("recorded stage 2 %q, smoothing %g → %g; want MiSLAS, 0.3 → 0", c.Stage2, c.SmoothHead, c.SmoothTail)
 	}
-	// The head is MiSLAS's fit on the network's frozen features.
-	x, d, labels, err := run.SplitOutputs(false, run.Features)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := probe.MiSLAS(x, d, labels, 3, run.cfg.preset.WeightDecay, res.Data.TrainCounts, 0.3, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := m.Classifier()
+	// The head is MiSLAS's fine-tune of the trained head (kept in TrainedFile) on the trained
+	// network's frozen features.
 	got, err := run.LinearHead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.LoadWeights(filepath.Join(dir, TrainedFile)); err != nil {
+		t.Fatal(err)
+	}
+	head, err := run.LinearHead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _, labels, err := run.SplitOutputs(false, run.Features)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps, err := probe.LASSmoothing(res.Data.TrainCounts, 0.3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := probe.AuthorsMiSLAS()
+	f.Seed = cfg.Seed
+	want, _, err := f.Run(head, x, labels, eps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range want.W {
 		if math.Abs(got.W[i]-want.W[i]) > 1e-4*max(1, math.Abs(want.W[i])) {
-			t.Fatalf("head weight %d: %g, MiSLAS fit %g", i, got.W[i], want.W[i])
+			t.Fatalf("head weight %d: %g, the authors' fine-tune from the trained head %g", i, got.W[i], want.W[i])
 		}
 	}
 	// The checkpoint holds the second stage's head.
@@ -186,4 +201,100 @@ func TestWeightBalancingSecondStage(t *testing.T) {
 	if _, err := Prepare(bad); err == nil {
 		t.Error("--stage2 WB accepted the LDAM loss's cosine head")
 	}
+}
+
+func TestMiSLASSettings(t *testing.T) {
+	for _, tc := range []struct {
+		dataset              string
+		imbFactor            float64
+		head, tail, lrFactor float64
+	}{
+		{"cifar10", 0.01, 0.3, 0, 0.5},
+		{"cifar10", 0.02, 0.2, 0, 0.2},
+		{"cifar10", 0.1, 0.1, 0, 0.2},
+		{"cifar100", 0.01, 0.4, 0.1, 0.2},
+		{"cifar100", 0.02, 0.3, 0, 0.1},
+		{"cifar100", 0.1, 0.2, 0, 0.1},
+		{"tinyimagenet", 0.01, 0.3, 0, 0.5}, // no config of theirs: CIFAR-10's at ρ = 100
+		{"cifar10", 0.005, 0.3, 0, 0.5},
+	} {
+		h, tl, f := MiSLASSettings(tc.dataset, tc.imbFactor)
+		if h != tc.head || tl != tc.tail || f != tc.lrFactor {
+			t.Errorf("%s ρ = %g: %g, %g, %g; want %g, %g, %g", tc.dataset, 1/tc.imbFactor, h, tl, f, tc.head, tc.tail, tc.lrFactor)
+		}
+	}
+}
+
+// TestRestage: re-running the second stage of a finished run from TrainedFile gives, with the
+// same procedure, the same head and evaluation as the run's own; runs without a kept network
+// or without a second stage are refused with errors that say so.
+func TestRestage(t *testing.T) {
+	imgs := skewedImages(1)
+	data := &Data{Name: "skewed", Classes: imgs.Classes, TrainImages: imgs, TestImages: skewedImages(2), Info: datasets.InfoFor("cifar10")}
+	dir := t.TempDir()
+	cfg := Config{Data: data, Arch: "resnet32", Width: 0.25, LossType: "CE", Mixup: 1, Stage2: "MiSLAS", Epochs: 2, BatchSize: 8, Seed: 3, Out: dir}
+	run, err := Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Fit(); err != nil {
+		t.Fatal(err)
+	}
+	first := *run.Result.Final
+	head, err := run.LinearHead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := cfg
+	again.Resume = true
+	run2, err := Prepare(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := run2.Restage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Top1Error != first.Top1Error || run2.Result.Final.Top1Error != first.Top1Error {
+		t.Errorf("restaged: before %g, after %g; the run's own stage gave %g", before.Top1Error, run2.Result.Final.Top1Error, first.Top1Error)
+	}
+	head2, err := run2.LinearHead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range head.W {
+		if math.Abs(head.W[i]-head2.W[i]) > 1e-5*max(1, math.Abs(head.W[i])) {
+			t.Fatalf("head weight %d: %g restaged, %g from the run", i, head2.W[i], head.W[i])
+		}
+	}
+	saved, err := ReadResult(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Final == nil || saved.Final.Top1Error != run2.Result.Final.Top1Error || !saved.Done || len(saved.History) != 2 {
+		t.Errorf("results.json after restage: final %v, done %v, %d epochs", saved.Final, saved.Done, len(saved.History))
+	}
+	t.Run("no kept network", func(t *testing.T) {
+		if err := os.Remove(filepath.Join(dir, TrainedFile)); err != nil {
+			t.Fatal(err)
+		}
+		run3, err := Prepare(again)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := run3.Restage(); err == nil || !strings.Contains(err.Error(), "--branch_from") {
+			t.Errorf("error %v, want one naming the way out (--branch_from)", err)
+		}
+	})
+	t.Run("no second stage", func(t *testing.T) {
+		plain := cfg
+		plain.Stage2, plain.Out = "", t.TempDir()
+		p, err := Prepare(plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Restage(); err == nil || !strings.Contains(err.Error(), "no second stage") {
+			t.Errorf("error %v, want one saying the run has no second stage", err)
+		}
+	})
 }

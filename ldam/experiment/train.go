@@ -83,6 +83,8 @@ type Run struct {
 	adjust, scaleBy []float64
 	labels          []int
 	start           int
+	// stage2Note is what the second stage reports beside its evaluation in the log.
+	stage2Note string
 }
 
 // Train runs an experiment end to end; see the package documentation.
@@ -519,8 +521,8 @@ func (run *Run) restore() error {
 			p, st.Result.Config.LossType, st.Result.Config.TrainRule, st.Result.Config.ImbType, st.Result.Config.ImbFactor, st.Result.Config.Preset)
 	}
 	res := run.Result
-	res.History, res.Best, res.BestEpoch, res.Final, res.Params, res.Done =
-		st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final, st.Result.Params, st.Result.Done
+	res.History, res.Best, res.BestEpoch, res.Final, res.Stage1, res.Params, res.Done =
+		st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final, st.Result.Stage1, st.Result.Params, st.Result.Done
 	run.start = st.NextEpoch
 	run.inferStale = true
 	return nil
@@ -646,7 +648,7 @@ func (run *Run) FitUntil(end int) error {
 			if stage1 != nil {
 				what := r.Stage2
 				if r.Stage2 == Stage2MiSLAS {
-					what += fmt.Sprintf(" (smoothing %g → %g)", r.SmoothHead, r.SmoothTail)
+					what += fmt.Sprintf(" (smoothing %g → %g; %s)", r.SmoothHead, r.SmoothTail, run.stage2Note)
 				}
 				fmt.Fprintf(r.Log, "second stage %s: test balanced top-1 err %.4f  top-5 %.4f\n", what, full.Top1Error, full.Top5Error)
 			}

@@ -203,3 +203,20 @@ func lwsObjective(f, g, wx, b []float64, labels []int, ew []float64) float64 {
 	}
 	return loss / float64(n)
 }
+
+// Classifier returns the fitted model as a classifier of raw features (the probe's weights act
+// on standardized ones): w̃_cj = w_cj/σ_j and b̃_c = b_c − Σ_j w_cj·μ_j/σ_j, the same logits.
+func (m *Linear) Classifier() Classifier {
+	c := Classifier{K: m.K, D: m.D, W: make([]float64, m.K*m.D), B: make([]float64, m.K)}
+	d1 := m.D + 1
+	for k := range m.K {
+		b := m.W[k*d1+m.D]
+		for j := range m.D {
+			w := m.W[k*d1+j] / m.Std[j]
+			c.W[k*m.D+j] = w
+			b -= w * m.Mean[j]
+		}
+		c.B[k] = b
+	}
+	return c
+}

@@ -114,19 +114,8 @@ func (f MaxNormFineTune) Run(c Classifier, x []float64, labels []int, classWeigh
 					gb[j] += g
 				}
 			}
-			step := func(p, g, v []float64) {
-				for t := range p {
-					g := g[t] + f.WeightDecay*p[t]
-					if first {
-						v[t] = g
-					} else {
-						v[t] = f.Momentum*v[t] + g
-					}
-					p[t] -= lr * v[t]
-				}
-			}
-			step(out.W, gw, vw)
-			step(out.B, gb, vb)
+			sgdStep(out.W, gw, vw, lr, f.Momentum, f.WeightDecay, first)
+			sgdStep(out.B, gb, vb, lr, f.Momentum, f.WeightDecay, first)
 			first = false
 		}
 		ProjectMaxNorm(out, delta)

@@ -3,14 +3,19 @@ package probe
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // MiSLAS's second stage (Zhong et al., "Improving Calibration for Long-Tailed Recognition",
-// CVPR 2021; code dvlab-research/MiSLAS, methods.py and train_stage2.py): after a first stage
-// trained with mixup, the classifier is re-trained on the frozen backbone with class-balanced
-// sampling and label-aware smoothing (LAS),
+// CVPR 2021, §3.2–3.3; code dvlab-research/MiSLAS, methods.py, train_stage2.py and
+// datasets/sampler.py): after a first stage trained with mixup, the first stage's classifier
+// and a learnable per-class scale s (LWS, all ones at the start) are fine-tuned on the frozen
+// backbone with class-aware sampling and label-aware smoothing (LAS). With u = W·x + b and
+// logits z = s ⊙ u, the loss of an example of class y is
 //
-//	ℓ(x, y) = (1 − ε_y)·(−log p_y(x)) + ε_y·(1/K)·Σ_c (−log p_c(x)),
+//	ℓ(z, y) = (1 − ε_y)·(−log p_y) + ε_y·(1/K)·Σ_c (−log p_c),  p = softmax(z),
 //
 // whose smoothing ε_y grows with the class's size along the "concave" curve
 //
@@ -48,40 +53,212 @@ func LASSmoothing(counts []int, head, tail float64) ([]float64, error) {
 	return eps, nil
 }
 
-// MiSLAS is MiSLAS's second stage on the frozen features x [n][d] of a first-stage network:
-// a softmax classifier fitted to the class-balanced (weights 1/n_j, as class-balanced
-// sampling) label-aware-smoothed loss with L2 penalty lambda, to convergence. The authors
-// fine-tune the first stage's classifier (and a learnable per-class scale) for 10 epochs of SGD
-// on augmented images; this solves the same convex objective in expectation, on the images
-// without augmentation, as CRT does for cRT. counts are the class counts of the training set.
-func MiSLAS(x []float64, d int, labels []int, k int, lambda float64, counts []int, head, tail float64) (*Linear, error) {
-	if len(counts) != k {
-		return nil, fmt.Errorf("probe: %d class counts for %d classes", len(counts), k)
+// LASLoss returns the label-aware-smoothed cross-entropy ℓ(z, y) of one example's logits z
+// with smoothing eps = ε_y (the equation above) and writes ∂ℓ/∂z = p − (1 − ε_y)·e_y − ε_y/K
+// into grad (len(z)).
+func LASLoss(z []float64, y int, eps float64, grad []float64) float64 {
+	k := float64(len(z))
+	top := floats.Max(z)
+	sum := 0.0
+	for j, v := range z {
+		grad[j] = math.Exp(v - top)
+		sum += grad[j]
 	}
-	eps, err := LASSmoothing(counts, head, tail)
-	if err != nil {
-		return nil, err
+	lse := top + math.Log(sum)
+	// (1 − ε)(lse − z_y) + ε·mean_c(lse − z_c) = lse − (1 − ε) z_y − ε·mean_c z_c.
+	loss := lse - (1-eps)*z[y] - eps*floats.Sum(z)/k
+	for j := range grad {
+		grad[j] = grad[j]/sum - eps/k
 	}
-	w, err := BalancedWeights(labels, k)
-	if err != nil {
-		return nil, err
-	}
-	return FitSmoothed(x, d, labels, k, lambda, w, eps)
+	grad[y] -= 1 - eps
+	return loss
 }
 
-// Classifier returns the fitted model as a classifier of raw features (the probe's weights act
-// on standardized ones): w̃_cj = w_cj/σ_j and b̃_c = b_c − Σ_j w_cj·μ_j/σ_j, the same logits.
-func (m *Linear) Classifier() Classifier {
-	c := Classifier{K: m.K, D: m.D, W: make([]float64, m.K*m.D), B: make([]float64, m.K)}
-	d1 := m.D + 1
-	for k := range m.K {
-		b := m.W[k*d1+m.D]
-		for j := range m.D {
-			w := m.W[k*d1+j] / m.Std[j]
-			c.W[k*m.D+j] = w
-			b -= w * m.Mean[j]
-		}
-		c.B[k] = b
+// ClassAwareSampler draws training examples as the authors' ClassAwareSampler (from Kang et
+// al.'s decoupling code): a class from a cycle over the classes, then PerClass consecutive
+// examples from that class's own cycle; every cycle is reshuffled each time it wraps. Each
+// class is drawn equally often, whatever its size.
+type ClassAwareSampler struct {
+	perClass int
+	classes  cycle
+	members  []cycle
+	run      []int // the current class's remaining draws
+}
+
+// cycle is RandomCycleIter: a list visited in order, reshuffled at every wrap (and before the
+// first draw).
+type cycle struct {
+	items []int
+	next  int
+}
+
+func (c *cycle) draw(rng *rand.Rand) int {
+	if c.next == 0 {
+		rng.Shuffle(len(c.items), func(i, j int) { c.items[i], c.items[j] = c.items[j], c.items[i] })
 	}
-	return c
+	v := c.items[c.next]
+	c.next = (c.next + 1) % len(c.items)
+	return v
+}
+
+// NewClassAwareSampler returns the sampler over labels in [0, k), perClass examples per class
+// drawn (the authors' num_samples_cls = 4). Every class needs an example.
+func NewClassAwareSampler(labels []int, k, perClass int) (*ClassAwareSampler, error) {
+	if k < 1 || perClass < 1 {
+		return nil, fmt.Errorf("probe: class-aware sampling needs k ≥ 1 classes and ≥ 1 draw per class, got %d and %d", k, perClass)
+	}
+	s := &ClassAwareSampler{perClass: perClass, members: make([]cycle, k)}
+	for i, y := range labels {
+		if y < 0 || y >= k {
+			return nil, fmt.Errorf("probe: label %d of example %d is outside [0, %d)", y, i, k)
+		}
+		s.members[y].items = append(s.members[y].items, i)
+	}
+	for j := range k {
+		if len(s.members[j].items) == 0 {
+			return nil, fmt.Errorf("probe: class %d has no example; class-aware sampling draws every class", j)
+		}
+		s.classes.items = append(s.classes.items, j)
+	}
+	return s, nil
+}
+
+// Next returns the index of the next example.
+func (s *ClassAwareSampler) Next(rng *rand.Rand) int {
+	if len(s.run) == 0 {
+		c := s.classes.draw(rng)
+		for range s.perClass {
+			s.run = append(s.run, s.members[c].draw(rng))
+		}
+	}
+	i := s.run[0]
+	s.run = s.run[1:]
+	return i
+}
+
+// MiSLASFineTune holds the settings of MiSLAS's second stage; AuthorsMiSLAS returns the
+// authors' CIFAR values.
+type MiSLASFineTune struct {
+	// Epochs of BatchSize class-aware draws; an epoch has ⌈n/BatchSize⌉ + 1 batches, n the
+	// training examples, as the authors' loop (it stops when the batch index exceeds ⌈n/batch⌉).
+	Epochs, BatchSize int
+	// PerClass examples are drawn from a class each time it comes up (ClassAwareSampler).
+	PerClass int
+	// LR is the scales' learning rate, LR·ClassifierLRFactor the classifier's; both follow a
+	// cosine from their value to 0 over Epochs, stepped once per epoch (lr_e = LR·(1 + cos(π e /
+	// Epochs))/2, e = 0 … Epochs − 1).
+	LR, ClassifierLRFactor float64
+	// Momentum and WeightDecay of SGD (PyTorch's), on the weights, the biases and the scales.
+	Momentum, WeightDecay float64
+	// Seed draws the class-aware batches.
+	Seed uint64
+}
+
+// AuthorsMiSLAS returns the authors' CIFAR-10-LT second-stage settings
+// (config/cifar10/cifar10_imb001_stage2_mislas.yaml): 10 epochs, batch 128, 4 draws per class,
+// lr 0.1 (scales) and 0.05 (classifier, lr_factor 0.5), momentum 0.9, weight decay 2e-4.
+func AuthorsMiSLAS() MiSLASFineTune {
+	return MiSLASFineTune{Epochs: 10, BatchSize: 128, PerClass: 4, LR: 0.1, ClassifierLRFactor: 0.5, Momentum: 0.9, WeightDecay: 2e-4}
+}
+
+// Run fine-tunes the classifier c and the per-class scales (from 1) on the frozen features x
+// [n][c.D] with LAS of smoothing eps (one per class; LASSmoothing), and returns the classifier
+// with the scales folded in (w_j ← s_j w_j, b_j ← s_j b_j: the same logits s ⊙ (W x + b)) and the
+// scales. The last epoch is kept (the authors keep the epoch of best test accuracy, which
+// selects on the test set). c is not modified.
+func (f MiSLASFineTune) Run(c Classifier, x []float64, labels []int, eps []float64) (Classifier, []float64, error) {
+	n := len(labels)
+	switch {
+	case f.Epochs < 1 || f.BatchSize < 1 || f.PerClass < 1 || !(f.LR > 0) || !(f.ClassifierLRFactor > 0) || f.Momentum < 0 || f.WeightDecay < 0:
+		return Classifier{}, nil, fmt.Errorf("probe: MiSLAS fine-tune settings %+v: epochs, batch size and draws per class must be ≥ 1, the learning rates > 0, momentum and weight decay ≥ 0 (AuthorsMiSLAS gives the authors' values)", f)
+	case c.D == 0 || len(c.W) != c.K*c.D || len(c.B) != c.K:
+		return Classifier{}, nil, fmt.Errorf("probe: a %d×%d classifier with %d weights and %d biases", c.K, c.D, len(c.W), len(c.B))
+	case n == 0 || len(x) != n*c.D:
+		return Classifier{}, nil, fmt.Errorf("probe: %d feature values for %d labels of dimension %d", len(x), n, c.D)
+	case len(eps) != c.K:
+		return Classifier{}, nil, fmt.Errorf("probe: %d smoothing values for %d classes", len(eps), c.K)
+	}
+	for j, e := range eps {
+		if !(e >= 0 && e <= 1) {
+			return Classifier{}, nil, fmt.Errorf("probe: class %d has label smoothing %g; it must lie in [0, 1]", j, e)
+		}
+	}
+	sampler, err := NewClassAwareSampler(labels, c.K, f.PerClass)
+	if err != nil {
+		return Classifier{}, nil, err
+	}
+	k, d := c.K, c.D
+	out := Classifier{K: k, D: d, W: append([]float64(nil), c.W...), B: append([]float64(nil), c.B...)}
+	s := make([]float64, k)
+	for j := range s {
+		s[j] = 1
+	}
+	vw, vb, vs := make([]float64, k*d), make([]float64, k), make([]float64, k)
+	gw, gb, gs := make([]float64, k*d), make([]float64, k), make([]float64, k)
+	batch := make([]int, f.BatchSize)
+	rng := rand.New(rand.NewPCG(f.Seed, 0x6d69736c6173)) // "mislas"
+	batches := (n+f.BatchSize-1)/f.BatchSize + 1
+	first := true
+	for epoch := range f.Epochs {
+		lr := f.LR * (1 + math.Cos(math.Pi*float64(epoch)/float64(f.Epochs))) / 2
+		for range batches {
+			for b := range batch {
+				batch[b] = sampler.Next(rng)
+			}
+			lasGrad(out, s, x, labels, batch, eps, gw, gb, gs)
+			lrc := lr * f.ClassifierLRFactor
+			sgdStep(out.W, gw, vw, lrc, f.Momentum, f.WeightDecay, first)
+			sgdStep(out.B, gb, vb, lrc, f.Momentum, f.WeightDecay, first)
+			sgdStep(s, gs, vs, lr, f.Momentum, f.WeightDecay, first)
+			first = false
+		}
+	}
+	for j := range k {
+		floats.Scale(s[j], out.W[j*d:(j+1)*d])
+		out.B[j] *= s[j]
+	}
+	return out, s, nil
+}
+
+// lasGrad returns the mean LAS loss of the examples batch under the logits s ⊙ (W x + b) of the
+// classifier c and scales s, and writes its gradient in W, b and s into gw, gb and gs.
+func lasGrad(c Classifier, s, x []float64, labels, batch []int, eps, gw, gb, gs []float64) float64 {
+	k, d := c.K, c.D
+	clear(gw)
+	clear(gb)
+	clear(gs)
+	u, z, dz := make([]float64, k), make([]float64, k), make([]float64, k)
+	loss := 0.0
+	m := float64(len(batch))
+	for _, i := range batch {
+		xi := x[i*d : (i+1)*d]
+		for j := range k {
+			u[j] = c.B[j] + floats.Dot(c.W[j*d:(j+1)*d], xi)
+			z[j] = s[j] * u[j]
+		}
+		y := labels[i]
+		loss += LASLoss(z, y, eps[y], dz) / m
+		for j := range k {
+			g := dz[j] / m
+			gs[j] += g * u[j]
+			floats.AddScaled(gw[j*d:(j+1)*d], g*s[j], xi)
+			gb[j] += g * s[j]
+		}
+	}
+	return loss
+}
+
+// sgdStep is one step of PyTorch's SGD on the parameters p with gradient g and momentum buffer
+// v: g + weightDecay·p enters the buffer (which starts as that gradient on the first step),
+// and p moves by −lr·v.
+func sgdStep(p, g, v []float64, lr, momentum, weightDecay float64, first bool) {
+	for t := range p {
+		gt := g[t] + weightDecay*p[t]
+		if first {
+			v[t] = gt
+		} else {
+			v[t] = momentum*v[t] + gt
+		}
+		p[t] -= lr * v[t]
+	}
 }

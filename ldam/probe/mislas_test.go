@@ -2,6 +2,9 @@ package probe
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -35,104 +38,242 @@ func TestLASSmoothing(t *testing.T) {
 	}
 }
 
-// TestSmoothedLossMatchesFormula evaluates the objective on one example against
-// (1 − ε)·(−log p_y) + ε·mean_c(−log p_c) computed from its logits.
-func TestSmoothedLossMatchesFormula(t *testing.T) {
-	z := []float64{0.5, -1, 2}
-	w := []float64{ // [k][d+1], d = 3: logits = rows·z + bias
-		1, 0, 0, 0.1,
-		0, 1, 0, -0.2,
-		0, 0, 1, 0.3,
+func TestLASLoss(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		z    []float64
+		y    int
+		eps  float64
+	}{
+		{"no smoothing", []float64{0.5, -1, 2}, 1, 0},
+		{"head smoothing", []float64{0.5, -1, 2}, 1, 0.3},
+		{"uniform target", []float64{3, 1, -2, 0.5}, 0, 1},
+		{"large logits", []float64{800, 790, -5}, 2, 0.21},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := len(tc.z)
+			// The formula, written out: (1 − ε)(−log p_y) + ε·(1/K) Σ_c (−log p_c), with a stable
+			// log-sum-exp.
+			top := slices.Max(tc.z)
+			sum := 0.0
+			for _, v := range tc.z {
+				sum += math.Exp(v - top)
+			}
+			logp := func(c int) float64 { return tc.z[c] - top - math.Log(sum) }
+			want := -(1 - tc.eps) * logp(tc.y)
+			for c := range k {
+				want -= tc.eps / float64(k) * logp(c)
+			}
+			grad := make([]float64, k)
+			if got := LASLoss(tc.z, tc.y, tc.eps, grad); math.Abs(got-want) > 1e-9*max(1, math.Abs(want)) {
+				t.Errorf("loss %.12g, formula %.12g", got, want)
+			}
+			for m := range k {
+				const h = 1e-6
+				zp, zm := slices.Clone(tc.z), slices.Clone(tc.z)
+				zp[m] += h
+				zm[m] -= h
+				num := (LASLoss(zp, tc.y, tc.eps, make([]float64, k)) - LASLoss(zm, tc.y, tc.eps, make([]float64, k))) / (2 * h)
+				if math.Abs(num-grad[m]) > 1e-5 {
+					t.Errorf("∂ℓ/∂z[%d] = %g, finite differences %g", m, grad[m], num)
+				}
+			}
+		})
 	}
-	logits := []float64{0.5 + 0.1, -1 - 0.2, 2 + 0.3}
-	lse := math.Log(math.Exp(logits[0]) + math.Exp(logits[1]) + math.Exp(logits[2]))
-	for _, eps := range []float64{0, 0.3, 1} {
-		o := objective{z: z, labels: []int{1}, n: 1, d: 3, k: 3, smoothing: []float64{0, eps, 0}}
-		mean := 0.0
-		for _, l := range logits {
-			mean += (lse - l) / 3
-		}
-		want := (1-eps)*(lse-logits[1]) + eps*mean
-		if got := o.eval(w, nil); math.Abs(got-want) > 1e-12 {
-			t.Errorf("ε = %g: loss %.12f, want %.12f", eps, got, want)
+}
+
+// TestLASGrad checks the batch gradient in the weights, biases and scales of the logits
+// s ⊙ (W x + b) against finite differences.
+func TestLASGrad(t *testing.T) {
+	x, y := imbalancedBlobs([]int{5, 3, 2}, 4, 1, 9)
+	c := Classifier{K: 3, D: 4, W: []float64{0.3, -0.2, 0.5, 0.1, -0.4, 0.6, 0.2, -0.1, 0.05, 0.3, -0.5, 0.4}, B: []float64{0.1, -0.3, 0.2}}
+	s := []float64{1.2, 0.7, 1.5}
+	eps := []float64{0.3, 0.1, 0}
+	batch := []int{0, 4, 5, 7, 9, 9, 2}
+	gw, gb, gs := make([]float64, 12), make([]float64, 3), make([]float64, 3)
+	lasGrad(c, s, x, y, batch, eps, gw, gb, gs)
+	loss := func() float64 {
+		return lasGrad(c, s, x, y, batch, eps, make([]float64, 12), make([]float64, 3), make([]float64, 3))
+	}
+	for _, p := range []struct {
+		name       string
+		param, got []float64
+	}{{"W", c.W, gw}, {"b", c.B, gb}, {"s", s, gs}} {
+		for i := range p.param {
+			const h = 1e-6
+			v := p.param[i]
+			p.param[i] = v + h
+			up := loss()
+			p.param[i] = v - h
+			down := loss()
+			p.param[i] = v
+			if num := (up - down) / (2 * h); math.Abs(num-p.got[i]) > 1e-7 {
+				t.Errorf("∂L/∂%s[%d] = %g, finite differences %g", p.name, i, p.got[i], num)
+			}
 		}
 	}
 }
 
-func TestMiSLASStage(t *testing.T) {
-	// Imbalanced blobs: 40, 20 and 5 examples.
-	var x []float64
-	var y []int
-	for c, n := range []int{40, 20, 5} {
-		xc, _ := blobs(3, 4, n, 2, uint64(10+c))
-		x = append(x, xc[c*n*4:(c+1)*n*4]...)
-		for range n {
-			y = append(y, c)
+func TestClassAwareSampler(t *testing.T) {
+	labels := []int{0, 1, 0, 2, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0} // 10, 3 and 1 examples
+	const perClass = 4
+	s, err := NewClassAwareSampler(labels, 3, perClass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var draws []int
+	for range 3 * perClass * 20 {
+		draws = append(draws, s.Next(rng))
+	}
+	perClassDraws := map[int][]int{}
+	var classOrder []int
+	for r := 0; r < len(draws); r += perClass {
+		c := labels[draws[r]]
+		classOrder = append(classOrder, c)
+		for _, i := range draws[r : r+perClass] {
+			if labels[i] != c {
+				t.Fatalf("draws %d–%d mix classes: %v", r, r+perClass-1, draws[r:r+perClass])
+			}
+			perClassDraws[c] = append(perClassDraws[c], i)
 		}
 	}
-	counts := []int{40, 20, 5}
-	t.Run("no smoothing is cRT", func(t *testing.T) {
-		m, err := MiSLAS(x, 4, y, 3, 0.01, counts, 0, 0)
-		if err != nil {
-			t.Fatal(err)
+	// The classes come up in reshuffled cycles, so equally often.
+	for r := 0; r < len(classOrder); r += 3 {
+		got := slices.Sorted(slices.Values(classOrder[r : r+3]))
+		if !slices.Equal(got, []int{0, 1, 2}) {
+			t.Fatalf("class cycle %d is %v, want each class once", r/3, classOrder[r:r+3])
 		}
-		c, err := CRT(x, 4, y, 3, 0.01)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range m.W {
-			if math.Abs(m.W[i]-c.W[i]) > 1e-6 {
-				t.Fatalf("weight %d: %g, cRT %g", i, m.W[i], c.W[i])
+	}
+	// Each class's examples come up in cycles too: every example once per cycle.
+	for c, idx := range perClassDraws {
+		var members []int
+		for i, y := range labels {
+			if y == c {
+				members = append(members, i)
 			}
 		}
-	})
-	t.Run("smoothing shrinks the head's confidence", func(t *testing.T) {
-		plain, err := MiSLAS(x, 4, y, 3, 0.01, counts, 0, 0)
+		for r := 0; r+len(members) <= len(idx); r += len(members) {
+			if got := slices.Sorted(slices.Values(idx[r : r+len(members)])); !slices.Equal(got, members) {
+				t.Fatalf("class %d, cycle %d: %v, want each of %v once", c, r/len(members), idx[r:r+len(members)], members)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		labels []int
+		k      int
+	}{{"empty class", []int{0, 0, 2}, 3}, {"label out of range", []int{0, 3}, 2}} {
+		if _, err := NewClassAwareSampler(tc.labels, tc.k, 4); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}
+
+func TestMiSLASFineTune(t *testing.T) {
+	counts := []int{400, 40, 8}
+	x, y := imbalancedBlobs(counts, 3, 2, 3)
+	// Start from the plain (unweighted) softmax classifier, as the first stage hands it over:
+	// its tail class is rarely predicted.
+	plain, err := FitWeighted(x, 3, y, 3, 1e-3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := plain.Classifier()
+	before := slices.Clone(start.W)
+	eps, err := LASSmoothing(counts, 0.3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := AuthorsMiSLAS()
+	f.Seed = 7
+	tuned, scales, err := f.Run(start, x, y, eps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(start.W, before) {
+		t.Error("Run modified the classifier it started from")
+	}
+	xt, yt := imbalancedBlobs([]int{300, 300, 300}, 3, 2, 70)
+	errorOf := func(c Classifier) float64 {
+		l, err := c.Logits(xt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		las, err := MiSLAS(x, 4, y, 3, 0.01, counts, 0.3, 0)
+		return balancedError(ArgMax(l, 3), yt, 3)
+	}
+	e0, e1 := errorOf(start), errorOf(tuned)
+	t.Logf("balanced test error %.3f → %.3f, scales %.3f", e0, e1, scales)
+	if !(e1 < e0) {
+		t.Errorf("balanced test error %g after the fine-tune, %g before: class-aware sampling should lower it", e1, e0)
+	}
+	again, _, err := f.Run(start, x, y, eps)
+	if err != nil || !slices.Equal(again.W, tuned.W) {
+		t.Errorf("same seed, different classifier (err %v)", err)
+	}
+	t.Run("smoothing lowers the head's confidence", func(t *testing.T) {
+		none, _, err := f.Run(start, x, y, []float64{0, 0, 0})
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The mean probability the model gives the head class on its own examples falls when
-		// the head's labels are smoothed.
-		conf := func(m *Linear) float64 {
-			l, err := m.Logits(x[:40*4])
+		conf := func(c Classifier) float64 {
+			l, err := c.Logits(x[:400*3])
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := 0.0
-			for i := range 40 {
+			m := 0.0
+			for i := range 400 {
 				r := l[i*3 : i*3+3]
-				s += math.Exp(r[0]) / (math.Exp(r[0]) + math.Exp(r[1]) + math.Exp(r[2])) / 40
+				m += math.Exp(r[0]) / (math.Exp(r[0]) + math.Exp(r[1]) + math.Exp(r[2])) / 400
 			}
-			return s
+			return m
 		}
-		if a, b := conf(plain), conf(las); !(b < a) {
+		if a, b := conf(none), conf(tuned); !(b < a) {
 			t.Errorf("head confidence %g with LAS, %g without: smoothing should lower it", b, a)
 		}
 	})
-	t.Run("as a classifier of raw features", func(t *testing.T) {
-		m, err := MiSLAS(x, 4, y, 3, 0.01, counts, 0.3, 0)
+	t.Run("a vanishing step keeps the classifier", func(t *testing.T) {
+		tiny := f
+		tiny.LR = 1e-12
+		same, s, err := tiny.Run(start, x, y, eps)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := m.Logits(x)
-		if err != nil {
-			t.Fatal(err)
+		for j, v := range s {
+			if math.Abs(v-1) > 1e-9 {
+				t.Errorf("scale %d moved to %g", j, v)
+			}
 		}
-		got, err := m.Classifier().Logits(x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range want {
-			if math.Abs(got[i]-want[i]) > 1e-9*max(1, math.Abs(want[i])) {
-				t.Fatalf("logit %d: %g, want %g", i, got[i], want[i])
+		for i := range start.W {
+			if math.Abs(same.W[i]-start.W[i]) > 1e-9*max(1, math.Abs(start.W[i])) {
+				t.Fatalf("weight %d: %g, started at %g", i, same.W[i], start.W[i])
 			}
 		}
 	})
-	if _, err := MiSLAS(x, 4, y, 3, 0.01, []int{40, 20}, 0.3, 0); err == nil {
-		t.Error("MiSLAS accepted 2 counts for 3 classes")
+}
+
+func TestMiSLASFineTuneBadInput(t *testing.T) {
+	c := Classifier{K: 2, D: 2, W: []float64{1, 0, 0, 1}, B: []float64{0, 0}}
+	x, y := []float64{1, 0, 0, 1}, []int{0, 1}
+	bad := AuthorsMiSLAS()
+	bad.PerClass = 0
+	for _, tc := range []struct {
+		name, want string
+		f          MiSLASFineTune
+		c          Classifier
+		x          []float64
+		y          []int
+		eps        []float64
+	}{
+		{"no draws per class", "AuthorsMiSLAS", bad, c, x, y, []float64{0, 0}},
+		{"features", "feature values", AuthorsMiSLAS(), c, x[:3], y, []float64{0, 0}},
+		{"label", "outside", AuthorsMiSLAS(), c, x, []int{0, 2}, []float64{0, 0}},
+		{"smoothing count", "smoothing values", AuthorsMiSLAS(), c, x, y, []float64{0}},
+		{"smoothing range", "[0, 1]", AuthorsMiSLAS(), c, x, y, []float64{0, 1.5}},
+		{"empty class", "no example", AuthorsMiSLAS(), c, x, []int{0, 0}, []float64{0, 0}},
+	} {
+		if _, _, err := tc.f.Run(tc.c, tc.x, tc.y, tc.eps); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one naming %q", tc.name, err, tc.want)
+		}
 	}
 }

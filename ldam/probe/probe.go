@@ -10,8 +10,8 @@
 //
 // The package also holds the second stages that re-fit a trained network's classifier on its
 // frozen features: cRT, τ-normalization and LWS (decoupled.go, Kang et al.), MiSLAS's
-// label-aware smoothing (mislas.go) and weight balancing's MaxNorm fine-tune (maxnorm.go, run by
-// SGD as its authors do, so it depends on a seed).
+// label-aware-smoothing fine-tune (mislas.go) and weight balancing's MaxNorm fine-tune
+// (maxnorm.go); the two fine-tunes run SGD as their authors do, so they depend on a seed.
 package probe
 
 import (
@@ -42,24 +42,9 @@ func Fit(x []float64, d int, labels []int, k int, lambda float64) (*Linear, erro
 // (Σ_i w_{y_i} ℓ_i / Σ_i w_{y_i}); nil weights are Fit. With w_j = 1/n_j it is the expected
 // loss under class-balanced sampling: cRT's classifier re-training (see CRT).
 func FitWeighted(x []float64, d int, labels []int, k int, lambda float64, classWeights []float64) (*Linear, error) {
-	return FitSmoothed(x, d, labels, k, lambda, classWeights, nil)
-}
-
-// FitSmoothed is FitWeighted with label smoothing ε_j per class (nil: none): the loss of an
-// example of class y is (1 − ε_y)·(−log p_y) + ε_y·mean_c(−log p_c), the label-aware smoothing
-// of MiSLAS (see MiSLAS).
-func FitSmoothed(x []float64, d int, labels []int, k int, lambda float64, classWeights, smoothing []float64) (*Linear, error) {
 	n := len(labels)
 	if classWeights != nil && len(classWeights) != k {
 		return nil, fmt.Errorf("probe: %d class weights for %d classes", len(classWeights), k)
-	}
-	if smoothing != nil && len(smoothing) != k {
-		return nil, fmt.Errorf("probe: %d smoothing values for %d classes", len(smoothing), k)
-	}
-	for j, e := range smoothing {
-		if !(e >= 0 && e <= 1) {
-			return nil, fmt.Errorf("probe: class %d has label smoothing %g; it must lie in [0, 1]", j, e)
-		}
 	}
 	for j, w := range classWeights {
 		if !(w > 0) {
@@ -103,7 +88,7 @@ func FitSmoothed(x []float64, d int, labels []int, k int, lambda float64, classW
 			z[i*d+j] = (x[i*d+j] - m.Mean[j]) / m.Std[j]
 		}
 	}
-	obj := objective{z: z, labels: labels, n: n, d: d, k: k, lambda: lambda, weights: exampleWeights(labels, classWeights), smoothing: smoothing}
+	obj := objective{z: z, labels: labels, n: n, d: d, k: k, lambda: lambda, weights: exampleWeights(labels, classWeights)}
 	problem := optimize.Problem{
 		Func: func(w []float64) float64 { return obj.eval(w, nil) },
 		Grad: func(g, w []float64) { obj.eval(w, g) },
@@ -125,12 +110,11 @@ func FitSmoothed(x []float64, d int, labels []int, k int, lambda float64, classW
 
 // objective is the penalized mean cross-entropy of the softmax classifier.
 type objective struct {
-	z         []float64
-	labels    []int
-	n, d, k   int
-	lambda    float64
-	weights   []float64 // per example, summing to n (nil: all 1)
-	smoothing []float64 // label smoothing per class (nil: none)
+	z       []float64
+	labels  []int
+	n, d, k int
+	lambda  float64
+	weights []float64 // per example, summing to n (nil: all 1)
 }
 
 // exampleWeights returns per-example weights w_{y_i}·n/Σ_i w_{y_i} (nil for nil).
@@ -168,25 +152,14 @@ func (o objective) eval(w, g []float64) float64 {
 		if o.weights != nil {
 			wi = o.weights[i]
 		}
-		eps := 0.0
-		if o.smoothing != nil {
-			eps = o.smoothing[y]
-		}
-		// (1 − ε)·(lse − z_y) + ε·mean_c(lse − z_c) = lse − (1 − ε)·z_y − ε·mean_c z_c.
-		mean := 0.0
-		if eps != 0 {
-			for _, v := range logits {
-				mean += v / float64(o.k)
-			}
-		}
-		loss += wi * (lse - (1-eps)*logits[y] - eps*mean)
+		loss += wi * (lse - logits[y])
 		if g == nil {
 			continue
 		}
 		for c := range o.k {
-			p := math.Exp(logits[c]-lse) - eps/float64(o.k)
+			p := math.Exp(logits[c] - lse)
 			if c == y {
-				p -= 1 - eps
+				p--
 			}
 			p *= wi / float64(o.n)
 			row := g[c*d1 : (c+1)*d1]

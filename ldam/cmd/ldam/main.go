@@ -34,6 +34,8 @@ commands:
   sweep   run a table's grid over seeds: finished runs skipped, interrupted ones resumed,
           first stages shared (flags: ldam sweep -h)
   table   print a table of the paper beside our results over seeds (flags: ldam table -h)
+  restage re-run the second stage (--stage2) of finished runs from the network they kept
+          before it, after the stage's procedure changed (ldam restage -h)
 `
 
 // run is main without os.Exit, for tests.
@@ -51,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return tableCmd(args[1:], stdout, stderr)
 	case "sweep":
 		return sweepCmd(args[1:], stdout, stderr)
+	case "restage":
+		return restageCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -141,22 +145,27 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ldam train: %v\n", err)
 		return 1
 	}
-	res := run.Result
-	if res.Final != nil {
-		fmt.Fprintf(stdout, "final balanced top-1 error %.4f, top-5 %.4f (best %.4f at epoch %d)\n", res.Final.Top1Error, res.Final.Top5Error, res.Best.Top1Error, res.BestEpoch+1)
-		fmt.Fprintf(stdout, "per-class error:")
-		for j, e := range res.Final.PerClassError {
-			fmt.Fprintf(stdout, " %s=%.3f", d.Classes[j], e)
-		}
-		fmt.Fprintln(stdout)
-		if f := res.Final; f.ManyShotError != nil || f.MediumShotError != nil || f.FewShotError != nil {
-			fmt.Fprintf(stdout, "many/medium/few-shot error: %s / %s / %s\n", opt(f.ManyShotError), opt(f.MediumShotError), opt(f.FewShotError))
-		}
-	}
+	printFinal(stdout, run.Result)
 	if c.Out != "" {
 		fmt.Fprintf(stdout, "wrote %s/%s and %s/%s\n", c.Out, experiment.ResultsFile, c.Out, experiment.CheckpointFile)
 	}
 	return 0
+}
+
+// printFinal prints a run's final evaluation: balanced error, per class, and by shot group.
+func printFinal(w io.Writer, res *experiment.Result) {
+	if res.Final == nil {
+		return
+	}
+	fmt.Fprintf(w, "final balanced top-1 error %.4f, top-5 %.4f (best %.4f at epoch %d)\n", res.Final.Top1Error, res.Final.Top5Error, res.Best.Top1Error, res.BestEpoch+1)
+	fmt.Fprintf(w, "per-class error:")
+	for j, e := range res.Final.PerClassError {
+		fmt.Fprintf(w, " %s=%.3f", res.Data.Classes[j], e)
+	}
+	fmt.Fprintln(w)
+	if f := res.Final; f.ManyShotError != nil || f.MediumShotError != nil || f.FewShotError != nil {
+		fmt.Fprintf(w, "many/medium/few-shot error: %s / %s / %s\n", opt(f.ManyShotError), opt(f.MediumShotError), opt(f.FewShotError))
+	}
 }
 
 // isTerminal reports whether w is a character device (a terminal).

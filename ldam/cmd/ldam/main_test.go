@@ -38,6 +38,8 @@ func TestBadFlagsGiveClearMessages(t *testing.T) {
 		{[]string{"bench", "--conv_form", "fft"}, 2, `unknown --conv_form "fft"`},
 		{[]string{"bench", "--arch", "vgg"}, 2, `unknown --arch "vgg"`},
 		{[]string{"table", "--table", "table9"}, 2, `unknown table "table9"`},
+		{[]string{"restage"}, 2, "usage: ldam restage"},
+		{[]string{"restage", "no/such/run"}, 1, "results.json"},
 		{[]string{"train", "--branch_from", "/nonexistent/run"}, 1, "branching from /nonexistent/run/stage1.ckpt"},
 		{[]string{"train", "--mixup", "-1"}, 1, "mixup's α must be a finite number ≥ 0"},
 		{[]string{"train", "--stage2", "cRT2"}, 1, `--stage2 "cRT2"`},
