@@ -1,0 +1,62 @@
+package experiment
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/ldamlab/ldamlab/ldam/metrics"
+)
+
+// Restage re-runs the second stage (Config.Stage2) of a finished run from the network it kept
+// before the stage (TrainedFile), with the stage as this build runs it: for when a stage's
+// procedure changes after runs were trained. The run must be prepared with Resume from its
+// directory. The trained network must score what the run recorded before its stage
+// (Result.Stage1) on this backend, or nothing is changed: a different network or backend would
+// re-fit other features. Result.Final, Best and the checkpoint are replaced (atomically); the
+// history of the epochs stays. It returns the evaluation the run had after its stage before.
+func (run *Run) Restage() (before metrics.Result, err error) {
+	r, res := run.cfg, run.Result
+	switch {
+	case r.Stage2 == "":
+		return before, fmt.Errorf("restage: the run in %s has no second stage (--stage2)", r.Out)
+	case !res.Done || res.Final == nil || res.Stage1 == nil || len(res.History) == 0:
+		return before, fmt.Errorf("restage: the run in %s is not finished (%d of %d epochs); finish it with ldam train --resume, which runs its second stage", r.Out, len(res.History), r.preset.Epochs)
+	}
+	p := filepath.Join(r.Out, TrainedFile)
+	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+		return before, fmt.Errorf("restage: %s has no %s (runs trained before 2026-12-03 did not keep the network before their second stage); re-run its last stage with ldam train --branch_from %s into a fresh --out", r.Out, TrainedFile, r.Out)
+	}
+	if err := run.LoadWeights(p); err != nil {
+		return before, err
+	}
+	trained, err := run.Evaluate()
+	if err != nil {
+		return before, err
+	}
+	if trained.Top1Error != res.Stage1.Top1Error {
+		return before, fmt.Errorf("restage: the network in %s scores %.4f here, the run recorded %.4f before its second stage: not the same network, or another backend or thread count (the run's: %s); nothing changed", p, trained.Top1Error, res.Stage1.Top1Error, res.Backend)
+	}
+	before = *res.Final
+	after, err := run.secondStage()
+	if err != nil {
+		return before, err
+	}
+	res.Final, res.Best, res.BestEpoch = &after, nil, 0
+	last := len(res.History) - 1
+	for e, ep := range res.History {
+		t := ep.Test
+		if e == last {
+			t = after
+		}
+		if res.Best == nil || t.Top1Error < res.Best.Top1Error {
+			res.Best, res.BestEpoch = &t, e
+		}
+	}
+	return before, run.save(len(res.History))
+}
+
+// Stage2Note is what the last second stage reported beside its evaluation (MiSLAS: the
+// fitted class scales), or "".
+func (run *Run) Stage2Note() string { return run.stage2Note }
