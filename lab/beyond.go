@@ -21,8 +21,8 @@ import (
 
 // Beyond the paper (10-beyond-ldam.ipynb): second stages applied to a network trained with
 // plain cross-entropy — post-hoc logit adjustment (Menon et al.), τ-normalization, cRT, LWS
-// (Kang et al.) and weight balancing's classifier stage (Alshammari et al.) — each scored on the
-// balanced test set.
+// (Kang et al.), weight balancing's (Alshammari et al.) and MiSLAS's (Zhong et al.) classifier
+// stages — each scored on the balanced test set.
 
 // SecondStage is one post-training method's balanced test error on a trained run, and the
 // norms ‖w_j‖ of the class vectors of the classifier it scores with.
@@ -36,8 +36,11 @@ type SecondStage struct {
 // post-hoc logit adjustment (τ = 1), τ-normalization (τ = 1), cRT, LWS and weight balancing's
 // classifier stage (the trained head fine-tuned as its authors do, probe.AuthorsMaxNorm, with
 // class-balanced weights of β = experiment.WBBeta) and, as an ablation, the same stage without
-// its weight decay of 0.1, fitted on the frozen training features and scored on the test set.
-// lambda is the L2 penalty of cRT's classifier.
+// its weight decay of 0.1, and MiSLAS's classifier stage (the trained head and a per-class scale
+// fine-tuned with class-aware sampling and label-aware smoothing as its authors do,
+// probe.AuthorsMiSLAS with experiment.MiSLASSettings) and, as an ablation, the same without
+// smoothing, fitted on the frozen training features and scored on the test set. lambda is the
+// L2 penalty of cRT's classifier.
 func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 	c, err := run.LinearHead()
 	if err != nil {
@@ -129,6 +132,30 @@ func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 		}
 		wl, err := wb.Logits(xTest)
 		if err := add(s.method, wb, wl, err); err != nil {
+			return nil, err
+		}
+	}
+	cfg := run.Result.Config
+	head, tail, factor := experiment.MiSLASSettings(cfg.Dataset, cfg.ImbFactor)
+	eps, err := probe.LASSmoothing(counts, head, tail)
+	if err != nil {
+		return nil, err
+	}
+	m := probe.AuthorsMiSLAS()
+	m.ClassifierLRFactor, m.Seed = factor, cfg.Seed
+	for _, s := range []struct {
+		method string
+		eps    []float64
+	}{
+		{fmt.Sprintf("MiSLAS's classifier stage (label-aware smoothing %g → %g)", head, tail), eps},
+		{"the same without smoothing (ablation)", make([]float64, k)},
+	} {
+		las, _, err := m.Run(c, xTrain, yTrain, s.eps)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.method, err)
+		}
+		l, err := las.Logits(xTest)
+		if err := add(s.method, las, l, err); err != nil {
 			return nil, err
 		}
 	}

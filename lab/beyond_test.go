@@ -20,7 +20,12 @@ func TestSecondStages(t *testing.T) {
 	t.Setenv(EnvRoot, t.TempDir())
 	t.Setenv(EnvOut, "")
 	t.Setenv(EnvPreset, "quick")
-	train, test := smallImages(8, 7), smallImages(3, 8)
+	// Long-tailed training classes (16 down to 2 images), balanced test classes.
+	train, err := datasets.Imbalanced(smallImages(16, 7), datasets.LongTailed, 1.0/8, 0, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test := smallImages(3, 8)
 	cfg := experiment.Config{Data: &experiment.Data{Name: "small", Classes: train.Classes, TrainImages: train, TestImages: test,
 		Info: datasets.InfoFor("fashion-mnist")}, Arch: "spherecnn", LossType: "CE", Epochs: 2, BatchSize: 20}
 	run, err := RunModel("second-stages", cfg)
@@ -31,8 +36,8 @@ func TestSecondStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(stages) != 7 {
-		t.Fatalf("%d stages, want 7", len(stages))
+	if len(stages) != 9 {
+		t.Fatalf("%d stages, want 9", len(stages))
 	}
 	own, err := run.Evaluate()
 	if err != nil {
