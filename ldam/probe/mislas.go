@@ -196,6 +196,7 @@ func (f MiSLASFineTune) Run(c Classifier, x []float64, labels []int, eps []float
 	vw, vb, vs := make([]float64, k*d), make([]float64, k), make([]float64, k)
 	gw, gb, gs := make([]float64, k*d), make([]float64, k), make([]float64, k)
 	batch := make([]int, f.BatchSize)
+	scratch := make([]float64, 3*k)
 	rng := rand.New(rand.NewPCG(f.Seed, 0x6d69736c6173)) // "mislas"
 	batches := (n+f.BatchSize-1)/f.BatchSize + 1
 	first := true
@@ -205,7 +206,7 @@ func (f MiSLASFineTune) Run(c Classifier, x []float64, labels []int, eps []float
 			for b := range batch {
 				batch[b] = sampler.Next(rng)
 			}
-			lasGrad(out, s, x, labels, batch, eps, gw, gb, gs)
+			lasGrad(out, s, x, labels, batch, eps, gw, gb, gs, scratch)
 			lrc := lr * f.ClassifierLRFactor
 			sgdStep(out.W, gw, vw, lrc, f.Momentum, f.WeightDecay, first)
 			sgdStep(out.B, gb, vb, lrc, f.Momentum, f.WeightDecay, first)
@@ -221,13 +222,14 @@ func (f MiSLASFineTune) Run(c Classifier, x []float64, labels []int, eps []float
 }
 
 // lasGrad returns the mean LAS loss of the examples batch under the logits s ⊙ (W x + b) of the
-// classifier c and scales s, and writes its gradient in W, b and s into gw, gb and gs.
-func lasGrad(c Classifier, s, x []float64, labels, batch []int, eps, gw, gb, gs []float64) float64 {
+// classifier c and scales s, and writes its gradient in W, b and s into gw, gb and gs; scratch holds
+// 3k values (no allocation: this runs once per batch).
+func lasGrad(c Classifier, s, x []float64, labels, batch []int, eps, gw, gb, gs, scratch []float64) float64 {
 	k, d := c.K, c.D
 	clear(gw)
 	clear(gb)
 	clear(gs)
-	u, z, dz := make([]float64, k), make([]float64, k), make([]float64, k)
+	u, z, dz := scratch[:k], scratch[k:2*k], scratch[2*k:3*k]
 	loss := 0.0
 	m := float64(len(batch))
 	for _, i := range batch {

@@ -91,9 +91,9 @@ func TestLASGrad(t *testing.T) {
 	eps := []float64{0.3, 0.1, 0}
 	batch := []int{0, 4, 5, 7, 9, 9, 2}
 	gw, gb, gs := make([]float64, 12), make([]float64, 3), make([]float64, 3)
-	lasGrad(c, s, x, y, batch, eps, gw, gb, gs)
+	lasGrad(c, s, x, y, batch, eps, gw, gb, gs, make([]float64, 9))
 	loss := func() float64 {
-		return lasGrad(c, s, x, y, batch, eps, make([]float64, 12), make([]float64, 3), make([]float64, 3))
+		return lasGrad(c, s, x, y, batch, eps, make([]float64, 12), make([]float64, 3), make([]float64, 3), make([]float64, 9))
 	}
 	for _, p := range []struct {
 		name       string

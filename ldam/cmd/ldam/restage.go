@@ -49,11 +49,13 @@ func restage(dir, be string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	before, err := run.Restage()
+	// The log is opened first: a stage that changes the results is always written down.
+	log, err := os.OpenFile(filepath.Join(dir, "train.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
-	log, err := os.OpenFile(filepath.Join(dir, "train.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	defer log.Close()
+	before, err := run.Restage()
 	if err != nil {
 		return err
 	}
