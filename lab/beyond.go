@@ -136,13 +136,12 @@ func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
 		}
 	}
 	cfg := run.Result.Config
-	head, tail, factor := experiment.MiSLASSettings(cfg.Dataset, cfg.ImbFactor)
+	head, tail, _ := experiment.MiSLASSettings(cfg.Dataset, cfg.ImbFactor)
 	eps, err := probe.LASSmoothing(counts, head, tail)
 	if err != nil {
 		return nil, err
 	}
-	m := probe.AuthorsMiSLAS()
-	m.ClassifierLRFactor, m.Seed = factor, cfg.Seed
+	m := experiment.MiSLASStage(cfg.Dataset, cfg.ImbFactor, cfg.Seed)
 	for _, s := range []struct {
 		method string
 		eps    []float64

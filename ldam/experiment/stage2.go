@@ -154,12 +154,19 @@ func (run *Run) misLAS(x []float64, d int, labels []int) (probe.Classifier, erro
 	if err != nil {
 		return probe.Classifier{}, err
 	}
-	f := probe.AuthorsMiSLAS()
-	_, _, f.ClassifierLRFactor = MiSLASSettings(r.Dataset, r.ImbFactor)
-	f.Seed = r.Seed
-	c, scales, err := f.Run(head, x, labels, eps)
+	c, scales, err := MiSLASStage(r.Dataset, r.ImbFactor, r.Seed).Run(head, x, labels, eps)
 	run.stage2Note = fmt.Sprintf("class scales %.3f", scales)
 	return c, err
+}
+
+// MiSLASStage returns MiSLAS's second stage for a run on dataset at imbFactor:
+// probe.AuthorsMiSLAS with the classifier's learning-rate factor of MiSLASSettings and the
+// run's seed.
+func MiSLASStage(dataset string, imbFactor float64, seed uint64) probe.MiSLASFineTune {
+	f := probe.AuthorsMiSLAS()
+	_, _, f.ClassifierLRFactor = MiSLASSettings(dataset, imbFactor)
+	f.Seed = seed
+	return f
 }
 
 // MiSLASSettings returns the second-stage settings of MiSLAS's configs
