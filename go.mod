@@ -1,13 +1,13 @@
 module github.com/ldamlab/ldamlab
 
-go 1.26.5
+go 1.27.3
 
 require (
 	github.com/chromedp/chromedp v0.23.1
-	github.com/gomlx/compute v0.1.6
-	github.com/gomlx/compute-onnx v0.1.5
-	github.com/gomlx/go-xla v0.4.5
-	github.com/gomlx/gomlx v0.28.8
+	github.com/gomlx/compute v0.1.35
+	github.com/gomlx/compute-onnx v0.1.35
+	github.com/gomlx/go-xla v0.4.34
+	github.com/gomlx/gomlx v0.28.16
 	github.com/janpfeifer/gonb v0.11.5
 	gonum.org/v1/gonum v0.16.0
 	gonum.org/v1/plot v0.17.0
@@ -44,13 +44,13 @@ require (
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/schollz/progressbar/v3 v3.19.0 // indirect
 	github.com/xo/terminfo v0.0.0-20220910002029-abceb7e1c41e // indirect
-	golang.org/x/exp v0.0.0-20260410095643-746e56fc9e2f // indirect
+	golang.org/x/exp v0.0.0-20260908205506-85c1c2202aba // indirect
 	golang.org/x/image v0.30.0 // indirect
-	golang.org/x/sys v0.43.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/term v0.40.0 // indirect
 	golang.org/x/text v0.35.0 // indirect
-	golang.org/x/tools v0.44.0 // indirect
+	golang.org/x/tools v0.50.0 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
 )
 
-replace github.com/gomlx/compute-onnx => ./third_party/compute-onnx
+replace github.com/gomlx/gomlx => ./third_party/gomlx

@@ -26,7 +26,8 @@ const aptJupyter = "sudo apt-get install jupyter-notebook jupyter-nbconvert pyth
 // location says where the kernelspec and the kernel's tools go.
 type location struct {
 	prefix string // "" for --user
-	// noORT skips installing ONNX Runtime's library (the tests' temporary kernels).
+	// noORT skips installing ONNX Runtime's library, an optional engine (the default; install
+	// --onnx installs it).
 	noORT bool
 	// backend, when set, is the kernel's GOMLX_BACKEND instead of backend.Resolve("") (the
 	// tests' kernel runs the notebooks on the main job's default engine whatever the tests'
@@ -44,7 +45,8 @@ func (loc location) backendConfig() string {
 
 // locationFlags registers --user and --prefix.
 func locationFlags(fs *flag.FlagSet) *location {
-	loc := &location{}
+	loc := &location{noORT: true}
+	fs.BoolFunc("onnx", "also install ONNX Runtime's library (pinned npm package), for --backend onnx", func(string) error { loc.noORT = false; return nil })
 	fs.StringVar(&loc.prefix, "prefix", "", "install under DIR/share/jupyter (like other Jupyter kernels) instead of the user's data directory")
 	fs.Bool("user", true, "install for the current user (the default)")
 	return loc
@@ -130,8 +132,8 @@ func install(loc location, out io.Writer) error {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the kernel tools: %v\n%s", err, b)
 	}
-	// ONNX Runtime's library, the default CPU engine when present (from the pinned npm
-	// package; a machine that cannot reach the registry keeps the pure-Go backend).
+	// ONNX Runtime's library, an optional engine (--backend onnx), on request (install --onnx;
+	// from the pinned npm package).
 	if backend.ORT.Supported() && !loc.noORT {
 		if _, err := backend.ORT.Install(out); err != nil {
 			fmt.Fprintf(out, "warning: ONNX Runtime not installed, notebooks use the pure-Go backend: %v\n", err)
@@ -162,6 +164,7 @@ func install(loc location, out io.Writer) error {
 			"PATH":          strings.Join([]string{bin, filepath.Dir(goBin), "/usr/local/bin", "/usr/bin", "/bin"}, string(os.PathListSeparator)),
 			"GOMLX_BACKEND": loc.backendConfig(),
 			"GOEXPERIMENT":  "simd",
+			"GOTOOLCHAIN":   Toolchain,
 			"GOFLAGS":       "-buildvcs=false",
 			"LDAMLAB_ROOT":  root,
 		},

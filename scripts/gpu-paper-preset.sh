@@ -6,7 +6,7 @@
 # packages beside it (the plugin finds them through its RPATH, $ORIGIN/../../nvidia).
 #
 # Build the command here (cgo, -tags xla), then carry it and the datasets:
-#   CGO_ENABLED=1 GOEXPERIMENT=simd go build -tags xla -o bin/ldam-xla ./ldam/cmd/ldam
+#   CGO_ENABLED=1 GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go build -tags xla -o bin/ldam-xla ./ldam/cmd/ldam
 #   LDAMLAB_DATASETS=/path/to/datasets scripts/gpu-paper-preset.sh [bin/ldam-xla] [results/paper]
 #
 # Writes results/paper/<run>/results.json (per-epoch seconds, final and best balanced error) and

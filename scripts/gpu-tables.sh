@@ -5,7 +5,7 @@
 # interrupted ones resume (their checkpoints are in the archive too), so calls add up.
 #
 # Here (cgo, -tags xla), then carry bin/ldam-xla, data/ (the CIFAR-10 archives) and results/:
-#   CGO_ENABLED=1 GOEXPERIMENT=simd go build -tags xla -o bin/ldam-xla ./ldam/cmd/ldam
+#   CGO_ENABLED=1 GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go build -tags xla -o bin/ldam-xla ./ldam/cmd/ldam
 #   mkdir -p data && cp ../shared/datasets/cifar10-jpeg-*.tar.gz data/
 # There:
 #   scripts/gpu-tables.sh            # paper preset, seed 0, 8 runs at once, 9 minutes

@@ -1,6 +1,6 @@
 module github.com/ldamlab/ldamlab/kernel/tools
 
-go 1.26.0
+go 1.27.3
 
 tool (
 	github.com/janpfeifer/gonb

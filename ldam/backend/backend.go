@@ -1,6 +1,7 @@
-// Package backend chooses the GoMLX compute backend: by default ONNX Runtime
-// (github.com/gomlx/compute-onnx, in cgo builds) when its library is installed (ORT.Install),
-// else the pure-Go one (no cgo, no binary); or XLA — "xla:cpu", "xla:cuda", or the path of a
+// Package backend chooses the GoMLX compute backend: by default the pure-Go one (compute's
+// "go" backend with its AVX2/AVX-512 kernels; no cgo, nothing to download), the fastest CPU
+// engine for these networks (README, Performance); on request ONNX Runtime
+// (github.com/gomlx/compute-onnx, in cgo builds, its library installed by ORT.Install); or XLA — "xla:cpu", "xla:cuda", or the path of a
 // PJRT plugin such as the xla_cuda_plugin.so of the jax-cuda13-pjrt Python package — in
 // binaries built with -tags xla.
 package backend
@@ -9,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -17,8 +17,7 @@ import (
 	"github.com/gomlx/compute/gobackend"
 )
 
-// Default is the backend used when neither the flag nor $GOMLX_BACKEND names one and ONNX
-// Runtime is not available (see DefaultConfig).
+// Default is the backend used when neither the flag nor $GOMLX_BACKEND names one.
 const Default = "go"
 
 // xlaCompiled is set by xla.go in builds with -tags xla.
@@ -27,26 +26,13 @@ var xlaCompiled bool
 // onnxCompiled is set by onnx.go in cgo builds.
 var onnxCompiled bool
 
-// configureONNX prepares ONNX Runtime's session options before its backend starts (set by
-// onnx.go in cgo builds).
-var configureONNX = func() {}
-
 // ONNXCompiled reports whether this binary can run the ONNX Runtime backend (a cgo build).
 func ONNXCompiled() bool { return onnxCompiled }
 
-// DefaultConfig is the fastest CPU backend present: ONNX Runtime ("onnx:cpu,<library>") when
-// this binary has it and ORT's library is installed (ORT.Install), else the pure-Go backend.
-func DefaultConfig() string {
-	if onnxCompiled {
-		if lib := os.Getenv(onnxLibraryEnv); lib != "" {
-			return "onnx:cpu"
-		}
-		if lib := ORT.Installed(); lib != "" {
-			return "onnx:cpu," + lib
-		}
-	}
-	return Default
-}
+// DefaultConfig is the backend used when neither the flag nor $GOMLX_BACKEND names one: the
+// pure-Go backend, which trains ResNet-32, ResNet-18 and the BiLSTM faster than ONNX Runtime on
+// these CPUs (README, Performance).
+func DefaultConfig() string { return Default }
 
 // onnxLibraryEnv is compute-onnx's variable for the library's path.
 const onnxLibraryEnv = "ONNXRUNTIME_SHARED_LIBRARY_PATH"
@@ -141,8 +127,7 @@ func New(flagValue string) (b compute.Backend, err error) {
 				b, err = nil, onnxError(config, fmt.Errorf("%v", r))
 			}
 		}()
-		configureONNX()
-		b, err = compute.NewWithConfig(config)
+		b, err = compute.NewWithConfig(withIntraOpThreads(config))
 		if err != nil {
 			return nil, onnxError(config, err)
 		}
@@ -186,57 +171,11 @@ func xlaError(config string, err error) error {
 		"or fall back to the pure-Go backend with --backend go", config, err)
 }
 
-// newGo starts the pure-Go backend with options opts ("go:opts"), its worker pool unlimited
-// unless opts sets parallelism or "ops_sequential" (unboundedPool). compute v0.1.6's worker pool
-// (internal/gobackend/workerspool) has 2 slots per CPU, and its parallel executor runs each
-// ready operation in a slot; a matrix product or convolution then waits, inside its slot, for
-// free slots to split its own work into. When as many large operations are ready at once as
-// there are slots, every slot waits for the others and the step hangs at 0 % CPU
-// (TestGoBackendDoesNotDeadlock: 12 independent products, on every try). Unlimited, the pool
-// never waits: each operation and each of its splits is a goroutine, and Go's scheduler shares
-// the CPUs among them. Measured here, same session (ldam bench, ResNet-32, 2 cores): training
-// 84–90 images/s either way, where ops_sequential, the earlier workaround, trains 51 (README,
-// Performance).
+// newGo starts the pure-Go backend with options opts ("go:opts"). compute v0.1.35's scheduler
+// replaced the worker pool whose slots could all wait on each other (compute v0.1.6: ResNet
+// steps hung at 0 % CPU); TestGoBackendDoesNotDeadlock keeps that case under test.
 func newGo(opts string) (compute.Backend, error) {
-	b, err := gobackend.New(opts)
-	if err != nil || !unboundedPool(opts) || setMaxParallelism(b, -1) {
-		return b, err
-	}
-	// Another compute than v0.1.6: its option does the same, and prints that it did.
-	b.Finalize()
-	return gobackend.New(strings.TrimPrefix(opts+",parallelism=-1", ","))
-}
-
-// unboundedPool reports whether newGo unbounds the worker pool for options opts: unless they
-// set parallelism or ops_sequential.
-func unboundedPool(opts string) bool {
-	for _, o := range strings.Split(opts, ",") {
-		if strings.HasPrefix(o, "parallelism=") || o == "ops_sequential" {
-			return false
-		}
-	}
-	return true
-}
-
-// setMaxParallelism calls b.Workers.SetMaxParallelism(n) on a Go backend, which is what its
-// "parallelism=n" option does, without the line the option prints on standard output (it
-// showed in notebooks' cell outputs). The backend's type is in an internal package, so this
-// goes through reflection; it reports false where the field or method is missing.
-func setMaxParallelism(b compute.Backend, n int) bool {
-	v := reflect.ValueOf(b)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return false
-	}
-	workers := v.Elem().FieldByName("Workers")
-	if !workers.IsValid() || workers.Kind() != reflect.Pointer || workers.IsNil() {
-		return false
-	}
-	set := workers.MethodByName("SetMaxParallelism")
-	if !set.IsValid() || set.Type().NumIn() != 1 || set.Type().In(0).Kind() != reflect.Int {
-		return false
-	}
-	set.Call([]reflect.Value{reflect.ValueOf(n)})
-	return true
+	return gobackend.New(opts)
 }
 
 // Sequential returns the configuration of [Resolve](flagValue) with the pure-Go backend set to

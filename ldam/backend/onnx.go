@@ -6,22 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"strconv"
 
 	onnxbackend "github.com/gomlx/compute-onnx" // registers the "onnx" backend (ONNX Runtime, cgo)
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-func init() { onnxCompiled, configureONNX = true, setIntraOpThreads }
-
-// setIntraOpThreads gives ONNX Runtime's sessions one thread per CPU Go may use, unless
-// $GOMLX_ONNX_INTRA_OP_THREADS says otherwise.
-func setIntraOpThreads() {
-	if os.Getenv(IntraOpThreadsEnv) == "" {
-		os.Setenv(IntraOpThreadsEnv, strconv.Itoa(runtime.GOMAXPROCS(0)))
-	}
-}
+func init() { onnxCompiled = true }
 
 // SaveONNX writes the ONNX model of a graph compiled on the ONNX Runtime backend with
 // SetKeepModelProto(true) (see experiment.GradientGraph).
@@ -37,5 +27,5 @@ func ONNXThreads() string {
 	if v := os.Getenv(IntraOpThreadsEnv); v != "" {
 		return fmt.Sprintf("%s (from $%s)", v, IntraOpThreadsEnv)
 	}
-	return fmt.Sprintf("%d, one per CPU ($%s unset)", runtime.GOMAXPROCS(0), IntraOpThreadsEnv)
+	return fmt.Sprintf("%s, one per CPU ($%s unset)", IntraOpThreads(), IntraOpThreadsEnv)
 }

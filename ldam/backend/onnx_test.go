@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	onnxbackend "github.com/gomlx/compute-onnx"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -32,52 +31,54 @@ func TestONNXErrors(t *testing.T) {
 	}
 }
 
-// TestIntraOpThreads: New gives ONNX Runtime one thread per usable CPU unless
-// $GOMLX_ONNX_INTRA_OP_THREADS is set, and the patched compute-onnx refuses a bad value with an
-// error that names the variable.
+// TestIntraOpThreads: New gives ONNX Runtime one intra-op thread per usable CPU unless
+// $GOMLX_ONNX_INTRA_OP_THREADS or the configuration says otherwise, through compute-onnx's
+// intra_op_num_threads option, which refuses a bad value with an error naming it.
 func TestIntraOpThreads(t *testing.T) {
-	if IntraOpThreadsEnv != onnxbackend.IntraOpThreadsEnv {
-		t.Fatalf("this package documents $%s, the patched compute-onnx reads $%s", IntraOpThreadsEnv, onnxbackend.IntraOpThreadsEnv)
+	cpus := strconv.Itoa(runtime.GOMAXPROCS(0))
+	cases := []struct {
+		name, env, config, want, wantErr string
+	}{
+		{"unset: one per CPU", "", "onnx:cpu,/x/libonnxruntime.so", "onnx:cpu,/x/libonnxruntime.so,intra_op_num_threads=" + cpus, ""},
+		{"no options", "", "onnx", "onnx:cpu,intra_op_num_threads=" + cpus, ""},
+		{"from the variable", "1", "onnx:cpu,/x/libonnxruntime.so", "onnx:cpu,/x/libonnxruntime.so,intra_op_num_threads=1", ""},
+		{"the configuration wins", "1", "onnx:cpu,intra_op_num_threads=3", "onnx:cpu,intra_op_num_threads=3", ""},
+		{"other backends unchanged", "1", "go", "go", ""},
+		{"refused", "two", "onnx:cpu", "onnx:cpu,intra_op_num_threads=two", "intra_op_num_threads"},
 	}
 	lib := ORT.Installed()
-	if lib == "" {
-		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
-			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
-		}
-		t.Skip("the ONNX Runtime library is not installed (go run ./kernel install)")
-	}
-	cases := []struct {
-		name, set, want, wantErr string
-	}{
-		{"unset: one per CPU", "", strconv.Itoa(runtime.GOMAXPROCS(0)), ""},
-		{"kept", "1", "1", ""},
-		{"refused", "two", "two", IntraOpThreadsEnv},
+	if lib == "" && os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
+		t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install --onnx")
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(IntraOpThreadsEnv, tc.set)
-			if tc.set == "" {
+			t.Setenv(IntraOpThreadsEnv, tc.env)
+			if tc.env == "" {
 				os.Unsetenv(IntraOpThreadsEnv)
 			}
-			b, err := New("onnx:cpu," + lib)
+			if got := withIntraOpThreads(tc.config); got != tc.want {
+				t.Fatalf("withIntraOpThreads(%q) = %q, want %q", tc.config, got, tc.want)
+			}
+			if lib == "" || !IsONNX(tc.config) || strings.Contains(tc.config, "/x/") {
+				return // the arithmetic above is all that runs without the library
+			}
+			b, err := New(tc.config + "," + lib)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one naming %s", err, tc.wantErr)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
-			}
-			if got := os.Getenv(IntraOpThreadsEnv); got != tc.want {
-				t.Errorf("$%s = %q, want %q", IntraOpThreadsEnv, got, tc.want)
 			}
 			exec, err := graph.NewExec(b, func(x *graph.Node) *graph.Node { return graph.AddScalar(x, 1) })
 			if err != nil {
 				t.Fatal(err)
 			}
 			out, err := exec.Call(float32(1))
-			switch {
-			case tc.wantErr == "" && err != nil:
-				t.Fatalf("x+1 failed: %v", err)
-			case tc.wantErr == "" && tensors.ToScalar[float32](out[0]) != 2:
-				t.Fatalf("x+1 = %v", out[0])
-			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
-				t.Fatalf("error %v, want one naming %s", err, tc.wantErr)
+			if err != nil || tensors.ToScalar[float32](out[0]) != 2 {
+				t.Fatalf("x+1 = %v, %v", out, err)
 			}
 		})
 	}

@@ -414,11 +414,9 @@ func (run *Run) newEvalExec() error {
 	return err
 }
 
-// goBackendName is what the pure-Go backend's Name returns.
-const goBackendName = "Go Backend"
-
 // refreshInference rebuilds the evaluation and feature executables after training on a
-// backend other than the pure-Go one. ONNX Runtime (compute-onnx v0.1.5) executables that had
+// backend that prefers constants for variables (ONNX Runtime; the pure-Go backend since
+// compute v0.1.34). ONNX Runtime (compute-onnx v0.1.5) executables that had
 // run once kept returning the predictions of the weights they first saw after the variables
 // had trained on (TestEvaluationSeesTrainedState): an in-training evaluation on ONNX Runtime
 // reported 90 % balanced error for a network whose checkpoint scored 58.5 %. A fresh
@@ -427,7 +425,7 @@ const goBackendName = "Go Backend"
 // variables of a non-training graph (the batch norms' running statistics) as constants of
 // their value at compile time.
 func (run *Run) refreshInference() error {
-	if !run.inferStale || run.Backend.Name() == goBackendName {
+	if !run.inferStale || !run.Backend.Capabilities().PreferConstantsForVariables {
 		return nil
 	}
 	// The old executables' sessions (and their memory arenas) go now, not whenever the

@@ -123,22 +123,19 @@ const (
 	ConvSplitGradients                    // im2col, transposed product, gradients with fewer transposes
 	ConvFramed                            // channels-first frames, shifted rows, no transposes (ConvCF)
 	ConvNative                            // GoMLX's convolution op (graph.Convolve)
-	ConvAuto                              // ConvFramed on the pure-Go backend, ConvNative on others (default)
+	ConvAuto                              // ConvNative on every backend (default)
 )
 
 // ConvFormulas lists the formulas, the default first.
 var ConvFormulas = []ConvFormula{ConvAuto, ConvFramed, ConvSplitGradients, ConvTransposed, ConvMatMul, ConvNative}
 
 // ConvFormFor is the formula ConvForm selects on a backend: ConvForm itself, or for ConvAuto
-// ConvFramed on the pure-Go backend (whose own convolution runs ~240× slower than PyTorch on
-// CPU) and ConvNative on the others (XLA compiles GoMLX's convolution to its own CPU and cuDNN
-// kernels, which no formulation of ours beats).
+// ConvNative, GoMLX's own convolution, everywhere: XLA compiles it to its own CPU and cuDNN
+// kernels, and compute v0.1.35's pure-Go backend runs it with AVX2/AVX-512 direct-convolution
+// kernels faster than any formulation of ours (README, Performance).
 func ConvFormFor(backend compute.Backend) ConvFormula {
 	if ConvForm != ConvAuto {
 		return ConvForm
-	}
-	if backend != nil && backend.String() == gobackend.BackendName {
-		return ConvFramed
 	}
 	return ConvNative
 }

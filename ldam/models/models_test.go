@@ -395,10 +395,9 @@ func TestConvFormulaNames(t *testing.T) {
 	if len(seen) != 6 {
 		t.Errorf("%d formulas listed, want 6", len(seen))
 	}
-	// ConvAuto resolves to the framed convolution on the pure-Go backend and to GoMLX's own
-	// elsewhere.
-	if got := ConvFormFor(newBackend(t)); got != ConvFramed {
-		t.Errorf("ConvFormFor(Go backend) = %s, want framed", got)
+	// ConvAuto resolves to GoMLX's own convolution everywhere, the pure-Go backend included.
+	if got := ConvFormFor(newBackend(t)); got != ConvNative {
+		t.Errorf("ConvFormFor(Go backend) = %s, want native", got)
 	}
 	if got := ConvFormFor(nil); got != ConvNative {
 		t.Errorf("ConvFormFor(another backend) = %s, want native", got)

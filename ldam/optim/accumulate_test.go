@@ -42,6 +42,7 @@ func TestAccumulateMatchesWholeBatch(t *testing.T) {
 				}
 				step, err := model.NewExec(backend, store, func(scope *model.Scope, x, y *Node) *Node {
 					g := x.Graph()
+					scope.SetTraining(g, true) // an update graph is a training graph (see trainable)
 					loss := ReduceAllMean(Square(Sub(Add(Mul(w.NodeValue(g), x), b.NodeValue(g)), y)))
 					opt.UpdateGraph(scope, g, loss)
 					return loss

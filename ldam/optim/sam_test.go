@@ -32,6 +32,7 @@ func TestSAMMatchesHandComputation(t *testing.T) {
 	}
 	opt := &SAM{SGD: SGD{LR: lr, Momentum: mu, WeightDecay: wd}, Rho: rho, Loss: lossOf}
 	step, err := model.NewExec(backend, store, func(scope *model.Scope, xs *Node) *Node {
+		scope.SetTraining(xs.Graph(), true) // an update graph is a training graph (see trainable)
 		loss := lossOf(xs.Graph())
 		opt.UpdateGraph(scope, xs.Graph(), loss)
 		return loss

@@ -47,7 +47,15 @@ func (o *SGD) UpdateGraph(scope *model.Scope, g *Graph, loss *Node) {
 }
 
 // trainable returns the trainable variables graph g uses and their current values.
+//
+// An update graph must be in training mode (scope.SetTraining(g, true), as GoMLX's trainer
+// sets it): on a backend that prefers constants for variables (ONNX Runtime; the pure-Go
+// backend since compute v0.1.34) GoMLX embeds the variables of a non-training graph as
+// constants of their value at compile time, and every later step would start from those.
 func trainable(scope *model.Scope, g *Graph) (vars []*model.Variable, values []*Node) {
+	if b := g.Backend(); b != nil && b.Capabilities().PreferConstantsForVariables && !scope.IsTraining(g) {
+		panic("optim: the update graph is not in training mode; call scope.SetTraining(g, true) before reading the variables (on this backend GoMLX would freeze them as constants of their compile-time values)")
+	}
 	for v := range scope.IterVariables() {
 		if v.Trainable && v.InUseByGraph(g) {
 			vars = append(vars, v)

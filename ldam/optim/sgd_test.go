@@ -1,7 +1,9 @@
 package optim
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute/gobackend"
@@ -24,6 +26,7 @@ func TestMatchesTorchSGD(t *testing.T) {
 	p := store.VariableWithValue("/p", []float64{0.5, 0.25})
 	opt := &SGD{LR: lr, Momentum: mu, WeightDecay: wd}
 	step, err := model.NewExec(backend, store, func(scope *model.Scope, xs *Node) *Node {
+		scope.SetTraining(xs.Graph(), true) // an update graph is a training graph (see trainable)
 		loss := ReduceAllSum(Square(Mul(p.NodeValue(xs.Graph()), xs)))
 		opt.UpdateGraph(scope, xs.Graph(), loss)
 		return loss
@@ -59,5 +62,40 @@ func TestMatchesTorchSGD(t *testing.T) {
 	}
 	if again := tensors.MustCopyFlatData[float64](p.MustValue()); again[0] != got[0] || again[1] != got[1] {
 		t.Errorf("with learning rate 0 the parameters moved: %v → %v", got, again)
+	}
+}
+
+// TestUpdateOutsideTrainingModeRefused: on a backend that freezes the variables of a
+// non-training graph as constants, an update graph without training mode is refused with a
+// message that says how to fix it, instead of silently updating from stale values.
+func TestUpdateOutsideTrainingModeRefused(t *testing.T) {
+	backend, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !backend.Capabilities().PreferConstantsForVariables {
+		t.Fatalf("the Go backend no longer prefers constants for variables: revisit optim.trainable's guard")
+	}
+	store := model.NewStore()
+	p := store.VariableWithValue("/p", []float64{0.5})
+	opt := &SGD{LR: 0.1}
+	step, err := model.NewExec(backend, store, func(scope *model.Scope, xs *Node) *Node {
+		loss := ReduceAllSum(Mul(p.NodeValue(xs.Graph()), xs))
+		opt.UpdateGraph(scope, xs.Graph(), loss)
+		return loss
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%v", r)
+			}
+		}()
+		_, err = step.Call(tensors.FromValue([]float64{1}))
+	}()
+	if err == nil || !strings.Contains(err.Error(), "SetTraining") {
+		t.Fatalf("an update graph outside training mode: error %v, want one naming SetTraining", err)
 	}
 }

@@ -11,6 +11,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -284,13 +285,21 @@ func (s Seeds) Provenance() string {
 	return strings.Join(uniq(s.Backends), ", ") + "; " + strings.Join(uniq(s.Data), ", ")
 }
 
-// Comparison is one cell: the paper's number beside ours.
+// ReferenceTable is the folder of results/<preset>/ holding the runs of the PyTorch reference of
+// the official recipe (package reference), named as our runs of the same cells.
+const ReferenceTable = "reference"
+
+// Comparison is one cell: the paper's number beside ours and the official recipe's under the
+// same protocol.
 type Comparison struct {
 	Run   Run
 	Paper float64
 	// HasPaper is false where the paper leaves the cell empty.
 	HasPaper bool
 	Ours     Seeds
+	// Reference holds the finished seeds of the official recipe's PyTorch reference of the cell
+	// in the same preset (results/<preset>/reference/<run>/seed-<n>; none when not run).
+	Reference Seeds
 }
 
 // Compare reads every cell of a table for a preset.
@@ -311,34 +320,58 @@ func Compare(root, table, preset string) ([]Comparison, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, Comparison{Run: run, Paper: p, HasPaper: ok, Ours: ours})
+			ref := run
+			ref.Table = ReferenceTable
+			refSeeds, err := ref.Read(root, preset)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Comparison{Run: run, Paper: p, HasPaper: ok, Ours: ours, Reference: refSeeds})
 		}
 	}
 	return out, nil
 }
 
-// Header and Rows render comparisons as a table: method, setting, the paper's number, ours as
-// mean ± std over n seeds, the difference, and the backends and data of our runs.
-var Header = []string{"method", "setting", "paper (%)", "ours (%), mean ± std (n)", "ours − paper", "backend; data"}
+// Header and Rows render comparisons as a table: method, setting, the paper's number, the
+// official recipe's PyTorch reference under the same protocol and ours as mean ± std over n
+// seeds, ours minus the paper and ours minus the reference (with the standard error of that
+// difference of means), and the backends and data of our runs.
+var Header = []string{"method", "setting", "paper (%)", "official recipe, same protocol (%)", "ours (%), mean ± std (n)", "ours − paper", "ours − official (± s.e.)", "backend; data"}
 
 // Rows renders the comparisons under Header.
 func Rows(comps []Comparison) [][]string {
 	var rows [][]string
 	for _, c := range comps {
-		p, ours, diff, prov := "–", "not run", "", ""
+		p, ref, ours, diff, refDiff, prov := "–", "–", "not run", "", "", ""
 		if c.HasPaper {
 			p = fmt.Sprintf("%.2f", c.Paper)
+		}
+		if n := len(c.Reference.Values); n > 0 {
+			ref = fmt.Sprintf("%s (%d)", MeanStd(c.Reference.Values, 2), n)
 		}
 		if n := len(c.Ours.Values); n > 0 {
 			ours = fmt.Sprintf("%s (%d)", MeanStd(c.Ours.Values, 2), n)
 			if c.HasPaper {
 				diff = fmt.Sprintf("%+.2f", c.Ours.Mean()-c.Paper)
 			}
+			if d, se, ok := DiffOfMeans(c.Ours.Values, c.Reference.Values); ok {
+				refDiff = fmt.Sprintf("%+.2f ± %.2f", d, se)
+			}
 			prov = c.Ours.Provenance()
 		}
-		rows = append(rows, []string{c.Run.Method, c.Run.Column, p, ours, diff, prov})
+		rows = append(rows, []string{c.Run.Method, c.Run.Column, p, ref, ours, diff, refDiff, prov})
 	}
 	return rows
+}
+
+// DiffOfMeans is mean(a) − mean(b) with its standard error √(s_a²/n_a + s_b²/n_b) (sample
+// variances; Welch's). ok is false unless both have at least two values.
+func DiffOfMeans(a, b []float64) (diff, se float64, ok bool) {
+	if len(a) < 2 || len(b) < 2 {
+		return 0, 0, false
+	}
+	va, vb := stat.Variance(a, nil), stat.Variance(b, nil)
+	return stat.Mean(a, nil) - stat.Mean(b, nil), math.Sqrt(va/float64(len(a)) + vb/float64(len(b))), true
 }
 
 func uniq(xs []string) []string {

@@ -84,6 +84,10 @@ func TestCompareOverSeeds(t *testing.T) {
 	writeResult(t, run.Dir(root, "lite", 0), 0, 0.30, true)
 	writeResult(t, run.Dir(root, "lite", 1), 1, 0.34, true)
 	writeResult(t, run.Dir(root, "lite", 2), 2, 0.90, false) // interrupted: not counted
+	ref := run
+	ref.Table = ReferenceTable // the official recipe's reference of the same cell
+	writeResult(t, ref.Dir(root, "lite", 0), 0, 0.28, true)
+	writeResult(t, ref.Dir(root, "lite", 1), 1, 0.30, true)
 	if want := filepath.Join(root, "results", "lite", "table2", "cifar10-exp100-ldam-drw", "seed-1"); run.Dir(root, "lite", 1) != want {
 		t.Errorf("dir %s", run.Dir(root, "lite", 1))
 	}
@@ -106,8 +110,12 @@ func TestCompareOverSeeds(t *testing.T) {
 		if len(c.Ours.Values) != 2 || math.Abs(c.Ours.Mean()-32) > 1e-9 || math.Abs(c.Ours.Std()-math.Sqrt(8)) > 1e-9 || c.Paper != 22.97 {
 			t.Errorf("cell %+v", c)
 		}
+		if len(c.Reference.Values) != 2 || math.Abs(c.Reference.Mean()-29) > 1e-9 {
+			t.Errorf("reference of the cell: %+v", c.Reference)
+		}
+		// ours − reference = 3 with s.e. √(8/2 + 2/2) = √5.
 		row := Rows(comps[i : i+1])[0]
-		if row[3] != "32.00 ± 2.83 (2)" || row[4] != "+9.03" || !strings.Contains(row[5], "JPEG") {
+		if row[3] != "29.00 ± 1.41 (2)" || row[4] != "32.00 ± 2.83 (2)" || row[5] != "+9.03" || row[6] != "+3.00 ± 2.24" || !strings.Contains(row[7], "JPEG") {
 			t.Errorf("row %q", row)
 		}
 	}

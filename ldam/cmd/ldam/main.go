@@ -34,6 +34,9 @@ commands:
   sweep   run a table's grid over seeds: finished runs skipped, interrupted ones resumed,
           first stages shared (flags: ldam sweep -h)
   table   print a table of the paper beside our results over seeds (flags: ldam table -h)
+  reference
+          train the PyTorch reference of the official LDAM-DRW recipe under our presets and data,
+          beside our runs (results/<preset>/reference/…; ldam reference -h)
   restage re-run the second stage (--stage2) of finished runs from the network they kept
           before it, after the stage's procedure changed (ldam restage -h)
 `
@@ -53,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return tableCmd(args[1:], stdout, stderr)
 	case "sweep":
 		return sweepCmd(args[1:], stdout, stderr)
+	case "reference":
+		return referenceCmd(args[1:], stdout, stderr)
 	case "restage":
 		return restageCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
