@@ -176,6 +176,10 @@ func TestRunnerMarksEveryFailureKind(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), "margins 0.1581 0.5000") {
 		t.Errorf("good notebook output: %v\n%s", err, b)
 	}
+	// The kernel compiles cells with GOEXPERIMENT=simd: the Go backend runs its SIMD kernels.
+	if !strings.Contains(string(b), "engine: Go Portable Compute Backend") || !strings.Contains(string(b), "SIMD") {
+		t.Errorf("a cell's Go backend does not name its SIMD kernels (kernelspec GOEXPERIMENT/GOTOOLCHAIN?):\n%s", b)
+	}
 	// Later cells of a panicking notebook still run, which is why the scan is needed.
 	b, _ = os.ReadFile(filepath.Join(out, "panic.ipynb"))
 	if !strings.Contains(string(b), "after") {

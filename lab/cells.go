@@ -80,9 +80,10 @@ func PerClassTrainError(run *experiment.Run) ([]float64, error) {
 }
 
 // PaperComparison is `ldam table` for the given columns of a table: for every method and
-// column, the paper's number, ours as mean ± std over the finished seeds committed under
-// results/<preset>/ of the repository, the difference, and the backend and data of our runs
-// ("not run" where no seed has finished).
+// column, the paper's number, the official recipe's PyTorch reference under the same protocol
+// and ours as mean ± std over the finished seeds committed under results/<preset>/ of the
+// repository, the differences, and the backend and data of our runs ("not run" where no seed
+// has finished).
 func PaperComparison(table, preset string, columns []string) (Table, error) {
 	root, err := Root()
 	if err != nil {
@@ -95,7 +96,7 @@ func PaperComparison(table, preset string, columns []string) (Table, error) {
 	var keep []registry.Comparison
 	for _, c := range comps {
 		if len(columns) == 0 || slices.Contains(columns, c.Run.Column) {
-			if c.HasPaper || len(c.Ours.Values) > 0 {
+			if c.HasPaper || len(c.Ours.Values) > 0 || len(c.Reference.Values) > 0 {
 				keep = append(keep, c)
 			}
 		}

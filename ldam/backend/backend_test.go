@@ -116,3 +116,29 @@ func TestSequential(t *testing.T) {
 	}
 	b.Finalize()
 }
+
+// TestSIMDWarning: a Go backend without its SIMD kernels is named in a warning that says how
+// to rebuild; the Go backend of this test binary (built with GOEXPERIMENT=simd, as .ci/run
+// does) has them.
+func TestSIMDWarning(t *testing.T) {
+	for _, c := range []struct {
+		desc string
+		warn bool
+	}{
+		{"Go Portable Compute Backend (linux/amd64, SIMD, AVX2, AVX512, parallelism=2)", false},
+		{"Go Portable Compute Backend (linux/amd64, parallelism=2)", true},
+	} {
+		w := simdWarning(c.desc)
+		if (w != "") != c.warn || c.warn && !strings.Contains(w, "GOEXPERIMENT=simd") {
+			t.Errorf("simdWarning(%q) = %q", c.desc, w)
+		}
+	}
+	b, err := New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+	if w := SIMDWarning(b); w != "" {
+		t.Errorf("this test binary's Go backend: %s", w)
+	}
+}

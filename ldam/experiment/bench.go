@@ -70,9 +70,9 @@ var BenchArchs = []string{"resnet32", "resnet18", "bilstm"}
 // BenchConfig is one benchmark: a network of BenchArchs on the backend at a batch size, timed
 // over Steps steps after a warm-up step.
 type BenchConfig struct {
-	Arch, Backend                 string
-	Batch, Steps                  int
-	CheckpointBlocks, KeepColumns bool
+	Arch, Backend    string
+	Batch, Steps     int
+	CheckpointBlocks bool
 	// MicroBatches is Config.MicroBatches (0: the training default).
 	MicroBatches int
 }
@@ -135,7 +135,7 @@ func Bench(c BenchConfig) (StepTimes, error) {
 		return StepTimes{}, err
 	}
 	run, err := Prepare(Config{Data: data, Arch: c.Arch, LossType: "CE", Preset: "paper", BatchSize: c.Batch, Backend: c.Backend,
-		CheckpointBlocks: c.CheckpointBlocks, KeepColumns: c.KeepColumns, MicroBatches: c.MicroBatches})
+		CheckpointBlocks: c.CheckpointBlocks, MicroBatches: c.MicroBatches})
 	if err != nil {
 		return StepTimes{}, err
 	}
@@ -176,8 +176,8 @@ func Bench(c BenchConfig) (StepTimes, error) {
 }
 
 // BenchResNet32 is Bench of ResNet-32 on CIFAR shapes.
-func BenchResNet32(backendName string, batch, steps int, checkpointBlocks, keepColumns bool) (StepTimes, error) {
-	return Bench(BenchConfig{Arch: "resnet32", Backend: backendName, Batch: batch, Steps: steps, CheckpointBlocks: checkpointBlocks, KeepColumns: keepColumns})
+func BenchResNet32(backendName string, batch, steps int, checkpointBlocks bool) (StepTimes, error) {
+	return Bench(BenchConfig{Arch: "resnet32", Backend: backendName, Batch: batch, Steps: steps, CheckpointBlocks: checkpointBlocks})
 }
 
 // BenchLoader measures the images per second the CIFAR training pipeline (re-sampling order,
@@ -226,7 +226,7 @@ func GradientGraph(c BenchConfig, training bool, save func(*Graph) error) ([][]i
 		return nil, err
 	}
 	run, err := Prepare(Config{Data: data, Arch: c.Arch, LossType: "CE", Preset: "paper", BatchSize: c.Batch, Backend: c.Backend,
-		CheckpointBlocks: c.CheckpointBlocks, KeepColumns: c.KeepColumns, MicroBatches: 1})
+		CheckpointBlocks: c.CheckpointBlocks, MicroBatches: 1})
 	if err != nil {
 		return nil, err
 	}

@@ -122,13 +122,10 @@ type Config struct {
 	// MaxPerClass and TestPerClass override the preset's data caps (−1: no cap).
 	MaxPerClass, TestPerClass int
 	// Arch overrides the dataset's network; Width scales ResNet-32; CheckpointBlocks recomputes
-	// residual blocks in the backward pass (peak 1.35 GB at batch 128 vs 1.9 by default, a
-	// quarter slower); KeepColumns keeps the convolutions' columns that are otherwise rebuilt in
-	// the backward pass (2.85 GB, speed within noise). Neither changes the numbers.
+	// residual blocks in the backward pass (less memory, more compute; the numbers do not change).
 	Arch             string
 	Width            float64
 	CheckpointBlocks bool
-	KeepColumns      bool
 	// MicroBatches splits every batch into that many micro-batches whose gradients are
 	// accumulated before one update (optim.Accumulate): the memory of a micro-batch, the update
 	// of the batch; batch norm sees micro-batches, so the numbers change. 0 is the default: 4
@@ -251,7 +248,7 @@ func SameRun(a, b Config) bool {
 		}
 		c.Out, c.Resume, c.Progress, c.StopAfter, c.Backend = "", false, false, 0, ""
 		// Memory options do not change the numbers (TestMemoryOptionsTrainTheSame).
-		c.CheckpointBlocks, c.KeepColumns = false, false
+		c.CheckpointBlocks = false
 		js, _ := json.Marshal(c)
 		return string(js)
 	}

@@ -227,19 +227,19 @@ func TestResumeRefusesAnotherConfiguration(t *testing.T) {
 }
 
 func TestMemoryOptionsTrainTheSame(t *testing.T) {
-	// Recomputing the im2col columns (the default) or whole residual blocks in the backward pass
-	// instead of keeping them must not change the training: bit for bit on the pure-Go backend
-	// (pinned here; ONNX Runtime fuses the differing graphs differently, so there the weights
-	// agree only to float32 rounding).
+	// Recomputing whole residual blocks in the backward pass instead of keeping their
+	// activations must not change the training: bit for bit on the pure-Go backend (pinned
+	// here; ONNX Runtime fuses the differing graphs differently, so there the weights agree only
+	// to float32 rounding).
 	imgs := RandomCIFAR(32, 6)
 	imgs.Height, imgs.Width = 8, 8
 	imgs.Pixels = imgs.Pixels[:32*8*8*3]
 	var finals []float64
 	var weights [][]byte
-	options := []struct{ ckpt, keep bool }{{false, true}, {false, false}, {true, false}}
+	options := []struct{ ckpt bool }{{false}, {true}}
 	for _, o := range options {
 		run, err := Prepare(Config{Data: &Data{Name: "tiny", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs, Info: datasets.InfoFor("cifar10")},
-			Arch: "resnet32", Width: 0.25, LossType: "LDAM", Epochs: 2, BatchSize: 16, CheckpointBlocks: o.ckpt, KeepColumns: o.keep, Backend: "go"})
+			Arch: "resnet32", Width: 0.25, LossType: "LDAM", Epochs: 2, BatchSize: 16, CheckpointBlocks: o.ckpt, Backend: "go"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -267,7 +267,6 @@ func TestSameRunIgnoresMemoryOptions(t *testing.T) {
 		same bool
 	}{
 		{"checkpoint blocks", func(c *Config) { c.CheckpointBlocks = true }, true},
-		{"keep columns", func(c *Config) { c.KeepColumns = true }, true},
 		{"backend", func(c *Config) { c.Backend = "go:ops_sequential" }, true},
 		{"loss", func(c *Config) { c.LossType = "CE" }, false},
 		{"seed", func(c *Config) { c.Seed = 1 }, false},
@@ -385,7 +384,7 @@ func TestMemoryGuardStopsWithAMessage(t *testing.T) {
 }
 
 // TestSAM: SAM (ρ > 0) still fits the easy mixture, takes other steps than SGD, and runs
-// through batch norm and the framed convolutions of ResNet-32 (optim's test checks its update
+// through batch norm and the convolutions of ResNet-32 (optim's test checks its update
 // rule by hand).
 func TestSAM(t *testing.T) {
 	d := pointsData(t)

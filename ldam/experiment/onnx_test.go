@@ -44,14 +44,16 @@ func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 		t.Fatal(err)
 	}
 	runs := map[string]*Run{}
-	// "go-matmul" is the Go backend with another convolution formula: its difference from "go"
-	// is float32 rounding alone, the yardstick for the engines' difference below.
-	defer func(f models.ConvFormula) { models.ConvForm = f }(models.ConvForm)
-	for _, b := range []string{"go", "onnx:cpu", "go-matmul"} {
+	// "go-nchw" is the Go backend with the ResNet in ONNX Runtime's NCHW formulation: its
+	// difference from "go" is float32 rounding alone, the yardstick for the engines' difference
+	// below.
+	for _, b := range []string{"go", "onnx:cpu", "go-nchw"} {
 		cfg := base
 		cfg.Backend, cfg.Out = b, t.TempDir()
-		if b == "go-matmul" {
-			cfg.Backend, models.ConvForm = "go", models.ConvMatMul
+		restore := func() {}
+		if b == "go-nchw" {
+			cfg.Backend = "go"
+			restore = models.ForceNCHW(true)
 		}
 		src, err := os.ReadFile(filepath.Join(first.Out, CheckpointFile))
 		if err != nil {
@@ -67,7 +69,9 @@ func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 		if run.start != 1 {
 			t.Fatalf("%s: resumed at epoch %d, want 1", b, run.start)
 		}
-		if err := run.Fit(); err != nil {
+		err = run.Fit()
+		restore()
+		if err != nil {
 			t.Fatalf("%s: %v", b, err)
 		}
 		runs[b] = run
@@ -93,7 +97,7 @@ func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 		}
 		return vals
 	}
-	vg, vo, vm := read(runs["go"]), read(runs["onnx:cpu"]), read(runs["go-matmul"])
+	vg, vo, vm := read(runs["go"]), read(runs["onnx:cpu"]), read(runs["go-nchw"])
 	if len(vg) == 0 || len(vg) != len(vo) {
 		t.Fatalf("%d variables on Go, %d on ONNX", len(vg), len(vo))
 	}
@@ -106,7 +110,7 @@ func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 		// Relative to the variable's largest value. The momentum buffers hold the step's
 		// gradients, and a batch norm's (and a convolution's) gradients are sums over 64×32×32
 		// terms that nearly cancel: float32 rounding moves them by about 1 % of their scale
-		// between two convolution formulas on the Go backend itself (go-matmul), and the
+		// between two formulations on the Go backend itself (go-nchw), and the
 		// engines' difference must stay within 3 times that. The weights move by lr times the
 		// buffers. A wrong gradient differs by O(1).
 		scale, ref := 0.0, 0.0
@@ -114,13 +118,10 @@ func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 			scale = max(scale, math.Abs(float64(v)))
 			ref = max(ref, math.Abs(float64(v-vm[name][i])))
 		}
-		tol := 5e-3 * (1 + scale)
-		if strings.HasPrefix(name, "/optimizers/") {
-			tol = max(tol, 3*ref)
-		}
+		tol := max(5e-3*(1+scale), 3*ref)
 		for i := range a {
 			if math.Abs(float64(a[i]-b[i])) > tol {
-				t.Errorf("%s[%d]: Go %g, ONNX %g (largest value %g; Go with another convolution formula differs by up to %g)", name, i, a[i], b[i], scale, ref)
+				t.Errorf("%s[%d]: Go %g, ONNX %g (largest value %g; Go in the NCHW formulation differs by up to %g)", name, i, a[i], b[i], scale, ref)
 				break
 			}
 		}
@@ -143,7 +144,9 @@ func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 
 // TestFreshRunsAgreeAcrossBackends: the same seed starts from the same weights on every engine
 // (initializeOnGo), so fresh runs agree — to float32 rounding for the MLP on a Gaussian
-// mixture, within a small tolerance for ResNet-32 (different matrix-product kernels).
+// mixture, and for ResNet-32 within a small tolerance or 3 times the difference between its two
+// formulations on the Go backend alone (NHWC and NCHW: float32 rounding order, which eight
+// LDAM steps at learning rate 0.1 amplify).
 func TestFreshRunsAgreeAcrossBackends(t *testing.T) {
 	requireORT(t)
 	train, _ := datasets.GaussianMixture(datasets.RingMeans(3, 2, 3), 0.5, []int{200, 40, 8}, 1)
@@ -161,10 +164,15 @@ func TestFreshRunsAgreeAcrossBackends(t *testing.T) {
 	}
 	for _, tc := range cases {
 		var losses [][]float64
-		for _, b := range []string{"go", "onnx:cpu"} {
+		for _, b := range []string{"go", "onnx:cpu", "go-nchw"} {
 			cfg := tc.cfg
 			cfg.Backend = b
+			restore := func() {}
+			if b == "go-nchw" {
+				cfg.Backend, restore = "go", models.ForceNCHW(true)
+			}
 			res, err := Train(cfg)
+			restore()
 			if err != nil {
 				t.Fatalf("%s on %s: %v", tc.name, b, err)
 			}
@@ -175,8 +183,12 @@ func TestFreshRunsAgreeAcrossBackends(t *testing.T) {
 			losses = append(losses, l)
 		}
 		for i := range losses[0] {
-			if d := math.Abs(losses[0][i] - losses[1][i]); d > tc.tol*(1+math.Abs(losses[0][i])) {
-				t.Errorf("%s epoch %d: training loss %g on Go, %g on ONNX", tc.name, i, losses[0][i], losses[1][i])
+			spread := 0.0 // the MLP has one formulation: the two Go runs are identical
+			if tc.name == "resnet32" {
+				spread = math.Abs(losses[0][i] - losses[2][i])
+			}
+			if d := math.Abs(losses[0][i] - losses[1][i]); d > max(tc.tol*(1+math.Abs(losses[0][i])), 3*spread) {
+				t.Errorf("%s epoch %d: training loss %g on Go, %g on ONNX (Go in NCHW: %g)", tc.name, i, losses[0][i], losses[1][i], losses[2][i])
 			}
 		}
 	}

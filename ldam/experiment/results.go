@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 
+	"github.com/gomlx/compute"
+
 	"github.com/ldamlab/ldamlab/datasets/fetch"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/models"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
 )
 
@@ -17,7 +20,11 @@ type Result struct {
 	Config  Config          `json:"config"`
 	Preset  schedule.Preset `json:"preset"`
 	Backend string          `json:"backend"`
-	Data    DataSummary     `json:"data"`
+	// Engine describes the backend and the ResNets' layout that trained the run (see [Engine]);
+	// runs trained before it was recorded lack it (GoMLX v0.28.8 on compute v0.1.6, framed
+	// convolutions on the pure-Go backend).
+	Engine string      `json:"engine,omitempty"`
+	Data   DataSummary `json:"data"`
 	// Margins are the LDAM/uniform margins Δ_j of the run (nil for CE and Focal).
 	Margins []float64 `json:"margins,omitempty"`
 	// Params is the number of trainable parameters.
@@ -32,6 +39,12 @@ type Result struct {
 	BestEpoch int             `json:"best_epoch"`
 	// Done is false while the run is incomplete (interrupted or stopped early).
 	Done bool `json:"done"`
+}
+
+// Engine describes a backend as results record it: its description (on the pure-Go backend
+// the active SIMD kernels) and the ResNets' layout on it.
+func Engine(b compute.Backend) string {
+	return fmt.Sprintf("%s; ResNets %s", b.Description(), models.LayoutName(b))
 }
 
 // DataSummary describes the data of a run.

@@ -1,8 +1,6 @@
 package models
 
 import (
-	"slices"
-
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -28,112 +26,6 @@ const (
 // two not trainable.
 func BatchNorm(scope *model.Scope, x *Node) *Node {
 	return batchNormAxis(scope, x, x.Rank()-1)
-}
-
-// BatchNormCF is [BatchNorm] of channels-first activations [C, …] (the channel is the first
-// axis), with the same variables, statistics and gradients, formulated for the pure-Go backend,
-// whose broadcasting element-wise operations and reductions cost 3–8 ns per element against
-// 0.2–4 ns for matrix products (measured; see BenchmarkBatchNorm):
-//
-//   - the sums over the positions are products with a vector of ones (Σx) and a batched
-//     product of x with itself (Σx²); the biased variance is Σx²/M − μ² (one pass, clamped at
-//     0: exact in real arithmetic, and in float32 accurate while μ² is not orders of magnitude
-//     above the variance, as for a convolution's outputs);
-//   - the affine map γ·(x − μ)/σ + β = a·x + b is one product [diag(a) | b]·[x; 1];
-//   - the gradient is written by hand (customGradient): with A = γ/σ,
-//     dx = A·dy − A·Σdy/M − A·x̂·Σ(dy·x̂)/M (PyTorch's, through the batch statistics),
-//     again one product [diag(A) | diag(B) | c]·[dy; x; 1], and dγ = Σ(dy·x̂), dβ = Σdy.
-func BatchNormCF(scope *model.Scope, x *Node) *Node {
-	return batchNormCF(scope, x, false)
-}
-
-// BatchNormReluCF is Relu(BatchNormCF(x)) with the ReLU's gradient folded into the batch
-// norm's.
-func BatchNormReluCF(scope *model.Scope, x *Node) *Node {
-	return batchNormCF(scope, x, true)
-}
-
-func batchNormCF(scope *model.Scope, x *Node, relu bool) *Node {
-	g := x.Graph()
-	dims := x.Shape().Dimensions
-	C := dims[0]
-	M := x.Shape().Size() / C
-	dt := x.DType()
-	vs := shapes.Make(dt, C)
-	gamma, beta, runMean, runVar := bnVariables(scope, vs, g)
-	ones := Ones(g, shapes.Make(dt, 1, M))
-	rows := func(v *Node) *Node { return Reshape(v, C, M) }
-	sum := func(v *Node) *Node { return Reshape(DotGeneral(v, []int{1}, nil, ones, []int{1}, nil), C) }
-	dot := func(u, v *Node) *Node { // Σ_m u[c, m]·v[c, m]
-		return Reshape(DotGeneral(Reshape(u, C, 1, M), []int{2}, []int{0}, Reshape(v, C, 1, M), []int{2}, []int{0}), C)
-	}
-	output := func(z *Node) *Node {
-		if relu {
-			z = MaxScalar(z, 0)
-		}
-		return Reshape(z, dims...)
-	}
-	if !scope.IsTraining(g) {
-		scale, shift := runningAffine(gamma, beta, runMean, runVar)
-		return output(channelAffine(rows(x), ones, []*Node{scale}, shift))
-	}
-	// Batch statistics (also for the running averages, without gradients).
-	xs := rows(StopGradient(x))
-	mean, inv := batchStatistics(sum(xs), dot(xs, xs), M, runMean, runVar)
-	var last *Node // the forward's output, for the ReLU's gradient
-	return customGradient([]*Node{x, gamma, beta},
-		func(in []*Node) *Node {
-			scale := Mul(in[1], inv)
-			last = output(channelAffine(rows(in[0]), ones, []*Node{scale}, Sub(in[2], Mul(mean, scale))))
-			return last
-		},
-		func(dout *Node, in []*Node) []*Node {
-			z, gamma := rows(in[0]), in[1]
-			dy := rows(dout)
-			if relu {
-				// The ReLU passes the gradient where its output is positive. The output is an
-				// activation the next layer keeps anyway, unless x was rematerialized (checkpointed
-				// blocks): then it is recomputed too.
-				r := last
-				if in[0] != x {
-					r = MaxScalar(channelAffine(z, ones, []*Node{Mul(gamma, inv)}, Sub(in[2], Mul(mean, Mul(gamma, inv)))), 0)
-				}
-				dy = Mul(dy, Sign(rows(r)))
-			}
-			sdy := sum(dy)
-			dgamma := Mul(Sub(dot(dy, z), Mul(mean, sdy)), inv) // Σ dy·x̂
-			A := Mul(gamma, inv)
-			B := Neg(DivScalar(Mul(Mul(A, dgamma), inv), float64(M)))
-			c := Sub(Neg(DivScalar(Mul(A, sdy), float64(M))), Mul(B, mean))
-			dx := Reshape(channelAffine2(dy, z, ones, A, B, c), dims...)
-			return []*Node{dx, dgamma, sdy}
-		})
-}
-
-// channelAffine returns a·x + b per channel (scales = [a], shift = b) for rows x [C, M], as one
-// product [diag(a) | b]·[x; 1].
-func channelAffine(x, ones *Node, scales []*Node, shift *Node) *Node {
-	return channelAffineOf([]*Node{x}, ones, scales, shift)
-}
-
-// channelAffine2 is a·x + b·z + c per channel, as one product [diag(a) | diag(b) | c]·[x; z; 1].
-func channelAffine2(x, z, ones, a, b, c *Node) *Node {
-	return channelAffineOf([]*Node{x, z}, ones, []*Node{a, b}, c)
-}
-
-// channelAffineOf returns Σ_i scales[i]·xs[i] + shift, per channel, for rows xs[i] [C, M] and
-// per-channel vectors [C], as one matrix product.
-func channelAffineOf(xs []*Node, ones *Node, scales []*Node, shift *Node) *Node {
-	C := xs[0].Shape().Dimensions[0]
-	g := xs[0].Graph()
-	eye := ConvertDType(Diagonal(g, C), xs[0].DType())
-	var w []*Node
-	for _, s := range scales {
-		w = append(w, Mul(eye, Reshape(s, C, 1)))
-	}
-	w = append(w, Reshape(shift, C, 1))
-	rows := append(slices.Clone(xs), ones)
-	return DotGeneral(Concatenate(w, 1), []int{1}, nil, Concatenate(rows, 0), []int{0}, nil)
 }
 
 // batchNormAxis is BatchNorm with the channel on the given axis.
@@ -183,7 +75,7 @@ func bnVariables(scope *model.Scope, vs shapes.Shape, g *Graph) (gamma, beta *No
 }
 
 // batchNormNCHW is [BatchNorm] of NCHW activations [B, C, H, W] (ONNX Runtime's layout), with an
-// optional ReLU, with the gradient written by hand (as BatchNormCF's: PyTorch's, through the
+// optional ReLU, with the gradient written by hand (PyTorch's, through the
 // batch statistics) in the fewest element-wise passes over the activations ONNX Runtime runs
 // separately: forward Σx, Σx², a·x + b (and the ReLU); backward the ReLU's mask (r > 0 for its
 // output r), Σdy, Σdy·x and A·dy + B·x + c. Variables, statistics and running averages are BatchNorm's.

@@ -41,25 +41,15 @@ func benchPieceShape(b *testing.B, dims []int, piece func(scope *model.Scope, x 
 	b.ReportMetric(float64(128*b.N)/b.Elapsed().Seconds(), "images/s")
 }
 
-// BenchmarkConv2D: a 3×3, 16→16 convolution on [128, 32, 32, 16], both formulas.
+// BenchmarkConv2D: a 3×3, 16→16 convolution on [128, 32, 32, 16] with its gradients.
 func BenchmarkConv2D(b *testing.B) {
-	for _, f := range []struct {
-		name string
-		form ConvFormula
-	}{{"transposed", ConvTransposed}, {"matmul", ConvMatMul}, {"split", ConvSplitGradients}, {"framed", ConvFramed}} {
-		b.Run(f.name, func(b *testing.B) {
-			ConvForm = f.form
-			defer func(f ConvFormula) { ConvForm = f }(ConvForm)
-			benchPiece(b, func(scope *model.Scope, x *Node) *Node { return Conv2D(scope.In("conv"), x, 16, 3, 1) })
-		})
-	}
+	benchPiece(b, func(scope *model.Scope, x *Node) *Node { return Conv2D(scope.In("conv"), x, 16, 3, 1) })
 }
 
 // BenchmarkBatchNorm: training-mode batch norm with full gradients on the first stage's
-// activations: channels last [128, 32, 32, 16] (BatchNorm, with and without a ReLU) and
-// channels first [16, 128, 32, 32] (BatchNormCF, BatchNormReluCF).
+// activations, channels last [128, 32, 32, 16] (BatchNorm, with and without a ReLU).
 func BenchmarkBatchNorm(b *testing.B) {
-	last, first := []int{128, 32, 32, 16}, []int{16, 128, 32, 32}
+	last := []int{128, 32, 32, 16}
 	for _, c := range []struct {
 		name  string
 		dims  []int
@@ -67,8 +57,6 @@ func BenchmarkBatchNorm(b *testing.B) {
 	}{
 		{"nhwc", last, func(scope *model.Scope, x *Node) *Node { return BatchNorm(scope.In("bn"), x) }},
 		{"nhwc+relu", last, func(scope *model.Scope, x *Node) *Node { return Relu(BatchNorm(scope.In("bn"), x)) }},
-		{"cf", first, func(scope *model.Scope, x *Node) *Node { return BatchNormCF(scope.In("bn"), x) }},
-		{"cf+relu", first, func(scope *model.Scope, x *Node) *Node { return BatchNormReluCF(scope.In("bn"), x) }},
 	} {
 		b.Run(c.name, func(b *testing.B) { benchPieceShape(b, c.dims, c.piece) })
 	}

@@ -1,11 +1,9 @@
-// Package models holds the networks of the paper as GoMLX graph functions, with the pieces the
-// Go backend lacks written by hand: convolutions formulated for it (ConvCF, channels-first
-// frames with hand-written gradients, the default; and the channels-last im2col forms of
-// Conv2D), PyTorch-style batch norm with full gradients (BatchNorm; BatchNormCF and
-// BatchNormReluCF for channels-first activations), a differentiable max pooling, and the cosine
-// (NormedLinear) classifier of LDAM. ConvForm picks the convolution (by default framed on the
-// pure-Go backend, GoMLX's own convolution op on XLA); ResNetFeatures runs channels-first with
-// the framed one; the variables are the same in every formulation.
+// Package models holds the networks of the paper as GoMLX graph functions: GoMLX's own
+// convolution ([Conv2D], channels-last), with written by hand what GoMLX lacks or runs slowly:
+// PyTorch-style batch norm with full gradients ([BatchNorm]), a differentiable max pooling, the
+// cosine (NormedLinear) classifier of LDAM, an LSTM with hand-written back-propagation through
+// time, and for ONNX Runtime an NCHW layout with hand-written kernel gradients and batch norms
+// (nchw.go). The variables are the same in every layout.
 //
 // Networks: CIFAR ResNet-32 (Table 2), ResNet-18 for Tiny ImageNet (Table 4), ResNet-50 for
 // iNaturalist (Table 3), a 2-layer bidirectional LSTM for IMDB (Table 1), a small CNN with a
@@ -53,9 +51,6 @@ type Config struct {
 	Hidden []int
 	// CheckpointBlocks recomputes ResNet blocks in the backward pass (see ResNetConfig.Checkpoint).
 	CheckpointBlocks bool
-	// KeepColumns keeps the convolutions' im2col columns for the backward pass instead of
-	// recomputing them (see ResNetConfig.KeepColumns).
-	KeepColumns bool
 }
 
 // Net maps inputs (images [B,H,W,C] float32; or tokens [B,T] and lengths [B] for the BiLSTM) to
@@ -78,15 +73,15 @@ func New(cfg Config) (Net, error) {
 	switch cfg.Arch {
 	case ResNet32:
 		rc := CIFARResNet32(w)
-		rc.Checkpoint, rc.KeepColumns = cfg.CheckpointBlocks, cfg.KeepColumns
+		rc.Checkpoint = cfg.CheckpointBlocks
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case ResNet18:
 		rc := ResNet18TinyImageNet(w)
-		rc.Checkpoint, rc.KeepColumns = cfg.CheckpointBlocks, cfg.KeepColumns
+		rc.Checkpoint = cfg.CheckpointBlocks
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case ResNet50A:
 		rc := ResNet50()
-		rc.Checkpoint, rc.KeepColumns = cfg.CheckpointBlocks, cfg.KeepColumns
+		rc.Checkpoint = cfg.CheckpointBlocks
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case BiLSTM:
 		if cfg.Vocab < 2 {

@@ -1,10 +1,8 @@
 package models
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -207,166 +205,82 @@ func TestUnknownArch(t *testing.T) {
 	}
 }
 
-func TestConvFormsAgree(t *testing.T) { checkConvForms(t) }
-
-// With GoMLX fusion off, the split-gradients formula computes its alternate graph in the
-// forward pass too: the values must still be right.
-func TestConvFormsAgreeWithoutFusion(t *testing.T) {
-	t.Setenv("GOMLX_FUSION", "0")
-	checkConvForms(t)
-}
-
-func checkConvForms(t *testing.T) {
-	// The three formulas of Conv2D compute the same convolution and the same gradients, and
-	// match a direct loop.
+// TestConv2D: GoMLX's convolution on the pure-Go backend (its SIMD kernels) computes the
+// convolution, its input gradient and its kernel gradient of a direct loop, at strides 1 and 2.
+func TestConv2D(t *testing.T) {
 	const B, H, W, C, O = 2, 5, 4, 3, 4
 	x := normals(B*H*W*C, 5)
 	backend := newBackend(t)
-	var ref []float32
-	var refGrad, refGradW []float32
-	defer func(f ConvFormula) { ConvForm = f }(ConvForm)
-	for _, form := range []ConvFormula{ConvMatMul, ConvTransposed, ConvSplitGradients, ConvFramed, ConvNative} {
-		for _, stride := range []int{1, 2} {
-			ConvForm = form
-			store := model.NewStore()
-			store.SetParam(model.ParamInitialSeed, int64(7))
-			exec, err := model.NewExec(backend, store, func(scope *model.Scope, in *Node) (*Node, *Node, *Node) {
-				cs := scope.In("c")
-				y := Conv2D(cs, in, O, 3, stride)
-				g := Gradient(ReduceAllSum(Square(y)), in, cs.GetVariable("weights").NodeValue(in.Graph()))
-				return y, g[0], g[1]
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := exec.Call(tensors.FromFlatDataAndDimensions(x, B, H, W, C))
-			if err != nil {
-				t.Fatal(err)
-			}
-			y := tensors.MustCopyFlatData[float32](out[0])
-			g := tensors.MustCopyFlatData[float32](out[1])
-			gw := tensors.MustCopyFlatData[float32](out[2])
-			kernel := tensors.MustCopyFlatData[float32](store.GetVariable("/c/weights").MustValue())
-			// Direct convolution with padding 1.
-			Ho, Wo := (H-1)/stride+1, (W-1)/stride+1
-			for b := range B {
-				for oy := range Ho {
-					for ox := range Wo {
-						for o := range O {
-							s := 0.0
-							for dy := range 3 {
-								for dx := range 3 {
-									iy, ix := oy*stride+dy-1, ox*stride+dx-1
-									if iy < 0 || iy >= H || ix < 0 || ix >= W {
-										continue
-									}
-									for c := range C {
-										s += float64(x[((b*H+iy)*W+ix)*C+c]) * float64(kernel[((dy*3+dx)*C+c)*O+o])
-									}
+	for _, stride := range []int{1, 2} {
+		store := model.NewStore()
+		store.SetParam(model.ParamInitialSeed, int64(7))
+		exec, err := model.NewExec(backend, store, func(scope *model.Scope, in *Node) (*Node, *Node, *Node) {
+			cs := scope.In("c")
+			y := Conv2D(cs, in, O, 3, stride)
+			g := Gradient(ReduceAllSum(Square(y)), in, cs.GetVariable("weights").NodeValue(in.Graph()))
+			return y, g[0], g[1]
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Call(tensors.FromFlatDataAndDimensions(x, B, H, W, C))
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := tensors.MustCopyFlatData[float32](out[0])
+		g := tensors.MustCopyFlatData[float32](out[1])
+		gw := tensors.MustCopyFlatData[float32](out[2])
+		kernel := tensors.MustCopyFlatData[float32](store.GetVariable("/c/weights").MustValue())
+		// Direct convolution with padding 1, and the gradients of Σy²: dx = Σ 2y·k, dk = Σ 2y·x.
+		Ho, Wo := (H-1)/stride+1, (W-1)/stride+1
+		dx, dk := make([]float64, len(x)), make([]float64, len(kernel))
+		for b := range B {
+			for oy := range Ho {
+				for ox := range Wo {
+					for o := range O {
+						s := 0.0
+						for dy := range 3 {
+							for dxk := range 3 {
+								iy, ix := oy*stride+dy-1, ox*stride+dxk-1
+								if iy < 0 || iy >= H || ix < 0 || ix >= W {
+									continue
+								}
+								for c := range C {
+									s += float64(x[((b*H+iy)*W+ix)*C+c]) * float64(kernel[((dy*3+dxk)*C+c)*O+o])
 								}
 							}
-							got := y[((b*Ho+oy)*Wo+ox)*O+o]
-							if math.Abs(float64(got)-s) > 1e-4 {
-								t.Fatalf("form %d stride %d: y[%d,%d,%d,%d] = %g, direct %g", form, stride, b, oy, ox, o, got, s)
+						}
+						got := y[((b*Ho+oy)*Wo+ox)*O+o]
+						if math.Abs(float64(got)-s) > 1e-4 {
+							t.Fatalf("stride %d: y[%d,%d,%d,%d] = %g, direct %g", stride, b, oy, ox, o, got, s)
+						}
+						for dy := range 3 {
+							for dxk := range 3 {
+								iy, ix := oy*stride+dy-1, ox*stride+dxk-1
+								if iy < 0 || iy >= H || ix < 0 || ix >= W {
+									continue
+								}
+								for c := range C {
+									dx[((b*H+iy)*W+ix)*C+c] += 2 * s * float64(kernel[((dy*3+dxk)*C+c)*O+o])
+									dk[((dy*3+dxk)*C+c)*O+o] += 2 * s * float64(x[((b*H+iy)*W+ix)*C+c])
+								}
 							}
 						}
 					}
 				}
 			}
-			if stride == 1 {
-				if ref == nil {
-					ref, refGrad, refGradW = y, g, gw
-				}
-				for i := range g {
-					if math.Abs(float64(g[i]-refGrad[i])) > 1e-3 {
-						t.Fatalf("form %d: input gradient differs at %d: %g vs %g", form, i, g[i], refGrad[i])
-					}
-				}
-				for i := range gw {
-					if math.Abs(float64(gw[i]-refGradW[i])) > 1e-3*(1+math.Abs(float64(refGradW[i]))) {
-						t.Fatalf("form %d: kernel gradient differs at %d: %g vs %g", form, i, gw[i], refGradW[i])
-					}
-				}
+		}
+		for i := range g {
+			if math.Abs(float64(g[i])-dx[i]) > 1e-3*(1+math.Abs(dx[i])) {
+				t.Fatalf("stride %d: input gradient at %d: %g, direct %g", stride, i, g[i], dx[i])
+			}
+		}
+		for i := range gw {
+			if math.Abs(float64(gw[i])-dk[i]) > 1e-3*(1+math.Abs(dk[i])) {
+				t.Fatalf("stride %d: kernel gradient at %d: %g, direct %g", stride, i, gw[i], dk[i])
 			}
 		}
 	}
-}
-
-func TestConv2DRecomputed(t *testing.T) {
-	// In training, Conv2DRecomputed marks its column construction for recomputation (GoMLX
-	// checkpointing: optimization barriers in the graph; with ConvFramed, a scheduling barrier
-	// that makes the backward pass rebuild the columns) and gives bit-identical outputs and
-	// gradients; in evaluation it builds the same graph as Conv2D.
-	for _, form := range []ConvFormula{ConvSplitGradients, ConvFramed} {
-		barrier := NodeTypeOptimizationBarrier
-		if form == ConvFramed {
-			barrier = NodeTypeSchedulingBarrier
-		}
-		t.Run(fmt.Sprint(form), func(t *testing.T) {
-			defer func(f ConvFormula) { ConvForm = f }(ConvForm)
-			ConvForm = form
-			checkConv2DRecomputed(t, barrier)
-		})
-	}
-}
-
-func checkConv2DRecomputed(t *testing.T, barrier NodeType) {
-	const B, H, W, C, O = 2, 6, 5, 3, 4
-	x := normals(B*H*W*C, 9)
-	backend := newBackend(t)
-	for _, training := range []bool{true, false} {
-		var results [][]float32
-		var barriers []int
-		for _, f := range []func(*model.Scope, *Node, int, int, int) *Node{Conv2D, Conv2DRecomputed} {
-			store := model.NewStore()
-			store.SetParam(model.ParamInitialSeed, int64(3))
-			exec, err := model.NewExec(backend, store, func(scope *model.Scope, in *Node) (*Node, *Node, *Node) {
-				scope.Store().SetTraining(in.Graph(), training)
-				cs := scope.In("c")
-				y := f(cs, in, O, 3, 1)
-				w := cs.GetVariable("weights").NodeValue(in.Graph())
-				g := Gradient(ReduceAllSum(Square(y)), in, w)
-				return y, g[0], g[1]
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, g, err := exec.CallWithGraph(tensors.FromFlatDataAndDimensions(x, B, H, W, C))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var flat []float32
-			for _, o := range out {
-				flat = append(flat, tensors.MustCopyFlatData[float32](o)...)
-			}
-			results = append(results, flat)
-			n := 0
-			for _, node := range g.Nodes() {
-				if node.Type() == barrier {
-					n++
-				}
-			}
-			barriers = append(barriers, n)
-		}
-		if !slicesEqual(results[0], results[1]) {
-			t.Errorf("training=%v: outputs or gradients differ between Conv2D and Conv2DRecomputed", training)
-		}
-		if barriers[0] != 0 || (training && barriers[1] == 0) || (!training && barriers[1] != 0) {
-			t.Errorf("training=%v: %d barriers in Conv2D's graph, %d in Conv2DRecomputed's", training, barriers[0], barriers[1])
-		}
-	}
-}
-
-func slicesEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // normals returns n standard normal float32 values from a fixed seed.
@@ -377,29 +291,4 @@ func normals(n int, seed uint64) []float32 {
 		x[i] = float32(rng.NormFloat64())
 	}
 	return x
-}
-
-func TestConvFormulaNames(t *testing.T) {
-	// ldam bench --conv_form finds formulas by these names.
-	seen := map[string]bool{}
-	for _, f := range ConvFormulas {
-		name := f.String()
-		if seen[name] || strings.HasPrefix(name, "ConvFormula(") {
-			t.Errorf("formula %d has name %q (duplicate or unnamed)", int(f), name)
-		}
-		seen[name] = true
-	}
-	if ConvFormulas[0] != ConvForm {
-		t.Errorf("ConvFormulas starts with %s, the default is %s", ConvFormulas[0], ConvForm)
-	}
-	if len(seen) != 6 {
-		t.Errorf("%d formulas listed, want 6", len(seen))
-	}
-	// ConvAuto resolves to GoMLX's own convolution everywhere, the pure-Go backend included.
-	if got := ConvFormFor(newBackend(t)); got != ConvNative {
-		t.Errorf("ConvFormFor(Go backend) = %s, want native", got)
-	}
-	if got := ConvFormFor(nil); got != ConvNative {
-		t.Errorf("ConvFormFor(another backend) = %s, want native", got)
-	}
 }

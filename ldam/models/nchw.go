@@ -19,8 +19,18 @@ func isONNX(backend compute.Backend) bool {
 	return backend != nil && strings.HasPrefix(backend.Name(), "onnx")
 }
 
-// forceNCHW makes ConvNative run NCHW on every backend (tests compare the layouts on one).
+// forceNCHW makes the ResNets run NCHW on every backend (tests compare the layouts on one).
 var forceNCHW bool
+
+// ForceNCHW makes the ResNets built from now on run in the NCHW layout of ONNX Runtime
+// (hand-written kernel gradients and batch norms) on every backend, or not, and returns what
+// restores the previous setting. For tests that need a second formulation of the same network
+// on one backend: its difference from the default is float32 rounding alone.
+func ForceNCHW(on bool) (restore func()) {
+	prev := forceNCHW
+	forceNCHW = on
+	return func() { forceNCHW = prev }
+}
 
 // nchwAxes is the convolution of NCHW activations with the Conv2D kernel variable
 // [k, k, in, out], which stays as every formulation stores it (checkpoints move between
@@ -248,13 +258,6 @@ func window(xp *Node, h, dy, dx, n, m, s int) *Node {
 	ranges[h] = AxisRange(dy, min(dims[h], dy+n*s))
 	ranges[h+1] = AxisRange(dx, min(dims[h+1], dx+m*s))
 	return subsampleFor(Slice(xp, ranges...), h, s)
-}
-
-// dilate inserts s−1 zeros between consecutive elements of the axes h and h+1 (n elements
-// become (n−1)·s+1), as an interior padding would, with Stack and Reshape.
-func dilate(v *Node, h, s int) *Node {
-	d := v.Shape().Dimensions
-	return spread(v, h, s, (d[h]-1)*s+1, (d[h+1]-1)*s+1)
 }
 
 // spread places v's elements of the axes h and h+1 at every s-th position (0, s, 2s, …) of a

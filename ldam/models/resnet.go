@@ -21,15 +21,8 @@ type ResNetConfig struct {
 	StemChannels, StemKernel, StemStride int
 	StemMaxPool                          bool
 	// Checkpoint makes training recompute each residual block's activations in the backward
-	// pass instead of keeping them (GoMLX gradient checkpointing): at batch 128 ResNet-32's peak
-	// memory falls from 1.9 to 1.35 GB and its step slows by about a quarter (30.9 vs 40.0
-	// img/s, measured back to back with the default ConvFramed on the pure-Go backend).
+	// pass instead of keeping them (GoMLX gradient checkpointing): less memory for more compute.
 	Checkpoint bool
-	// KeepColumns keeps every convolution's columns (im2col or framed shifted copies) for the
-	// backward pass instead of recomputing them (see Conv2DRecomputed and ConvCF): at batch 128
-	// ResNet-32's peak memory rises from 1.9 to 2.85 GB for a speed within the machine's noise
-	// (42.2 vs 40.0 img/s).
-	KeepColumns bool
 }
 
 // CIFARResNet32 is the ResNet-32 of the official code (models/resnet_cifar.py): a 3×3 stem with
@@ -66,18 +59,14 @@ func ResNet50() ResNetConfig {
 }
 
 // ResNetFeatures applies the network to images [B, H, W, C] and returns the pooled feature
-// [B, Channels[last]]. With ConvFramed (the default on the pure-Go backend) it runs channels-first
-// inside ([C, B, H, W] activations, ConvCF convolutions, BatchNormCF); the other formulas run
-// it channels-last with Conv2D. The variables are the same either way.
+// [B, Channels[last]]: channels-last with GoMLX's convolution ([Conv2D]) and [BatchNorm], or on
+// ONNX Runtime NCHW inside (see resnetLayout). The variables are the same either way.
 func ResNetFeatures(scope *model.Scope, cfg ResNetConfig, x *Node) *Node {
 	l := resnetLayout(x.Graph().Backend())
-	switch {
-	case l.cf:
-		x = TransposeAllAxes(x, 3, 0, 1, 2)
-	case l.nchw:
+	if l.nchw {
 		x = TransposeAllAxes(x, 0, 3, 1, 2)
 	}
-	x = l.conv(cfg, scope.In("stem"), x, cfg.StemChannels, cfg.StemKernel, cfg.StemStride)
+	x = l.conv(scope.In("stem"), x, cfg.StemChannels, cfg.StemKernel, cfg.StemStride)
 	x = l.bnRelu(scope.In("stem_bn"), x)
 	if cfg.StemMaxPool {
 		x = maxPool2D(x, 3, 2, l.h())
@@ -103,36 +92,25 @@ func ResNetFeatures(scope *model.Scope, cfg ResNetConfig, x *Node) *Node {
 			}
 		}
 	}
-	x = ReduceMean(x, l.h(), l.h()+1)
-	if l.cf {
-		x = Transpose(x, 0, 1)
-	}
-	return x
+	return ReduceMean(x, l.h(), l.h()+1)
 }
 
-// resnetLayout picks the ResNet's layout and convolution for a graph: channels-first framed
-// convolutions (ConvFramed) on the pure-Go backend; NCHW with ONNX's own Conv (ConvNative, with
-// hand-written kernel gradients and batch norms) on ONNX Runtime — measured on 2 cores at batch
-// 128 (2026-12-02, ONNX Runtime with 2 intra-op threads), ResNet-32 trains at 156–173 images/s
-// native against 107 framed and evaluates at 791–870 against 377, with a peak of 1.13 against
-// 2.06 GB; ResNet-18 on 64×64 images (4 micro-batches of 32) trains at 6–10 images/s native
-// against 3.1 images/s and 9.2 GB framed (the framed convolution's nine shifted copies grow
-// with the image); channels-last GoMLX convolutions elsewhere (XLA). An explicit ConvForm
-// applies to every graph. The variables are the same in every layout, so one model trains in
-// one and evaluates in another.
+// resnetLayout picks the ResNet's layout for a graph: NCHW with ONNX's own Conv (with
+// hand-written kernel gradients and batch norms, nchw.go) on ONNX Runtime, where it trains
+// ResNet-32 about 1.6× faster than channels-last (README, Performance); channels-last with
+// GoMLX's convolution elsewhere (the pure-Go backend's SIMD kernels, XLA). The variables are the
+// same in every layout, so one model trains in one and evaluates in another.
 func resnetLayout(backend compute.Backend) layout {
-	form := ConvFormFor(backend)
-	return layout{cf: form == ConvFramed, nchw: form == ConvNative && (isONNX(backend) || forceNCHW)}
+	return layout{nchw: isONNX(backend) || forceNCHW}
 }
 
-// layout says where the ResNet's activations keep their channels: first ([C, B, H, W], the
-// framed convolutions of the pure-Go backend), second ([B, C, H, W]: NCHW, ONNX Runtime's
-// layout) or last ([B, H, W, C]).
-type layout struct{ cf, nchw bool }
+// layout says where the ResNet's activations keep their channels: second ([B, C, H, W]: NCHW,
+// ONNX Runtime's layout) or last ([B, H, W, C]).
+type layout struct{ nchw bool }
 
 // h is the height axis (the width follows it).
 func (l layout) h() int {
-	if l.cf || l.nchw {
+	if l.nchw {
 		return 2
 	}
 	return 1
@@ -140,20 +118,14 @@ func (l layout) h() int {
 
 // c is the channel axis.
 func (l layout) c(x *Node) int {
-	switch {
-	case l.cf:
-		return 0
-	case l.nchw:
+	if l.nchw {
 		return 1
 	}
 	return x.Rank() - 1
 }
 
 func (l layout) bn(scope *model.Scope, x *Node) *Node {
-	switch {
-	case l.cf:
-		return BatchNormCF(scope, x)
-	case l.nchw:
+	if l.nchw {
 		return batchNormNCHW(scope, x, false)
 	}
 	return BatchNorm(scope, x)
@@ -161,29 +133,18 @@ func (l layout) bn(scope *model.Scope, x *Node) *Node {
 
 // bnRelu is Relu(bn(x)).
 func (l layout) bnRelu(scope *model.Scope, x *Node) *Node {
-	switch {
-	case l.cf:
-		return BatchNormReluCF(scope, x)
-	case l.nchw:
+	if l.nchw {
 		return batchNormNCHW(scope, x, true)
 	}
 	return Relu(l.bn(scope, x))
 }
 
-// conv is the network's convolution: channels-first ConvCF (cfg.KeepColumns keeps its columns
-// for the backward pass, except in checkpointed blocks), or channels-last Conv2DRecomputed
-// unless cfg.KeepColumns or cfg.Checkpoint (whose blocks recompute everything already).
-func (l layout) conv(cfg ResNetConfig, scope *model.Scope, x *Node, channels, k, stride int) *Node {
+// conv is the network's convolution in the layout.
+func (l layout) conv(scope *model.Scope, x *Node, channels, k, stride int) *Node {
 	if l.nchw {
 		return convNCHW(scope, x, channels, k, stride)
 	}
-	if l.cf {
-		return convCF(scope, x, channels, k, stride, cfg.KeepColumns && !cfg.Checkpoint)
-	}
-	if cfg.KeepColumns || cfg.Checkpoint {
-		return Conv2D(scope, x, channels, k, stride)
-	}
-	return Conv2DRecomputed(scope, x, channels, k, stride)
+	return Conv2D(scope, x, channels, k, stride)
 }
 
 // Relu is max(x, 0).
@@ -199,17 +160,17 @@ func (l layout) relu(x *Node) *Node {
 
 func (l layout) basicBlock(cfg ResNetConfig, scope *model.Scope, x *Node, channels, stride int) *Node {
 	in := x.Shape().Dimensions[l.c(x)]
-	out := l.bnRelu(scope.In("bn1"), l.conv(cfg, scope.In("conv1"), x, channels, 3, stride))
-	out = l.bn(scope.In("bn2"), l.conv(cfg, scope.In("conv2"), out, channels, 3, 1))
+	out := l.bnRelu(scope.In("bn1"), l.conv(scope.In("conv1"), x, channels, 3, stride))
+	out = l.bn(scope.In("bn2"), l.conv(scope.In("conv2"), out, channels, 3, 1))
 	return l.relu(Add(out, l.shortcut(cfg, scope, x, in, channels, stride, cfg.OptionA)))
 }
 
 func (l layout) bottleneckBlock(cfg ResNetConfig, scope *model.Scope, x *Node, channels, stride int) *Node {
 	in := x.Shape().Dimensions[l.c(x)]
 	mid := channels / 4
-	out := l.bnRelu(scope.In("bn1"), l.conv(cfg, scope.In("conv1"), x, mid, 1, 1))
-	out = l.bnRelu(scope.In("bn2"), l.conv(cfg, scope.In("conv2"), out, mid, 3, stride))
-	out = l.bn(scope.In("bn3"), l.conv(cfg, scope.In("conv3"), out, channels, 1, 1))
+	out := l.bnRelu(scope.In("bn1"), l.conv(scope.In("conv1"), x, mid, 1, 1))
+	out = l.bnRelu(scope.In("bn2"), l.conv(scope.In("conv2"), out, mid, 3, stride))
+	out = l.bn(scope.In("bn3"), l.conv(scope.In("conv3"), out, channels, 1, 1))
 	return l.relu(Add(out, l.shortcut(cfg, scope, x, in, channels, stride, false)))
 }
 
@@ -231,5 +192,14 @@ func (l layout) shortcut(cfg ResNetConfig, scope *model.Scope, x *Node, in, chan
 		extra := channels - in
 		return PadZeros(s, l.c(x), extra/2, extra-extra/2)
 	}
-	return l.bn(scope.In("shortcut_bn"), l.conv(cfg, scope.In("shortcut"), x, channels, 1, stride))
+	return l.bn(scope.In("shortcut_bn"), l.conv(scope.In("shortcut"), x, channels, 1, stride))
+}
+
+// LayoutName names the ResNets' layout on a backend, as results record it: "NHWC, GoMLX
+// convolution" or, on ONNX Runtime, "NCHW, hand-written gradients".
+func LayoutName(backend compute.Backend) string {
+	if resnetLayout(backend).nchw {
+		return "NCHW, hand-written gradients"
+	}
+	return "NHWC, GoMLX convolution"
 }

@@ -23,7 +23,6 @@ import (
 
 	"github.com/ldamlab/ldamlab/ldam/backend"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
-	"github.com/ldamlab/ldamlab/ldam/models"
 )
 
 //go:embed torch_bench.py
@@ -45,21 +44,11 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed GoMLX training steps to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile taken when the heap in use peaks during the GoMLX runs to this file")
 	checkpoint := fs.Bool("checkpoint_blocks", false, "recompute residual blocks in the backward pass (less memory, more compute)")
-	keepColumns := fs.Bool("keep_columns", false, "keep the convolutions' columns for the backward pass instead of rebuilding them (more memory)")
 	micro := fs.Int("micro_batches", 0, "micro-batches per training step with accumulated gradients (0: what ldam train uses: 4 for ResNet-18 on a CPU backend, else 1)")
-	convForm := fs.String("conv_form", "", "formula of the convolutions: auto (the default: framed on the Go backend, native on XLA), framed (channels-first), split, transposed, matmul (channels-last im2col) or native (GoMLX's convolution op)")
 	saveONNX := fs.String("save_onnx", "", "instead of timing, save the network's gradient graph (forward in training mode, Σ logits², gradients of every variable) as an ONNX model to this file, with its inputs' dimensions in <file>.json, for ONNX Runtime's profiler: node scripts/ort-profile.js <file> (needs --backend onnx)")
 	saveEval := fs.Bool("save_eval", false, "with --save_onnx: save the evaluation forward pass (running statistics, logits out) instead of the gradient graph")
 	if err := fs.Parse(args); err != nil {
 		return 2
-	}
-	if *convForm != "" {
-		i := slices.IndexFunc(models.ConvFormulas, func(f models.ConvFormula) bool { return f.String() == *convForm })
-		if i < 0 {
-			fmt.Fprintf(stderr, "ldam bench: unknown --conv_form %q; use auto, framed, split, transposed, matmul or native\n", *convForm)
-			return 2
-		}
-		models.ConvForm = models.ConvFormulas[i]
 	}
 	if !slices.Contains(experiment.BenchArchs, *arch) {
 		fmt.Fprintf(stderr, "ldam bench: unknown --arch %q; use one of %s\n", *arch, strings.Join(experiment.BenchArchs, ", "))
@@ -75,14 +64,14 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if *saveONNX != "" {
 		if err := saveGradientGraph(experiment.BenchConfig{Arch: *arch, Backend: *backendName, Batch: *batch,
-			CheckpointBlocks: *checkpoint, KeepColumns: *keepColumns}, !*saveEval, *saveONNX); err != nil {
+			CheckpointBlocks: *checkpoint}, !*saveEval, *saveONNX); err != nil {
 			fmt.Fprintf(stderr, "ldam bench: %v\n", err)
 			return 1
 		}
 		fmt.Fprintf(stdout, "saved %s and %s.json: profile with `node scripts/ort-profile.js %s`\n", *saveONNX, *saveONNX, *saveONNX)
 		return 0
 	}
-	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, built with GOEXPERIMENT=%q, backend %s, convolution %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), buildExperiment(), backend.Resolve(*backendName), convName())
+	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, built with GOEXPERIMENT=%q, backend %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), buildExperiment(), backend.Resolve(*backendName))
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -106,7 +95,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 	st, err := experiment.Bench(experiment.BenchConfig{Arch: *arch, Backend: *backendName, Batch: *batch, Steps: *steps,
-		CheckpointBlocks: *checkpoint, KeepColumns: *keepColumns, MicroBatches: *micro})
+		CheckpointBlocks: *checkpoint, MicroBatches: *micro})
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -310,14 +299,6 @@ func torchBench(arch string, batch, steps, threads int, keepMemory bool) (torchR
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
-}
-
-// convName names the convolution formula in use.
-func convName() string {
-	if models.ConvForm == models.ConvAuto {
-		return "auto (framed on the Go backend; NCHW native with hand-written gradients on ONNX Runtime; native on XLA)"
-	}
-	return models.ConvForm.String()
 }
 
 // saveGradientGraph writes experiment.GradientGraph's ONNX model (training or evaluation) to

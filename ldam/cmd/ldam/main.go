@@ -101,7 +101,6 @@ func trainFlags(fs *flag.FlagSet, c *experiment.Config) {
 	fs.Float64Var(&c.Width, "width", 0, "channel multiplier of ResNet-32")
 	fs.IntVar(&c.MicroBatches, "micro_batches", 0, "split each batch into this many micro-batches and accumulate their gradients before one update: a micro-batch's memory, the batch's update (batch norm sees micro-batches); 0: 4 for ResNet-18 on a CPU backend, else 1")
 	fs.BoolVar(&c.CheckpointBlocks, "checkpoint_blocks", false, "recompute residual blocks in the backward pass: least memory (1.35 GB at batch 128 vs 1.9 by default), a quarter slower")
-	fs.BoolVar(&c.KeepColumns, "keep_columns", false, "keep the convolutions' columns for the backward pass instead of rebuilding them (2.85 GB instead of 1.9 at batch 128, no measurable gain on the Go backend)")
 	fs.Uint64Var(&c.TestImbSeed, "test_imb_seed", 0, "≥ 1: an imbalanced test set as in Table 6 (training profile and ratio, permuted with this seed; LDAM gets the Eq. 15 margins; report the overall error); 0: balanced")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed of initialization, shuffling and augmentation")
 	fs.Float64Var(&c.MemoryLimit, "memory_limit", 0, "resident memory in GB the run may use before it stops with an error saying what to change (default: 90% of the memory available at the start)")
@@ -142,7 +141,10 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "data: %s (%s), %d classes, train counts %v, test counts %v\n", d.Name, d.Source, len(d.Classes), d.TrainCounts, d.TestCounts)
 	be := run.Result.Backend
 	if backend.IsONNX(be) { // the thread count changes the speed, and float rounding
-		be += ", " + os.Getenv(backend.IntraOpThreadsEnv) + " intra-op threads"
+		be += ", " + backend.IntraOpThreads() + " intra-op threads"
+	}
+	if w := backend.SIMDWarning(run.Backend); w != "" {
+		fmt.Fprintln(stderr, w)
 	}
 	fmt.Fprintf(stdout, "backend: %s; preset %s: %d epochs, batch %d, lr %g, T0 %d\n", be, run.Result.Preset.Name,
 		run.Result.Preset.Epochs, run.Result.Preset.BatchSize, run.Result.Preset.BaseLR, run.Result.Preset.DeferEpoch)
