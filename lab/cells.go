@@ -85,6 +85,12 @@ func PerClassTrainError(run *experiment.Run) ([]float64, error) {
 // repository, the differences, and the backend and data of our runs ("not run" where no seed
 // has finished).
 func PaperComparison(table, preset string, columns []string) (Table, error) {
+	return PaperComparisonOf(table, preset, columns, nil)
+}
+
+// PaperComparisonOf is [PaperComparison] restricted to the given methods (rows; all when nil),
+// in the table's row order.
+func PaperComparisonOf(table, preset string, columns, methods []string) (Table, error) {
 	root, err := Root()
 	if err != nil {
 		return Table{}, err
@@ -95,7 +101,7 @@ func PaperComparison(table, preset string, columns []string) (Table, error) {
 	}
 	var keep []registry.Comparison
 	for _, c := range comps {
-		if len(columns) == 0 || slices.Contains(columns, c.Run.Column) {
+		if (len(columns) == 0 || slices.Contains(columns, c.Run.Column)) && (methods == nil || slices.Contains(methods, c.Run.Method)) {
 			if c.HasPaper || len(c.Ours.Values) > 0 || len(c.Reference.Values) > 0 {
 				keep = append(keep, c)
 			}

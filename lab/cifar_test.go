@@ -119,3 +119,40 @@ func TestCellDirAndPaperTables(t *testing.T) {
 		t.Errorf("comparison shows a column not asked for:\n%s", md)
 	}
 }
+
+// TestPaperComparisonOfWithReference: the rows asked for, in the table's order, with the
+// official recipe's reference column from results/<preset>/reference/.
+func TestPaperComparisonOfWithReference(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv(EnvRoot, root)
+	write := func(table, method string, seed uint64, err float64) {
+		run, _ := registry.Cell("table2", method, "C10 LT 100")
+		run.Table = table
+		r := &experiment.Result{Backend: "go", Done: true, Config: experiment.Config{Seed: seed}, Final: &metrics.Result{Top1Error: err}}
+		dir := run.Dir(root, "lite", seed)
+		if e := os.MkdirAll(dir, 0o755); e != nil {
+			t.Fatal(e)
+		}
+		if e := experiment.WriteJSON(filepath.Join(dir, experiment.ResultsFile), r); e != nil {
+			t.Fatal(e)
+		}
+	}
+	write("table2", "LDAM-DRW", 0, 0.40)
+	write("table2", "LDAM-DRW", 1, 0.44)
+	write(registry.ReferenceTable, "LDAM-DRW", 0, 0.30)
+	write(registry.ReferenceTable, "LDAM-DRW", 1, 0.34)
+	write(registry.ReferenceTable, "ERM", 0, 0.50)
+	tb, err := PaperComparisonOf("table2", "lite", []string{"C10 LT 100"}, []string{"LDAM-DRW", "ERM"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tb.Rows) != 2 || tb.Rows[0][0] != "ERM" || tb.Rows[1][0] != "LDAM-DRW" {
+		t.Fatalf("rows %q, want ERM then LDAM-DRW", tb.Rows)
+	}
+	if got := tb.Rows[1]; got[3] != "32.00 ± 2.83 (2)" || got[4] != "42.00 ± 2.83 (2)" || got[6] != "+10.00 ± 2.83" {
+		t.Errorf("LDAM-DRW row %q", got)
+	}
+	if got := tb.Rows[0]; got[3] != "50.00 ± – (1)" || got[4] != "not run" {
+		t.Errorf("ERM row %q", got)
+	}
+}

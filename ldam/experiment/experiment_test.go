@@ -2,13 +2,16 @@ package experiment
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -536,4 +539,73 @@ func TestDatasetDefaults(t *testing.T) {
 			t.Errorf("%s: Δ_max %g, imb_factor %g, %s, %d epochs, T0 %d", c.dataset, r.MaxMargin, r.ImbFactor, r.preset.Optimizer, r.preset.Epochs, r.preset.DeferEpoch)
 		}
 	}
+}
+
+// TestOneWriterPerRunDirectory: while a process trains into a run directory, a second one
+// (here a second lock on it, as flock(2) treats separate opens) is refused with a message that
+// names the holder's PID and host; once the first lets go, the directory can be taken again.
+func TestOneWriterPerRunDirectory(t *testing.T) {
+	dir := t.TempDir()
+	first, err := lockRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	_, err = lockRun(dir)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("PID %d on host %s", os.Getpid(), host)) || !strings.Contains(err.Error(), "two processes") {
+		t.Fatalf("second writer: %v", err)
+	}
+	// A run started on the locked directory stops before training.
+	imgs := RandomCIFAR(16, 3)
+	imgs.Height, imgs.Width = 8, 8
+	imgs.Pixels = imgs.Pixels[:16*8*8*3]
+	cfg := Config{Data: &Data{Name: "tiny", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs, Info: datasets.InfoFor("cifar10")},
+		Arch: "resnet32", Width: 0.25, LossType: "CE", Epochs: 1, BatchSize: 8, Out: dir, Backend: "go"}
+	if _, err := Train(cfg); err == nil || !strings.Contains(err.Error(), "being trained by") {
+		t.Fatalf("training into a locked directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ResultsFile)); err == nil {
+		t.Error("the refused run wrote results.json")
+	}
+	first.unlock()
+	if _, err := Train(cfg); err != nil {
+		t.Fatalf("after the first writer let go: %v", err)
+	}
+}
+
+// TestLockOfDeadProcessIsTaken: the lock of a process that died is released by the kernel, so a
+// later run takes the directory (util-linux's flock(1) holds the same flock(2) lock here).
+func TestLockOfDeadProcessIsTaken(t *testing.T) {
+	bin, err := exec.LookPath("flock")
+	if err != nil {
+		t.Skip("flock(1) (util-linux) is not installed")
+	}
+	dir := t.TempDir()
+	child := exec.Command(bin, "--close", filepath.Join(dir, LockFile), "sleep", "60") // the lock stays with flock, not sleep
+	child.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}                            // killed with its sleep below
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	kill := func() { syscall.Kill(-child.Process.Pid, syscall.SIGKILL) }
+	held := false
+	for range 100 {
+		if l, err := lockRun(dir); err != nil {
+			held = true
+			break
+		} else {
+			l.unlock()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !held {
+		kill()
+		t.Fatal("the child never held the lock")
+	}
+	kill()
+	child.Wait()
+	l, err := lockRun(dir)
+	if err != nil {
+		t.Fatalf("after the holder died: %v", err)
+	}
+	l.unlock()
 }

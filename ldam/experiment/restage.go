@@ -18,6 +18,13 @@ import (
 // history of the epochs stays. It returns the evaluation the run had after its stage before.
 func (run *Run) Restage() (before metrics.Result, err error) {
 	r, res := run.cfg, run.Result
+	if r.Out != "" {
+		lock, err := lockRun(r.Out)
+		if err != nil {
+			return before, err
+		}
+		defer lock.unlock()
+	}
 	switch {
 	case r.Stage2 == "":
 		return before, fmt.Errorf("restage: the run in %s has no second stage (--stage2)", r.Out)

@@ -90,7 +90,7 @@ func ReadResult(file string) (*Result, error) {
 	}
 	var r Result
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, fmt.Errorf("%s is unreadable (truncated or corrupt: %v); delete it to retrain the run, or restore it from git", file, err)
 	}
 	return &r, nil
 }

@@ -554,9 +554,12 @@ func (run *Run) FitUntil(end int) error {
 	r := run.cfg
 	end = min(end, r.preset.Epochs)
 	if r.Out != "" {
-		if err := os.MkdirAll(r.Out, 0o755); err != nil {
+		// One writer per run directory: a second process training into it stops here.
+		lock, err := lockRun(r.Out)
+		if err != nil {
 			return err
 		}
+		defer lock.unlock()
 	}
 	stopGuard := guardMemory(memoryBudget(r.MemoryLimit), func(rss, budget uint64) {
 		fmt.Fprintln(os.Stderr, outOfMemoryError(rss, budget, r.preset.BatchSize, r.MicroBatches, r.Out))

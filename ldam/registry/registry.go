@@ -195,6 +195,9 @@ type Seeds struct {
 	// Many, Medium and Few are the many-, medium- and few-shot errors of the seeds whose results
 	// have them (CIFAR-LT's groups: over 100, 20–100, under 20 training images).
 	Many, Medium, Few []float64
+	// Unreadable lists the results.json files that could not be read (truncated or corrupt),
+	// each with its error; they are left out of the values.
+	Unreadable []string
 }
 
 // Mean is the mean of the values.
@@ -232,7 +235,8 @@ func metricOf(r *experiment.Result, metric string) (float64, error) {
 }
 
 // Read collects the finished seeds of a run under root for a preset (unfinished ones are
-// skipped: a sweep resumes them).
+// skipped: a sweep resumes them; unreadable results.json files are skipped and listed in
+// Seeds.Unreadable).
 func (r Run) Read(root, preset string) (Seeds, error) {
 	var s Seeds
 	dirs, _ := filepath.Glob(filepath.Join(root, "results", preset, r.Table, r.Name, "seed-*"))
@@ -243,7 +247,8 @@ func (r Run) Read(root, preset string) (Seeds, error) {
 			continue
 		}
 		if err != nil {
-			return s, err
+			s.Unreadable = append(s.Unreadable, err.Error())
+			continue
 		}
 		if !res.Done || res.Final == nil {
 			continue

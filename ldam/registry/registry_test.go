@@ -84,6 +84,10 @@ func TestCompareOverSeeds(t *testing.T) {
 	writeResult(t, run.Dir(root, "lite", 0), 0, 0.30, true)
 	writeResult(t, run.Dir(root, "lite", 1), 1, 0.34, true)
 	writeResult(t, run.Dir(root, "lite", 2), 2, 0.90, false) // interrupted: not counted
+	// A truncated results.json is skipped and named, not an error of the whole table.
+	bad := filepath.Join(run.Dir(root, "lite", 3), experiment.ResultsFile)
+	os.MkdirAll(filepath.Dir(bad), 0o755)
+	os.WriteFile(bad, []byte(`{"config": {"Seed": 3`), 0o644)
 	ref := run
 	ref.Table = ReferenceTable // the official recipe's reference of the same cell
 	writeResult(t, ref.Dir(root, "lite", 0), 0, 0.28, true)
@@ -109,6 +113,9 @@ func TestCompareOverSeeds(t *testing.T) {
 		found = true
 		if len(c.Ours.Values) != 2 || math.Abs(c.Ours.Mean()-32) > 1e-9 || math.Abs(c.Ours.Std()-math.Sqrt(8)) > 1e-9 || c.Paper != 22.97 {
 			t.Errorf("cell %+v", c)
+		}
+		if len(c.Ours.Unreadable) != 1 || !strings.Contains(c.Ours.Unreadable[0], "seed-3") || !strings.Contains(c.Ours.Unreadable[0], "unreadable") {
+			t.Errorf("the truncated seed: %q", c.Ours.Unreadable)
 		}
 		if len(c.Reference.Values) != 2 || math.Abs(c.Reference.Mean()-29) > 1e-9 {
 			t.Errorf("reference of the cell: %+v", c.Reference)

@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
@@ -66,6 +67,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "ldam: unknown command %q\n%s", args[0], usage)
 	return 2
+}
+
+// finiteFlags rejects a number flag set to NaN or ±Inf (Go's flag package parses "nan" and
+// "inf"), which would otherwise train until the checkpoint cannot be written.
+func finiteFlags(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if g, ok := f.Value.(flag.Getter); ok && err == nil {
+			if v, ok := g.Get().(float64); ok && (math.IsNaN(v) || math.IsInf(v, 0)) {
+				err = fmt.Errorf("--%s %s is not a finite number", f.Name, f.Value)
+			}
+		}
+	})
+	return err
 }
 
 // trainFlags binds the official code's flags to a Config.
@@ -125,13 +140,14 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ldam train: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
+	if err := finiteFlags(fs); err != nil {
+		fmt.Fprintf(stderr, "ldam train: %v\n", err)
+		return 2
+	}
 	c.Log = stdout
 	// The progress bar redraws itself with terminal escape codes: only on a terminal, never in
 	// a log file or a pipe.
 	c.Progress = c.Progress && isTerminal(stdout)
-	if !strings.Contains(buildExperiment(), "simd") && (c.Backend == "" || strings.HasPrefix(c.Backend, "go")) {
-		fmt.Fprintln(stderr, "ldam train: note: built without GOEXPERIMENT=simd; the Go backend's matrix products run about 4× slower (export GOEXPERIMENT=simd)")
-	}
 	run, err := experiment.Prepare(c)
 	if err != nil {
 		fmt.Fprintf(stderr, "ldam train: %v\n", err)

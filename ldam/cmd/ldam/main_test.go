@@ -36,6 +36,8 @@ func TestBadFlagsGiveClearMessages(t *testing.T) {
 		{[]string{"train", "extra"}, 2, "unexpected arguments"},
 		{[]string{"bench", "--steps", "0"}, 2, "must be ≥ 1"},
 		{[]string{"bench", "--arch", "vgg"}, 2, `unknown --arch "vgg"`},
+		{[]string{"train", "--lr", "nan"}, 2, "--lr NaN is not a finite number"},
+		{[]string{"train", "--wd", "-Inf"}, 2, "--wd -Inf is not a finite number"},
 		{[]string{"table", "--table", "table9"}, 2, `unknown table "table9"`},
 		{[]string{"restage"}, 2, "usage: ldam restage"},
 		{[]string{"restage", "no/such/run"}, 1, "results.json"},

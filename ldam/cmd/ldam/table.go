@@ -32,6 +32,11 @@ func tableCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ldam table: %v\n", err)
 		return 1
 	}
+	for _, c := range comps {
+		for _, u := range append(c.Ours.Unreadable, c.Reference.Unreadable...) {
+			fmt.Fprintf(stderr, "ldam table: warning: skipped %s\n", u)
+		}
+	}
 	fmt.Fprintf(stdout, "%s\npaper: %s\nours: preset %s, final epoch, results/%s/%s/<run>/seed-<n>\n\n", t.Title, t.Note, *preset, *preset, registry.DirTable(t.Name))
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(registry.Header, "\t"))

@@ -1,0 +1,61 @@
+package experiment
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// LockFile is the file in a run directory that the process training the run holds locked.
+const LockFile = ".lock"
+
+// runLock is a held lock on a run directory.
+type runLock struct{ f *os.File }
+
+// lockRun locks the run directory dir for this process, so that no second process trains into
+// it: an advisory flock(2) on dir/.lock (Linux emulates it with POSIX record locks on NFS, so it
+// holds across the nodes of a shared file system), released by the kernel when the process
+// ends, however it ends — a lock left by a dead process is simply taken. The file names the
+// holder (host, PID, start time) for the message another process gets.
+func lockRun(dir string) (*runLock, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, LockFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			who := strings.TrimSpace(string(holder))
+			if who == "" {
+				who = "another process"
+			}
+			return nil, fmt.Errorf("%s is being trained by %s: two processes must not write one run directory; wait for it to finish (or stop it), or train into another --out", dir, who)
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	host, _ := os.Hostname()
+	if err := f.Truncate(0); err == nil {
+		fmt.Fprintf(f, "PID %d on host %s (since %s)\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
+	}
+	return &runLock{f: f}, nil
+}
+
+// unlock releases the lock (closing the file releases it too).
+func (l *runLock) unlock() {
+	if l == nil || l.f == nil {
+		return
+	}
+	l.f.Truncate(0)
+	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	l.f.Close()
+	l.f = nil
+}
