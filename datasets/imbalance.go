@@ -96,7 +96,17 @@ func SelectPerClass(labels []int, counts []int, seed uint64) ([]int, error) {
 // [ClassCounts] with img_max = the largest class of d (capped at maxPerClass when it is > 0,
 // the quick preset's scale-down), chosen by [SelectPerClass].
 func Imbalanced(d *Images, p Profile, imbFactor, mu float64, maxPerClass int, seed uint64) (*Images, error) {
-	counts := d.Counts()
+	idx, err := ImbalancedIndices(d.Labels, len(d.Classes), p, imbFactor, mu, maxPerClass, seed)
+	if err != nil {
+		return nil, err
+	}
+	return d.Subset(idx), nil
+}
+
+// ImbalancedIndices are the indices [Imbalanced] keeps of a data set with these labels (of
+// `classes` classes), in class order.
+func ImbalancedIndices(labels []int, classes int, p Profile, imbFactor, mu float64, maxPerClass int, seed uint64) ([]int, error) {
+	counts := CountLabels(labels, classes)
 	imgMax := 0
 	for _, n := range counts {
 		imgMax = max(imgMax, n)
@@ -108,11 +118,7 @@ func Imbalanced(d *Images, p Profile, imbFactor, mu float64, maxPerClass int, se
 	if err != nil {
 		return nil, err
 	}
-	idx, err := SelectPerClass(d.Labels, want, seed)
-	if err != nil {
-		return nil, err
-	}
-	return d.Subset(idx), nil
+	return SelectPerClass(labels, want, seed)
 }
 
 // CapPerClass keeps at most n examples of each class (a seeded choice); n ≤ 0 keeps all.
@@ -120,15 +126,20 @@ func CapPerClass(d *Images, n int, seed uint64) (*Images, error) {
 	if n <= 0 {
 		return d, nil
 	}
-	counts := d.Counts()
-	for c := range counts {
-		counts[c] = min(counts[c], n)
-	}
-	idx, err := SelectPerClass(d.Labels, counts, seed)
+	idx, err := CapPerClassIndices(d.Labels, len(d.Classes), n, seed)
 	if err != nil {
 		return nil, err
 	}
 	return d.Subset(idx), nil
+}
+
+// CapPerClassIndices are the indices [CapPerClass] keeps (n > 0), in class order.
+func CapPerClassIndices(labels []int, classes, n int, seed uint64) ([]int, error) {
+	counts := CountLabels(labels, classes)
+	for c := range counts {
+		counts[c] = min(counts[c], n)
+	}
+	return SelectPerClass(labels, counts, seed)
 }
 
 // PermutedTestCounts returns an imbalanced test distribution for Table 6 / Fig. 7 (appendix

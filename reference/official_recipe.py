@@ -330,6 +330,7 @@ def main(argv=None):
     p.add_argument("--resume", action="store_true")
     p.add_argument("--branch_from", default="")
     p.add_argument("--stop_after", type=int, default=0, help="stop after this many epochs of this call (for tests)")
+    p.add_argument("--indices", default="", help="JSON {train, test}: the images to use instead of the official selection (a diagnostic)")
     p.add_argument("--selftest", action="store_true")
     p.add_argument("--img_max", type=int, default=5000)
     p.add_argument("--classes", type=int, default=10)
@@ -360,12 +361,20 @@ def main(argv=None):
     if preset.get("MaxPerClass"):
         img_max = min(img_max, preset["MaxPerClass"])
     counts = class_counts(args.imb_type, img_max, classes, args.imb_factor)
-    keep = select(ytr, counts, args.rand_number)
-    xtr, ytr = xtr[keep], ytr[keep]
-    if preset.get("TestPerClass"):
-        tcounts = [min(preset["TestPerClass"], int(k)) for k in np.bincount(yte, minlength=classes)]
-        tkeep = select(yte, tcounts, args.rand_number)
-        xte, yte = xte[tkeep], yte[tkeep]
+    if args.indices:
+        with open(args.indices) as f:
+            given = json.load(f)
+        xtr, ytr = xtr[given["train"]], ytr[given["train"]]
+        xte, yte = xte[given["test"]], yte[given["test"]]
+        if np.bincount(ytr, minlength=classes).tolist() != counts:
+            raise SystemExit(f"{args.indices}: its training counts {np.bincount(ytr, minlength=classes).tolist()} are not the profile's {counts}")
+    else:
+        keep = select(ytr, counts, args.rand_number)
+        xtr, ytr = xtr[keep], ytr[keep]
+        if preset.get("TestPerClass"):
+            tcounts = [min(preset["TestPerClass"], int(k)) for k in np.bincount(yte, minlength=classes)]
+            tkeep = select(yte, tcounts, args.rand_number)
+            xte, yte = xte[tkeep], yte[tkeep]
     test_counts = np.bincount(yte, minlength=classes).astype(int).tolist()
     print(f"data: {len(ytr)} training images {counts}, {len(yte)} test images ({time.time() - t_load:.0f} s to load)", flush=True)
 
@@ -380,6 +389,8 @@ def main(argv=None):
               "DataSeed": args.rand_number, "LossType": args.loss_type, "TrainRule": args.train_rule,
               "Beta": 0.9999, "MaxMargin": 0.5, "Scale": 30, "Preset": preset["Name"], "Seed": args.seed,
               "Threads": args.threads}
+    if args.indices:
+        config["Subset"] = "ours"  # official runs keep the config they had before this option
     result = {"config": config, "preset": preset, "backend": ENGINE,
               "data": {"name": "cifar10", "source": "offline CIFAR-10 JPEG re-encode (q75, 4:2:0), not the original pixels",
                        "classes": CIFAR10_CLASSES, "train_counts": counts, "test_counts": test_counts},

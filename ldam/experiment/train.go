@@ -208,7 +208,7 @@ func Prepare(c Config) (*Run, error) {
 // ONNX Runtime or XLA would start from other weights than the same run on the Go backend;
 // with it, a seed means the same initial weights on every engine (TestFreshRunsAgreeAcrossBackends).
 func (run *Run) initializeOnGo() error {
-	goB, err := backend.New(backend.Sequential("go"))
+	goB, err := backend.New("go")
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
@@ -36,6 +37,17 @@ const (
 	Stage1File = "stage1.pt"
 	// CheckpointFile is the reference's checkpoint after the last finished epoch.
 	CheckpointFile = "checkpoint.pt"
+)
+
+// The subsets a reference run can train and test on.
+const (
+	// SubsetOfficial is the official code's selection (numpy seeded with rand_number, each
+	// class's indices shuffled in turn, the first n_i kept): the default.
+	SubsetOfficial = "official"
+	// SubsetOurs is the selection our run of the cell makes (datasets.ImbalancedIndices and
+	// CapPerClassIndices, seeded by its DataSeed): a diagnostic that leaves the data out of the
+	// comparison. Its runs go to results/<preset>/reference-oursubset/.
+	SubsetOurs = "ours"
 )
 
 // Methods are the rows the reference runs: the official code's CE and LDAM losses with its
@@ -90,6 +102,8 @@ type Job struct {
 	Seed       uint64
 	Dir        string
 	BranchFrom string
+	// Subset is SubsetOfficial ("" too) or SubsetOurs.
+	Subset string
 }
 
 // Done reports whether the job's results.json says the run finished.
@@ -99,8 +113,20 @@ func (j Job) Done() bool {
 }
 
 // Plan lists the reference runs of the given methods (rows of Table 2/5) on one column of
-// Table 2 for the seeds, seed by seed, each DRW run after the run it branches from.
+// Table 2 for the seeds, seed by seed, each DRW run after the run it branches from, on the
+// official code's subset of the data.
 func Plan(root, preset string, seeds []uint64, methods []string, column string) ([]Job, error) {
+	return PlanSubset(root, preset, seeds, methods, column, SubsetOfficial)
+}
+
+// PlanSubset is [Plan] on the given subset (SubsetOfficial or SubsetOurs).
+func PlanSubset(root, preset string, seeds []uint64, methods []string, column, subset string) ([]Job, error) {
+	if subset == "" {
+		subset = SubsetOfficial
+	}
+	if subset != SubsetOfficial && subset != SubsetOurs {
+		return nil, fmt.Errorf("reference: unknown subset %q; use %s or %s", subset, SubsetOfficial, SubsetOurs)
+	}
 	if len(methods) == 0 {
 		methods = Methods[:4]
 	}
@@ -125,13 +151,13 @@ func Plan(root, preset string, seeds []uint64, methods []string, column string) 
 			return 0
 		})
 		for _, m := range order {
-			run, err := Cell(m, column)
+			run, err := cellFor(m, column, subset)
 			if err != nil {
 				return nil, err
 			}
-			j := Job{Run: run, Seed: seed, Dir: run.Dir(root, preset, seed)}
+			j := Job{Run: run, Seed: seed, Dir: run.Dir(root, preset, seed), Subset: subset}
 			if b, ok := base[m]; ok {
-				br, err := Cell(b, column)
+				br, err := cellFor(b, column, subset)
 				if err != nil {
 					return nil, err
 				}
@@ -145,6 +171,15 @@ func Plan(root, preset string, seeds []uint64, methods []string, column string) 
 		}
 	}
 	return jobs, nil
+}
+
+// cellFor is Cell for a subset: SubsetOurs's runs live in their own folder.
+func cellFor(method, column, subset string) (registry.Run, error) {
+	run, err := Cell(method, column)
+	if subset == SubsetOurs {
+		run.Table += "-oursubset"
+	}
+	return run, err
 }
 
 // Cell is the registry's run of a Table 2 cell, placed in the reference's folder.
@@ -176,7 +211,52 @@ func (j Job) Args(root string, p schedule.Preset, threads int) ([]string, error)
 	if j.BranchFrom != "" {
 		args = append(args, "--branch_from", j.BranchFrom)
 	}
+	if j.Subset == SubsetOurs {
+		args = append(args, "--indices", filepath.Join(j.Dir, IndicesFile))
+	}
 	return args, nil
+}
+
+// IndicesFile holds, in a SubsetOurs run's directory, the training and test indices it uses.
+const IndicesFile = "subset.json"
+
+// OurSubset returns the indices of the CIFAR-10 JPEG training and test images that our run of
+// a cell uses in a preset — the selection experiment.Prepare makes (datasets.ImbalancedIndices,
+// CapPerClassIndices), on the archives' order (class by class, 5,000 training and 1,000 test
+// images each, by file name).
+func OurSubset(p schedule.Preset, c experiment.Config) (train, test []int, err error) {
+	p = p.ForDataset("cifar10")
+	labels := func(perClass int) []int {
+		var l []int
+		for c := range len(datasets.CIFAR10Classes) {
+			for range perClass {
+				l = append(l, c)
+			}
+		}
+		return l
+	}
+	prof, err := datasets.ParseProfile(c.ImbType)
+	if err != nil {
+		return nil, nil, err
+	}
+	mu := c.StepMu
+	if mu == 0 {
+		mu = 0.5
+	}
+	classes := len(datasets.CIFAR10Classes)
+	if train, err = datasets.ImbalancedIndices(labels(5000), classes, prof, c.ImbFactor, mu, p.MaxPerClass, c.DataSeed); err != nil {
+		return nil, nil, err
+	}
+	test = make([]int, 1000*classes)
+	for i := range test {
+		test[i] = i
+	}
+	if p.TestPerClass > 0 {
+		if test, err = datasets.CapPerClassIndices(labels(1000), classes, p.TestPerClass, c.DataSeed); err != nil {
+			return nil, nil, err
+		}
+	}
+	return train, test, nil
 }
 
 // Run trains the jobs in order with the reference, output to each run's train.log (and to
@@ -216,6 +296,15 @@ func cmp(first, err error) error {
 func runOne(root string, p schedule.Preset, j Job, threads int, progress io.Writer) error {
 	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
 		return err
+	}
+	if j.Subset == SubsetOurs {
+		train, test, err := OurSubset(p, j.Run.Config)
+		if err != nil {
+			return err
+		}
+		if err := experiment.WriteJSON(filepath.Join(j.Dir, IndicesFile), map[string][]int{"train": train, "test": test}); err != nil {
+			return err
+		}
 	}
 	args, err := j.Args(root, p, threads)
 	if err != nil {

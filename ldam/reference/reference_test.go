@@ -240,3 +240,53 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("the log does not say how to point at the data: %s", log)
 	}
 }
+
+// TestOurSubset: the diagnostic subset is our run's selection on the archives' layout: the
+// profile's counts, each index inside its class's block (5,000 training and 1,000 test images a
+// class), the quick preset's 100 test images a class, and the same indices as datasets'
+// selection of a data set with those labels.
+func TestOurSubset(t *testing.T) {
+	run, err := Cell("LDAM-DRW", "C10 LT 100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, test, err := OurSubset(schedule.Quick, run.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := datasets.ClassCounts(datasets.LongTailed, 500, 10, 0.01, 0.5)
+	got := make([]int, 10)
+	for _, i := range train {
+		got[i/5000]++
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("training counts %v, want %v", got, want)
+	}
+	tc := make([]int, 10)
+	for _, i := range test {
+		tc[i/1000]++
+	}
+	if fmt.Sprint(tc) != "[100 100 100 100 100 100 100 100 100 100]" {
+		t.Errorf("test counts %v", tc)
+	}
+	labels := make([]int, 50000)
+	for i := range labels {
+		labels[i] = i / 5000
+	}
+	d := &datasets.Images{Classes: datasets.CIFAR10Classes, Height: 1, Width: 1, Channels: 1, Labels: labels, Pixels: make([]uint8, 50000)}
+	for i := range d.Pixels {
+		d.Pixels[i] = uint8(i % 251)
+	}
+	sub, err := datasets.Imbalanced(d, datasets.LongTailed, 0.01, 0.5, 500, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, i := range train {
+		if sub.Pixels[k] != d.Pixels[i] {
+			t.Fatalf("image %d of the subset is not index %d of the data set", k, i)
+		}
+	}
+	if _, err := PlanSubset(t.TempDir(), "quick", []uint64{0}, nil, "C10 LT 100", "mine"); err == nil || !strings.Contains(err.Error(), "unknown subset") {
+		t.Errorf("unknown subset: %v", err)
+	}
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The background queue: resumes every unfinished run of the open issues, in order, each command
+# skipping finished runs and resuming interrupted ones from their checkpoints. Run it at low
+# priority from the repository root, and commit what it finishes:
+#
+#   nice -n 19 scripts/queue.sh > /tmp/queue.log 2>&1 &
+#
+# Before stopping it, commit the unfinished runs' checkpoints (git add -f) so that the next
+# start resumes them.
+set -u
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd LDAMLAB_DATASETS="${LDAMLAB_DATASETS:-$(cd .. && pwd)/shared/datasets}"
+go build -o bin/ldam ./ldam/cmd/ldam || exit 1
+rows=ERM,ERM-DRW,LDAM,LDAM-DRW
+col="C10 LT 100"
+# Fidelity: the official recipe's reference and ours, five seeds, quick then lite.
+bin/ldam reference --preset quick --seeds 0,1,2,3,4 --methods $rows --column "$col"
+bin/ldam sweep --table table2 --preset quick --seeds 0,1,2,3,4 --methods $rows --columns "$col"
+bin/ldam reference --preset lite --seeds 0,1,2,3,4 --methods $rows --column "$col"
+bin/ldam sweep --table table2 --preset lite --seeds 3,4 --methods $rows --columns "$col"
