@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/ldamlab/ldamlab/ldam/reference"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
@@ -31,14 +30,10 @@ func referenceCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ldam reference: %v\n", err)
 		return 2
 	}
-	var seeds []uint64
-	for _, s := range split(*seedList) {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			fmt.Fprintf(stderr, "ldam reference: bad seed %q in --seeds %q: use comma-separated non-negative integers\n", s, *seedList)
-			return 2
-		}
-		seeds = append(seeds, v)
+	seeds, err := parseSeeds(*seedList)
+	if err != nil {
+		fmt.Fprintf(stderr, "ldam reference: %v\n", err)
+		return 2
 	}
 	jobs, err := reference.PlanSubset(*root, p.Name, seeds, split(*methodList), *column, *subset)
 	if err != nil {

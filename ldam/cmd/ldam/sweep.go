@@ -32,14 +32,10 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	var seeds []uint64
-	for _, s := range split(*seedList) {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			fmt.Fprintf(stderr, "ldam sweep: bad seed %q in --seeds %q: use comma-separated non-negative integers\n", s, *seedList)
-			return 2
-		}
-		seeds = append(seeds, v)
+	seeds, err := parseSeeds(*seedList)
+	if err != nil {
+		fmt.Fprintf(stderr, "ldam sweep: %v\n", err)
+		return 2
 	}
 	jobs, deps, err := registry.Plan(*root, *table, *preset, seeds, split(*methodList), split(*columnList))
 	if err != nil {
@@ -108,6 +104,19 @@ func logTail(file string) string {
 }
 
 // split splits a comma-separated list, dropping empty items.
+// parseSeeds parses a --seeds list ("0,1,2").
+func parseSeeds(list string) ([]uint64, error) {
+	var seeds []uint64
+	for _, s := range split(list) {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad seed %q in --seeds %q: use comma-separated non-negative integers", s, list)
+		}
+		seeds = append(seeds, v)
+	}
+	return seeds, nil
+}
+
 func split(s string) []string {
 	var out []string
 	for _, x := range strings.Split(s, ",") {
