@@ -16,5 +16,7 @@ col="C10 LT 100"
 # Fidelity: the official recipe's reference and ours, five seeds, quick then lite.
 bin/ldam reference --preset quick --seeds 0,1,2,3,4 --methods $rows --column "$col"
 bin/ldam sweep --table table2 --preset quick --seeds 0,1,2,3,4 --methods $rows --columns "$col"
+# The diagnostic: the official recipe on the images our runs use (does the data subset explain a gap?).
+bin/ldam reference --preset quick --subset ours --seeds 0,1,2,3,4 --methods $rows --column "$col"
 bin/ldam reference --preset lite --seeds 0,1,2,3,4 --methods $rows --column "$col"
 bin/ldam sweep --table table2 --preset lite --seeds 3,4 --methods $rows --columns "$col"
