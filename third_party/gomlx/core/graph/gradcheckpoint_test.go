@@ -217,4 +217,3 @@ func isReachable(start, target *Node, traverseBarriers bool, visited map[NodeId]
 	}
 	return false
 }
-

@@ -63,7 +63,6 @@ func (ni *nodeInputsWhile) CloneWithInputs(originalNode *Node, newInputs ...*Nod
 	return node
 }
 
-
 // While executes a loop while a condition is true.
 //
 // The condition and body closures should be created with NewClosure.
@@ -209,7 +208,6 @@ func (ni *nodeInputsIf) CloneWithInputs(originalNode *Node, newInputs ...*Node) 
 	g.registerNode(node)
 	return node
 }
-
 
 // If executes one of two branches based on a boolean predicate.
 //

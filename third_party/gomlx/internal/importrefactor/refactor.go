@@ -131,7 +131,7 @@ func RefactorFile(filename string, rules RewriteRules) (bool, error) {
 							// But the request is to rename 'ctx' to 'scope' if it's being used as *model.Context.
 							// Without full type checking, we'll rename 'ctx' if it's in the VariableNameMap
 							// and optionally check if the right hand side is a call to something returning model.Context.
-							// For simplicity and following "worth the risk", we'll rename it if TypeName matches "" or 
+							// For simplicity and following "worth the risk", we'll rename it if TypeName matches "" or
 							// we can heuristically detect it.
 							if rename.TypeName == "" {
 								ident.Name = rename.NewName
@@ -144,7 +144,7 @@ func RefactorFile(filename string, rules RewriteRules) (bool, error) {
 
 		case *ast.Ident:
 			// Rename usage of variables renamed above.
-			// This is tricky without a scope analyzer. 
+			// This is tricky without a scope analyzer.
 			// However, for this specific task, we can rename 'ctx' to 'scope' globally in the file
 			// if it's not a field/selector.
 			if rename, found := rules.VariableNameMap[node.Name]; found {
@@ -191,7 +191,7 @@ func isMatchingType(expr ast.Expr, typeName string) bool {
 	if expr == nil {
 		return false
 	}
-	
+
 	// Handle pointers: *model.Context
 	if star, ok := expr.(*ast.StarExpr); ok {
 		return isMatchingType(star.X, typeName)
@@ -203,7 +203,7 @@ func isMatchingType(expr ast.Expr, typeName string) bool {
 			return x.Name+"."+sel.Sel.Name == typeName
 		}
 	}
-	
+
 	// Handle simple idents: Context (if already in package model)
 	if ident, ok := expr.(*ast.Ident); ok {
 		return ident.Name == typeName || strings.HasSuffix(typeName, "."+ident.Name)

@@ -37,14 +37,14 @@ func Foo[T dtypes.Supported]() {
 
 	rules := RewriteRules{
 		TypeNameMap: map[string]string{
-			"dtypes.Supported":            "gotype.Supported",
-			"dtypes.Number":               "gotype.Numeric",
-			"dtypes.NumberNotComplex":     "gotype.NumericNotComplex",
-			"dtypes.NumberComplex":        "gotype.Complex",
-			"dtypes.NumberHalfPrecision":  "gotype.AnyHalfPrecision",
-			"dtypes.GoFloat":              "gotype.Float",
-			"dtypes.HalfPrecision":        "gotype.HalfPrecision",
-			"dtypes.HalfPrecisionPtr":      "gotype.HalfPrecisionPtr",
+			"dtypes.Supported":           "gotype.Supported",
+			"dtypes.Number":              "gotype.Numeric",
+			"dtypes.NumberNotComplex":    "gotype.NumericNotComplex",
+			"dtypes.NumberComplex":       "gotype.Complex",
+			"dtypes.NumberHalfPrecision": "gotype.AnyHalfPrecision",
+			"dtypes.GoFloat":             "gotype.Float",
+			"dtypes.HalfPrecision":       "gotype.HalfPrecision",
+			"dtypes.HalfPrecisionPtr":    "gotype.HalfPrecisionPtr",
 		},
 	}
 

@@ -232,8 +232,6 @@ func bucketKeyString(key bucketKey) string {
 	return sb.String()
 }
 
-
-
 // numShardsForSpec calculates the number of shards needed for a given ShardingSpec.
 // This is the product of sizes of mesh axes that are actually used (sharded) in the spec.
 // Returns 1 if the spec is fully replicated.

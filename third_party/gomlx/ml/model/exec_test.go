@@ -450,5 +450,3 @@ func TestCompileGraph(t *testing.T) {
 	require.NoError(t, err)
 	assert.Same(t, g1, g2)
 }
-
-

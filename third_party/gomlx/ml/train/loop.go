@@ -456,7 +456,7 @@ func (loop *Loop) RunEpochs(ds Dataset, epochs int) (metrics []*tensors.Tensor, 
 	loop.StartStep = loop.LoopStep
 	loop.setLastStep(-1)
 	loop.Epoch = 0
- 
+
 	err = loop.start(ds)
 	if err != nil {
 		return nil, err

@@ -183,4 +183,3 @@ func TestActivationGradients(t *testing.T) {
 			}, xslices.Epsilon)
 	})
 }
-

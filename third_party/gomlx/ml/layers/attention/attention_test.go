@@ -505,4 +505,3 @@ func TestCoreLowerRankMasks(t *testing.T) {
 		})
 	})
 }
-

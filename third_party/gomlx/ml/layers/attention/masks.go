@@ -269,7 +269,7 @@ func (b *MultiHeadAttentionBuilder) buildCausalAttentionMask() (mask *Node) {
 	// InsertAxes at beginning for batch dimension
 	mask = ExpandDims(mask, 0) // [1, queryLen, keyLen]
 	// Add dimension for numHeads at position 2 (after batch and query)
-	mask = ExpandDims(mask, 2)                                  // [1, queryLen, 1, keyLen]
-	mask = BroadcastToShape(mask, b.attentionShape)              // Broadcast to target dimensions
+	mask = ExpandDims(mask, 2)                      // [1, queryLen, 1, keyLen]
+	mask = BroadcastToShape(mask, b.attentionShape) // Broadcast to target dimensions
 	return mask
 }

@@ -408,7 +408,7 @@ func applyRoPE(x *Node, positionIndices *Node, baseFreq float64, seqAxis int, in
 //
 // Returns:
 //   - Tensor with rotary embeddings applied to the specified range, same shape as x
-	func applyRoPEWithCustomDim(x *Node, positionIndices *Node, baseFreq float64, dimStart, dimEnd, seqAxis int, interleaved bool, frequencyDivisor int) *Node {
+func applyRoPEWithCustomDim(x *Node, positionIndices *Node, baseFreq float64, dimStart, dimEnd, seqAxis int, interleaved bool, frequencyDivisor int) *Node {
 	rank := x.Shape().Rank()
 	// Extract the part to apply RoPE (slice the last axis)
 	part := Slice(x, AxisRange().Spacer(), AxisRange(dimStart, dimEnd))
