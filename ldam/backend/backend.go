@@ -201,7 +201,7 @@ func Sequential(flagValue string) string {
 // kernels, as a binary built without GOEXPERIMENT=simd is: it then trains ResNet-32 about 70×
 // slower (README, Performance). It is "" for every other backend and for a SIMD build.
 func SIMDWarning(b compute.Backend) string {
-	if b == nil || b.Name() != gobackend.BackendName && !strings.HasPrefix(b.Description(), "Go ") {
+	if b == nil || !strings.HasPrefix(b.Description(), "Go ") { // "Go Portable Compute Backend (…)"
 		return ""
 	}
 	return simdWarning(b.Description())

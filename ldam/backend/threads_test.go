@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -20,6 +21,7 @@ func TestShareThreads(t *testing.T) {
 		{"two share the CPUs", []string{"HOME=/root"}, 2, strconv.Itoa(max(1, cpus/2))},
 		{"more processes than CPUs get one each", nil, 4 * cpus, "1"},
 		{"the user's value wins", []string{set + "3"}, 2, "3"},
+		{"GOMAXPROCS set: kept", []string{"GOMAXPROCS=1"}, 2, strconv.Itoa(max(1, cpus/2))},
 		{"an empty value does not count as set", []string{set}, 2, strconv.Itoa(max(1, cpus/2))},
 	}
 	for _, tc := range cases {
@@ -37,6 +39,20 @@ func TestShareThreads(t *testing.T) {
 			}
 			if value != tc.want {
 				t.Errorf("ShareThreads(%q, %d) sets %q, want %q (environ %q)", tc.environ, tc.n, value, tc.want, got)
+			}
+			// The Go backend's kernels split the CPUs the same way (GOMAXPROCS), unless set.
+			procs := ""
+			for _, kv := range got {
+				if v, ok := strings.CutPrefix(kv, "GOMAXPROCS="); ok {
+					procs = v
+				}
+			}
+			wantProcs := strconv.Itoa(max(1, cpus/tc.n))
+			if slices.Contains(tc.environ, "GOMAXPROCS=1") {
+				wantProcs = "1" // the user's
+			}
+			if tc.n > 1 && procs != wantProcs || tc.n <= 1 && procs != "" {
+				t.Errorf("ShareThreads(%q, %d): GOMAXPROCS=%q, want %q", tc.environ, tc.n, procs, wantProcs)
 			}
 		})
 	}

@@ -578,7 +578,7 @@ func TestOneWriterPerRunDirectory(t *testing.T) {
 func TestLockOfDeadProcessIsTaken(t *testing.T) {
 	bin, err := exec.LookPath("flock")
 	if err != nil {
-		t.Skip("flock(1) (util-linux) is not installed")
+		t.Fatal("flock(1) is missing: it is in util-linux, an essential Debian package")
 	}
 	dir := t.TempDir()
 	child := exec.Command(bin, "--close", filepath.Join(dir, LockFile), "sleep", "60") // the lock stays with flock, not sleep

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
@@ -76,23 +77,8 @@ func Available() error {
 }
 
 func lastLine(b []byte) string {
-	lines := slices.DeleteFunc(splitLines(string(b)), func(s string) bool { return s == "" })
-	if len(lines) == 0 {
-		return ""
-	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return lines[len(lines)-1]
-}
-
-func splitLines(s string) []string {
-	var out []string
-	start := 0
-	for i, c := range s {
-		if c == '\n' {
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-	}
-	return append(out, s[start:])
 }
 
 // Job is one reference run: a table cell of Table 2, a seed, its directory, and the run it
@@ -269,28 +255,24 @@ func Run(root string, p schedule.Preset, jobs []Job, threads int, progress io.Wr
 	}
 	var first error
 	failed := map[string]bool{}
+	fail := func(j Job, err error) {
+		failed[j.Dir] = true
+		if first == nil {
+			first = fmt.Errorf("%s seed %d: %w", j.Run.Name, j.Seed, err)
+		}
+	}
 	for _, j := range jobs {
-		if j.Done() {
-			continue
-		}
-		if j.BranchFrom != "" && failed[j.BranchFrom] {
-			failed[j.Dir] = true
-			first = cmp(first, fmt.Errorf("%s seed %d: not run, the run it branches from failed", j.Run.Name, j.Seed))
-			continue
-		}
-		if err := runOne(root, p, j, threads, progress); err != nil {
-			failed[j.Dir] = true
-			first = cmp(first, fmt.Errorf("%s seed %d: %w", j.Run.Name, j.Seed, err))
+		switch {
+		case j.Done():
+		case j.BranchFrom != "" && failed[j.BranchFrom]:
+			fail(j, errors.New("not run, the run it branches from failed"))
+		default:
+			if err := runOne(root, p, j, threads, progress); err != nil {
+				fail(j, err)
+			}
 		}
 	}
 	return first
-}
-
-func cmp(first, err error) error {
-	if first != nil {
-		return first
-	}
-	return err
 }
 
 func runOne(root string, p schedule.Preset, j Job, threads int, progress io.Writer) error {
@@ -315,12 +297,11 @@ func runOne(root string, p schedule.Preset, j Job, threads int, progress io.Writ
 		return err
 	}
 	defer logFile.Close()
-	var w io.Writer = logFile
 	if progress != nil {
 		fmt.Fprintf(progress, "reference %s seed %d (log: %s)\n", j.Run.Name, j.Seed, logFile.Name())
 	}
 	cmd := exec.Command(Python(), args...)
-	cmd.Stdout, cmd.Stderr = w, w
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS="+strconv.Itoa(max(1, threads)))
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
