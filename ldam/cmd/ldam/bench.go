@@ -23,13 +23,12 @@ import (
 
 	"github.com/ldamlab/ldamlab/ldam/backend"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/reference"
 )
 
 //go:embed torch_bench.py
 var torchScript string
 
-// torchPython is the interpreter with PyTorch (Debian's python3-torch).
-const torchPython = "/usr/bin/python3"
 
 func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ldam bench", flag.ContinueOnError)
@@ -260,8 +259,9 @@ func torchEnv(env []string, keep bool) []string {
 // torchMallocEnv.
 func torchBench(arch string, batch, steps, threads int, keepMemory bool) (torchResult, error) {
 	var r torchResult
+	torchPython := reference.Python() // the interpreter with PyTorch, as the reference runs it
 	if _, err := os.Stat(torchPython); err != nil {
-		return r, fmt.Errorf("%s not found (apt-get install python3-torch)", torchPython)
+		return r, fmt.Errorf("%s not found (apt-get install python3-torch, or set LDAMLAB_PYTHON)", torchPython)
 	}
 	dir, err := os.MkdirTemp("", "ldam-bench")
 	if err != nil {
