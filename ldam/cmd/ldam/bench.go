@@ -29,7 +29,6 @@ import (
 //go:embed torch_bench.py
 var torchScript string
 
-
 func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ldam bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
