@@ -609,3 +609,46 @@ func TestLockOfDeadProcessIsTaken(t *testing.T) {
 	}
 	l.unlock()
 }
+
+// TestTrainingReportsTheHolder: Training sees a directory's trainer (and names it) while the lock
+// is held, and no trainer before and after; probing does not take the lock from a trainer that
+// starts at the same moment.
+func TestTrainingReportsTheHolder(t *testing.T) {
+	dir := t.TempDir()
+	if who, ok := Training(dir); ok {
+		t.Fatalf("an empty directory is trained by %q", who)
+	}
+	l, err := lockRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	who, ok := Training(dir)
+	if !ok || !strings.Contains(who, fmt.Sprintf("PID %d", os.Getpid())) {
+		t.Errorf("while locked: Training = %q, %v", who, ok)
+	}
+	l.unlock()
+	if who, ok := Training(dir); ok {
+		t.Errorf("after unlock: trained by %q", who)
+	}
+	// Probes racing with lockRun never make it fail.
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				Training(dir)
+			}
+		}
+	}()
+	for range 50 {
+		l, err := lockRun(dir)
+		if err != nil {
+			close(stop)
+			t.Fatalf("lockRun while probed: %v", err)
+		}
+		l.unlock()
+	}
+	close(stop)
+}

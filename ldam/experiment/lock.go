@@ -30,7 +30,7 @@ func lockRun(dir string) (*runLock, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := flockRetry(f, syscall.LOCK_EX); err != nil {
 		holder, _ := os.ReadFile(path)
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
@@ -58,4 +58,40 @@ func (l *runLock) unlock() {
 	syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	l.f.Close()
 	l.f = nil
+}
+
+// flockRetry takes the lock how (LOCK_EX or LOCK_SH) without waiting for a holder, but retries
+// for a moment first: [Training] holds a shared lock for an instant while it probes, and a run
+// starting in that instant must not take it for a trainer.
+func flockRetry(f *os.File, how int) error {
+	var err error
+	for range 10 {
+		if err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); !errors.Is(err, syscall.EWOULDBLOCK) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return err
+}
+
+// Training reports whether a process is training into the run directory dir now (it holds the
+// directory's lock), and who it is (host, PID, start) as that process wrote it. It takes a shared
+// lock for an instant to find out, on the same file system semantics as the trainer's lock.
+func Training(dir string) (holder string, training bool) {
+	path := filepath.Join(dir, LockFile)
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	if err := flockRetry(f, syscall.LOCK_SH); err != nil {
+		b, _ := os.ReadFile(path)
+		holder = strings.TrimSpace(string(b))
+		if holder == "" {
+			holder = "another process"
+		}
+		return holder, errors.Is(err, syscall.EWOULDBLOCK)
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return "", false
 }

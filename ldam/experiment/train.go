@@ -83,6 +83,8 @@ type Run struct {
 	adjust, scaleBy []float64
 	labels          []int
 	start           int
+	// from is the checkpoint the run continues from ("" when it starts from scratch).
+	from string
 	// stage2Note is what the second stage reports beside its evaluation in the log.
 	stage2Note string
 }
@@ -276,6 +278,7 @@ func (run *Run) branch() error {
 	res := run.Result
 	res.History, res.Best, res.BestEpoch, res.Final, res.Params = st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final, st.Result.Params
 	run.start = st.NextEpoch
+	run.from = p
 	return nil
 }
 
@@ -525,9 +528,15 @@ func (run *Run) restore() error {
 	res.History, res.Best, res.BestEpoch, res.Final, res.Stage1, res.Params, res.Done =
 		st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final, st.Result.Stage1, st.Result.Params, st.Result.Done
 	run.start = st.NextEpoch
+	run.from = p
 	run.inferStale = true
 	return nil
 }
+
+// StartEpoch is the 0-based epoch the next Fit starts at, and the checkpoint Prepare restored
+// to get there (its own, or the first stage it branches from); 0 and "" for a run that starts
+// from scratch.
+func (run *Run) StartEpoch() (epoch int, from string) { return run.start, run.from }
 
 // LoadWeights replaces the model's variables with those saved in a checkpoint of a run of the
 // same network — Stage1File for the first-stage model that Fig. 6 probes — and leaves the run's

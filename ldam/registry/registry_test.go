@@ -251,3 +251,37 @@ func TestMeanStd(t *testing.T) {
 		}
 	}
 }
+
+// TestJobState: a job's state follows what its run directory holds, the failure record first
+// among the unfinished states and removed by MarkFailed(nil).
+func TestJobState(t *testing.T) {
+	j := Job{Dir: filepath.Join(t.TempDir(), "seed-0")}
+	check := func(want State, detail string) {
+		t.Helper()
+		got, d := j.State()
+		if got != want || !strings.Contains(d, detail) {
+			t.Errorf("State() = %q (%q), want %q (%q)", got, d, want, detail)
+		}
+	}
+	check(StateNotStarted, "")
+	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(j.Dir, experiment.CheckpointFile), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check(StateInterrupted, "")
+	if err := j.MarkFailed(fmt.Errorf("ldam train exited with 1: out of memory")); err != nil {
+		t.Fatal(err)
+	}
+	check(StateFailed, "out of memory")
+	if err := j.MarkFailed(nil); err != nil {
+		t.Fatal(err)
+	}
+	check(StateInterrupted, "")
+	if err := j.MarkFailed(nil); err != nil {
+		t.Errorf("clearing no record: %v", err)
+	}
+	writeResult(t, j.Dir, 0, 0.5, true)
+	check(StateDone, "")
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/ldamlab/ldamlab/ldam/experiment"
@@ -189,4 +190,55 @@ func Sweep(ctx context.Context, jobs []Job, deps []int, parallel int, run func(c
 	}
 	wg.Wait()
 	return first
+}
+
+// FailedFile is written into a run directory when a sweep's training of the run exits with an
+// error (the error, for `ldam sweep --status`); the next attempt removes it.
+const FailedFile = "failed.txt"
+
+// State is where a job of a sweep stands, as the run directory shows it.
+type State string
+
+// The states of [Job.State]; a scheduler adds its own (queued).
+const (
+	StateDone        State = "done"
+	StateRunning     State = "running"
+	StateFailed      State = "failed"
+	StateInterrupted State = "interrupted"
+	StateNotStarted  State = "not started"
+)
+
+// State reports where the job stands and a detail: done (results.json says so); running (a
+// process holds the run's lock; the detail names it); failed (the last attempt left
+// [FailedFile]; the detail is its error); interrupted (a checkpoint or partial results exist: the
+// next sweep resumes it); not started.
+func (j Job) State() (State, string) {
+	if j.Done() {
+		return StateDone, ""
+	}
+	if who, ok := experiment.Training(j.Dir); ok {
+		return StateRunning, who
+	}
+	if b, err := os.ReadFile(filepath.Join(j.Dir, FailedFile)); err == nil {
+		return StateFailed, strings.TrimSpace(string(b))
+	}
+	for _, f := range []string{experiment.CheckpointFile, experiment.ResultsFile} {
+		if _, err := os.Stat(filepath.Join(j.Dir, f)); err == nil {
+			return StateInterrupted, ""
+		}
+	}
+	return StateNotStarted, ""
+}
+
+// MarkFailed records that the job's training failed with err ([FailedFile]); MarkFailed(nil)
+// removes the record, as a new attempt starts.
+func (j Job) MarkFailed(err error) error {
+	path := filepath.Join(j.Dir, FailedFile)
+	if err == nil {
+		if e := os.Remove(path); e != nil && !os.IsNotExist(e) {
+			return e
+		}
+		return nil
+	}
+	return os.WriteFile(path, []byte(err.Error()+"\n"), 0o644)
 }

@@ -4,6 +4,7 @@
 //	ldam train --dataset cifar10 --imb_type exp --imb_factor 0.01 --loss_type LDAM --train_rule DRW --preset quick --out runs/ldam-drw
 //	ldam bench [--arch resnet32|resnet18|bilstm] [--batch-size 128] [--steps 5]
 //	ldam sweep --table table2 --preset lite --seeds 0,1,2 [--parallel 4]
+//	ldam sweep --table table2 --preset paper --seeds 0,1,2 --slurm [--cpus-per-task 8 --time 24:00:00]
 //	ldam table --table table2 --preset lite
 //
 // Flags follow the official code's names (cifar_train.py). Build with GOEXPERIMENT=simd for the
@@ -33,7 +34,8 @@ commands:
   bench   time a network's training step and evaluation batch (ResNet-32, ResNet-18 or the
           BiLSTM), next to PyTorch when /usr/bin/python3 has torch (flags: ldam bench -h)
   sweep   run a table's grid over seeds: finished runs skipped, interrupted ones resumed,
-          first stages shared (flags: ldam sweep -h)
+          first stages shared; --slurm submits it to Slurm as job arrays, --status says where
+          each run stands (flags: ldam sweep -h)
   table   print a table of the paper beside our results over seeds (flags: ldam table -h)
   reference
           train the PyTorch reference of the official LDAM-DRW recipe under our presets and data,
@@ -164,6 +166,9 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "backend: %s; preset %s: %d epochs, batch %d, lr %g, T0 %d\n", be, run.Result.Preset.Name,
 		run.Result.Preset.Epochs, run.Result.Preset.BatchSize, run.Result.Preset.BaseLR, run.Result.Preset.DeferEpoch)
+	if e, from := run.StartEpoch(); e > 0 {
+		fmt.Fprintf(stdout, "continuing at epoch %d of %d from %s\n", e+1, run.Result.Preset.Epochs, from)
+	}
 	if err := run.Fit(); err != nil {
 		fmt.Fprintf(stderr, "ldam train: %v\n", err)
 		return 1

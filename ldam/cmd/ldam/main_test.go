@@ -167,3 +167,23 @@ func TestSweepSplitsThreads(t *testing.T) {
 		t.Errorf("a run of two at once gets environment %q, want it to hold %q", env, want)
 	}
 }
+
+// TestSweepStatusShowsFailures: a run whose training fails is reported failed by --status, with
+// the error, and the other runs of the grid as not started.
+func TestSweepStatusShowsFailures(t *testing.T) {
+	root := t.TempDir()
+	grid := []string{"sweep", "--table", "table5", "--preset", "quick", "--seeds", "0", "--methods", "ERM,ERM-DRW", "--columns", "C10 LT 100", "--root", root}
+	var out, errb bytes.Buffer
+	if code := run(append(slices.Clone(grid), "--", "--width", "wide"), &out, &errb); code != 1 {
+		t.Fatalf("a sweep with a bad training flag exited %d:\n%s%s", code, out.String(), errb.String())
+	}
+	out.Reset()
+	if code := run(append(slices.Clone(grid), "--status"), &out, &errb); code != 0 {
+		t.Fatalf("--status exited %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"cifar10-exp100-erm seed 0: failed (ldam train exited with 2", "cifar10-exp100-erm-drw seed 0: not started", "2 runs: 1 failed, 1 not started"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -18,6 +18,8 @@ import (
 
 // sweepCmd runs a table's grid of runs: ldam sweep --table table2 --preset lite --seeds 0,1,2
 // [--methods ERM,LDAM-DRW] [--columns "C10 LT 100"] [--parallel N] [-- extra ldam train flags].
+// With --slurm it submits the grid to Slurm instead (slurm.go), with --task one run of it (what
+// an array task runs), with --status it says where each run stands.
 func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ldam sweep", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -28,8 +30,17 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	columnList := fs.String("columns", "", `comma-separated columns to run, e.g. "C10 LT 100"; default all`)
 	parallel := fs.Int("parallel", 1, "runs at once (each in its own process when > 1, ONNX Runtime's threads split between them: for a GPU that fits several, or a CPU whose threads do not scale)")
 	root := fs.String("root", ".", "repository root: results go to <root>/results/<preset>/<table>/<run>/seed-<n>")
-	dry := fs.Bool("dry_run", false, "print the runs and their ldam train commands, run nothing")
+	dry := fs.Bool("dry_run", false, "print the runs and their ldam train commands (with --slurm: the batch scripts), run nothing")
+	fs.BoolVar(dry, "dry-run", false, "the same as --dry_run")
+	status := fs.Bool("status", false, "print where each run of the grid stands (done, running, queued on Slurm, failed, interrupted, not started) and run nothing")
+	task := fs.Int("task", -1, "train only the run with this index in the grid's list of runs (what a Slurm array task runs; the other flags must be the submission's)")
+	var sub slurmFlags
+	sub.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := finiteFlags(fs); err != nil {
+		fmt.Fprintf(stderr, "ldam sweep: %v\n", err)
 		return 2
 	}
 	seeds, err := parseSeeds(*seedList)
@@ -43,6 +54,15 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	extra := fs.Args()
+	switch {
+	case *task >= 0:
+		return sweepTask(jobs, deps, *task, *preset, extra, stdout, stderr)
+	case *status:
+		return sweepStatus(jobs, stdout, stderr)
+	case sub.on:
+		grid := gridArgs{table: *table, preset: *preset, seeds: *seedList, methods: *methodList, columns: *columnList, root: *root, extra: extra}
+		return submitSweep(grid, jobs, deps, sub, *dry, stdout, stderr)
+	}
 	for _, j := range jobs {
 		state := "to run"
 		if j.Done() {
@@ -62,31 +82,60 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	self, _ := os.Executable()
 	err = registry.Sweep(ctx, jobs, deps, *parallel, func(ctx context.Context, j registry.Job) error {
-		logFile, err := os.OpenFile(filepath.Join(j.Dir, "train.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			return err
-		}
-		defer logFile.Close()
 		fmt.Fprintf(stdout, "start %s seed %d (log: %s)\n", j.Run.Name, j.Seed, filepath.Join(j.Dir, "train.log"))
 		if *parallel == 1 {
-			if code := run(j.Args(*preset, extra), logFile, logFile); code != 0 {
-				return fmt.Errorf("ldam train exited with %d: %s (log: %s)", code, logTail(logFile.Name()), logFile.Name())
-			}
-		} else {
+			return trainJob(j, *preset, extra, stdout)
+		}
+		return trainJobIn(j, func(logFile *os.File) error {
 			cmd := childCmd(ctx, self, j.Args(*preset, extra), *parallel)
 			cmd.Stdout, cmd.Stderr = logFile, logFile
 			if err := cmd.Run(); err != nil {
 				return fmt.Errorf("%v: %s (log: %s)", err, logTail(logFile.Name()), logFile.Name())
 			}
-		}
-		fmt.Fprintf(stdout, "done %s seed %d\n", j.Run.Name, j.Seed)
-		return nil
+			return nil
+		}, stdout)
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "ldam sweep: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// trainJob trains a job in this process, its output appended to the run's train.log; done hears
+// "done <run> seed <n>" after a success.
+func trainJob(j registry.Job, preset string, extra []string, done io.Writer) error {
+	return trainJobIn(j, func(logFile *os.File) error {
+		if code := run(j.Args(preset, extra), logFile, logFile); code != 0 {
+			return fmt.Errorf("ldam train exited with %d: %s (log: %s)", code, logTail(logFile.Name()), logFile.Name())
+		}
+		return nil
+	}, done)
+}
+
+// trainJobIn runs train with the job's train.log open for appending, clearing the job's failure
+// record first and leaving one (registry.FailedFile) if it fails. done, when not nil, hears
+// "done <run> seed <n>" after a success.
+func trainJobIn(j registry.Job, train func(logFile *os.File) error, done io.Writer) error {
+	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
+		return err
+	}
+	logFile, err := os.OpenFile(filepath.Join(j.Dir, "train.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	if err := j.MarkFailed(nil); err != nil {
+		return err
+	}
+	if err := train(logFile); err != nil {
+		j.MarkFailed(err)
+		return err
+	}
+	if done != nil {
+		fmt.Fprintf(done, "done %s seed %d\n", j.Run.Name, j.Seed)
+	}
+	return nil
 }
 
 // childCmd is the process of one of parallel runs at once: ONNX Runtime's threads are split
