@@ -22,6 +22,13 @@ start() {
     command -v "$bin" >/dev/null || [ -x "/usr/sbin/$bin" ] || die "$bin is missing: apt-get install slurm-wlm munge"
   done
   [ "$(id -u)" = 0 ] || die "the test cluster's daemons run as root; run as root (CI does) or use a real cluster"
+  # Already running (an earlier start without its stop): use it.
+  if [ -f "$conf" ] && [ -f "$dir/slurmctld.pid" ] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null &&
+      sinfo --noheader --format=%t 2>/dev/null | grep -q idle; then
+    echo "export SLURM_CONF=$conf"
+    return 0
+  fi
+  stop
   mkdir -p "$dir/state" "$dir/spool" "$dir/log"
   host=$(hostname -s)
   cpus=$(nproc)
