@@ -41,6 +41,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 import tarfile
 import time
@@ -188,18 +189,19 @@ def reweight_weights(counts, beta=0.9999):
     return w / np.sum(w) * len(counts)
 
 
-def make_criterion(loss_type, counts, weight, max_m=0.5, s=30.0):
+def make_criterion(loss_type, counts, weight, max_m=0.5, s=30.0, dtype=None):
     import torch
     import torch.nn.functional as F
-    w = None if weight is None else torch.tensor(weight, dtype=torch.float32)
+    dtype = dtype or torch.float32
+    w = None if weight is None else torch.tensor(weight, dtype=dtype)
     if loss_type == "CE":
         return lambda x, y: F.cross_entropy(x, y, weight=w)
-    m = torch.tensor(ldam_margins(counts, max_m), dtype=torch.float32)
+    m = torch.tensor(ldam_margins(counts, max_m), dtype=dtype)
 
     def ldam(x, y):
         index = torch.zeros_like(x, dtype=torch.bool)
         index.scatter_(1, y.view(-1, 1), True)
-        batch_m = torch.matmul(m[None, :], index.float().t()).view(-1, 1)
+        batch_m = torch.matmul(m[None, :], index.to(m.dtype).t()).view(-1, 1)
         return F.cross_entropy(s * torch.where(index, x - batch_m, x), y, weight=w)
     return ldam
 
@@ -317,11 +319,100 @@ def selftest(args):
     }))
 
 
+def torch_name(path, blocks_per_stage=5):
+    """The official model's parameter or buffer name of an LDAM Lab ResNet-32 variable path
+    (".../backbone/stage1_block2/bn1/gamma" is layers.7.bn1.weight), and whether its layout is
+    transposed: conv kernels are [kh, kw, in, out] in LDAM Lab and [out, in, kh, kw] in PyTorch,
+    nn.Linear's weight is [out, in] against LDAM Lab's [in, out] (NormedLinear's is [in, out])."""
+    parts = path.strip("/").split("/")
+    i = parts.index("backbone") if "backbone" in parts else parts.index("classifier")
+    parts = parts[i:]
+    bn = {"gamma": "weight", "beta": "bias", "running_mean": "running_mean", "running_var": "running_var"}
+    if parts[0] == "classifier":
+        return "linear." + {"weights": "weight", "biases": "bias"}[parts[1]], parts[1] == "weights"
+    layer = parts[1]
+    if layer == "stem":
+        return "conv1.weight", True
+    if layer == "stem_bn":
+        return "bn1." + bn[parts[2]], False
+    m = re.fullmatch(r"stage(\d+)_block(\d+)", layer)
+    if not m:
+        raise ValueError(f"unknown variable {path}")
+    k = int(m.group(1)) * blocks_per_stage + int(m.group(2))
+    if parts[2].startswith("conv"):
+        return f"layers.{k}.{parts[2]}.weight", True
+    return f"layers.{k}.{parts[2]}.{bn[parts[3]]}", False
+
+
+def one_step(path_in, path_out):
+    """One training step's forward and backward pass of the official model (train mode) on the
+    weights and batch LDAM Lab wrote to path_in; writes the loss, the logits, every parameter's
+    gradient and the batch norms' running statistics after the step to path_out, in LDAM Lab's
+    names and layouts (for the Go test that compares the two implementations step for step)."""
+    import base64
+    import torch
+    torch.set_num_threads(1)
+    with open(path_in) as f:
+        d = json.load(f)
+
+    def arr(v):
+        return np.frombuffer(base64.b64decode(v["data"]), dtype="<f4").reshape(v["shape"]).copy()
+
+    def enc(a):
+        if a.dtype == np.float64:
+            a = np.ascontiguousarray(a, dtype="<f8")
+            return {"shape": list(a.shape), "data": base64.b64encode(a.tobytes()).decode(), "dtype": "f8"}
+        a = np.ascontiguousarray(a, dtype="<f4")
+        return {"shape": list(a.shape), "data": base64.b64encode(a.tobytes()).decode()}
+
+    res = run_step(d, arr, enc, torch.float32)
+    # The same step in float64: the yardstick for both implementations' float32 rounding.
+    res["float64"] = run_step(d, arr, enc, torch.float64)
+    with open(path_out, "w") as f:
+        json.dump(res, f)
+
+
+def run_step(d, arr, enc, dtype):
+    import torch
+    use_norm = d["loss_type"] == "LDAM"
+    model = build_model(d["classes"], use_norm, d.get("width", 1.0)).to(dtype)
+    named = dict(model.named_parameters())
+    named.update(dict(model.named_buffers()))
+    layout = {}
+    with torch.no_grad():
+        for path, v in d["variables"].items():
+            name, transposed = torch_name(path)
+            a = arr(v)
+            if transposed and a.ndim == 4:
+                a = a.transpose(3, 2, 0, 1)
+            elif transposed and not use_norm:
+                a = a.T
+            if tuple(named[name].shape) != a.shape:
+                raise SystemExit(f"{path} -> {name}: shape {a.shape}, the model's {tuple(named[name].shape)}")
+            named[name].copy_(torch.from_numpy(np.ascontiguousarray(a)).to(dtype))
+            layout[path] = (name, transposed)
+    model.train()
+    x = torch.from_numpy(arr(d["images"]).transpose(0, 3, 1, 2).copy()).to(dtype)
+    y = torch.tensor(d["labels"], dtype=torch.long)
+    out = model(x)
+    loss = make_criterion(d["loss_type"], d["counts"], d.get("weights"), dtype=dtype)(out, y)
+    loss.backward()
+    res = {"loss": float(loss), "logits": enc(out.detach().numpy()), "gradients": {}, "after": {}}
+    for path, (name, transposed) in layout.items():
+        t = named[name]
+        back = lambda a: a.transpose(2, 3, 1, 0) if (transposed and a.ndim == 4) else (a.T if transposed and not use_norm else a)
+        if isinstance(t, torch.nn.Parameter):
+            res["gradients"][path] = enc(back(t.grad.numpy()))
+        else:
+            res["after"][path] = enc(t.numpy())
+    return res
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", required=False)
     p.add_argument("--datasets", default=os.environ.get("LDAMLAB_DATASETS", ""))
-    p.add_argument("--preset_json", required=True, help="LDAM Lab's preset (schedule.Preset as JSON)")
+    p.add_argument("--preset_json", default="", help="LDAM Lab's preset (schedule.Preset as JSON); required but for --one_step")
     p.add_argument("--loss_type", default="CE", choices=["CE", "LDAM"])
     p.add_argument("--train_rule", default="None", choices=["None", "DRW", "Reweight"])
     p.add_argument("--imb_type", default="exp", choices=["exp", "step"])
@@ -336,7 +427,13 @@ def main(argv=None):
     p.add_argument("--selftest", action="store_true")
     p.add_argument("--img_max", type=int, default=5000)
     p.add_argument("--classes", type=int, default=10)
+    p.add_argument("--one_step", default="", help="a JSON of weights and a batch from LDAM Lab: write one step's loss, logits and gradients to --one_step_out (a test)")
+    p.add_argument("--one_step_out", default="")
     args = p.parse_args(argv)
+    if args.one_step:
+        return one_step(args.one_step, args.one_step_out)
+    if not args.preset_json:
+        raise SystemExit("--preset_json is required")
     if args.selftest:
         return selftest(args)
 
