@@ -156,6 +156,11 @@ type Config struct {
 	Log      io.Writer `json:"-"`
 	// OnEpoch, if set, is called after every epoch with the result so far (live plots).
 	OnEpoch func(*Result) `json:"-"`
+	// OnOutOfMemory, if set, is called (from the memory guard's goroutine, at once) when the run
+	// passes its memory budget; the run itself stops with that error at the end of the current
+	// step. A command-line program that must not wait for the step — a step that keeps growing
+	// would meet the kernel's out-of-memory killer — exits here (ldam train does).
+	OnOutOfMemory func(error) `json:"-"`
 
 	// Data, if set, is used instead of loading Dataset (notebooks and tests).
 	Data *Data `json:"-"`

@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -9,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -364,25 +364,23 @@ func TestBranchIsBitIdentical(t *testing.T) {
 	}
 }
 
-// TestMemoryGuardStopsWithAMessage runs a training whose memory budget is far too small in a
-// child process and checks that it stops with exit status 3 and a message that says what to
-// change, instead of being killed.
+// TestMemoryGuardStopsWithAMessage trains with a memory budget far too small: the run stops with
+// an error that says what to change (the library never exits the process), and OnOutOfMemory
+// hears the same error at once.
 func TestMemoryGuardStopsWithAMessage(t *testing.T) {
-	if os.Getenv("LDAMLAB_MEMGUARD_CHILD") == "1" {
-		_, err := Train(Config{Data: pointsData(t), LossType: "CE", Epochs: 50, BatchSize: 16, MemoryLimit: 0.001, Out: t.TempDir()})
-		t.Fatalf("the guard did not stop the run: %v", err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestMemoryGuardStopsWithAMessage$")
-	cmd.Env = append(os.Environ(), "LDAMLAB_MEMGUARD_CHILD=1")
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
-		t.Fatalf("child: %v\n%s", err, out)
+	var heard atomic.Pointer[error]
+	_, err := Train(Config{Data: pointsData(t), LossType: "CE", Epochs: 500, BatchSize: 16, MemoryLimit: 0.001, Out: t.TempDir(),
+		OnOutOfMemory: func(err error) { heard.Store(&err) }})
+	if err == nil {
+		t.Fatal("the guard did not stop the run")
 	}
 	for _, want := range []string{"out of memory", "over its budget of 0.00 GB", "--batch-size (now 16)", "--micro_batches (now 1", "--resume"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("message lacks %q:\n%s", want, out)
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message lacks %q: %v", want, err)
 		}
+	}
+	if h := heard.Load(); h == nil || (*h).Error() != err.Error() {
+		t.Errorf("OnOutOfMemory heard %v, the run returned %v", h, err)
 	}
 }
 

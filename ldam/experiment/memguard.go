@@ -15,8 +15,9 @@ import (
 // otherwise be killed by the kernel's out-of-memory killer, with no message and, in a notebook,
 // a dead kernel. The guard gives Go's collector a soft limit below the memory available when
 // the run starts (so freed buffers are returned first), watches the resident set while the
-// run trains, and if it still passes the budget, stops the process with an error that says how
-// much memory was needed and what to change. The epochs finished so far stay saved.
+// run trains, and if it still passes the budget, stops the run with an error that says how
+// much memory was needed and what to change (Config.OnOutOfMemory hears it at once: ldam train
+// exits there). The epochs finished so far stay saved.
 
 // memInfo returns MemAvailable from /proc/meminfo, in bytes (0 where unknown).
 func memAvailable() uint64 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -570,9 +571,14 @@ func (run *Run) FitUntil(end int) error {
 		}
 		defer lock.unlock()
 	}
+	// Past the memory budget the run stops at the end of the step with the guard's error.
+	var outOfMemory atomic.Pointer[error]
 	stopGuard := guardMemory(memoryBudget(r.MemoryLimit), func(rss, budget uint64) {
-		fmt.Fprintln(os.Stderr, outOfMemoryError(rss, budget, r.preset.BatchSize, r.MicroBatches, r.Out))
-		os.Exit(3)
+		err := errors.New(outOfMemoryError(rss, budget, r.preset.BatchSize, r.MicroBatches, r.Out))
+		outOfMemory.Store(&err)
+		if r.OnOutOfMemory != nil {
+			r.OnOutOfMemory(err)
+		}
 	})
 	defer stopGuard()
 	var lossSum, errSum float64
@@ -585,6 +591,9 @@ func (run *Run) FitUntil(end int) error {
 			commandline.AttachProgressBar(loop)
 		}
 		loop.OnStep("ldam-epoch-stats", 0, func(_ *train.Loop, m []*tensors.Tensor) error {
+			if err := outOfMemory.Load(); err != nil {
+				return *err
+			}
 			lossSum += scalar(m[0])
 			errSum += scalar(m[2])
 			steps++
@@ -622,6 +631,9 @@ func (run *Run) FitUntil(end int) error {
 			ds = microBatches{ds: run.trainDS, k: run.accum.K}
 		}
 		if _, err := newLoop().RunEpochs(ds, 1); err != nil {
+			if oom := outOfMemory.Load(); oom != nil {
+				return *oom
+			}
 			return fmt.Errorf("epoch %d: %w", epoch, err)
 		}
 		trainSeconds := time.Since(t0).Seconds()

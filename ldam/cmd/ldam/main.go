@@ -147,6 +147,12 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	c.Log = stdout
+	// Past its memory budget a run stops at the end of its step; a step that keeps growing would
+	// meet the kernel's out-of-memory killer first, so the command exits at once.
+	c.OnOutOfMemory = func(err error) {
+		fmt.Fprintln(stderr, err)
+		os.Exit(3)
+	}
 	// The progress bar redraws itself with terminal escape codes: only on a terminal, never in
 	// a log file or a pipe.
 	c.Progress = c.Progress && isTerminal(stdout)

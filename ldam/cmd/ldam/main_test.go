@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,5 +186,27 @@ func TestSweepStatusShowsFailures(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestTrainExitsOnOutOfMemory: ldam train past its memory budget exits at once with status 3
+// and the guard's message (in a child process: it exits).
+func TestTrainExitsOnOutOfMemory(t *testing.T) {
+	if os.Getenv("LDAMLAB_DATASETS") == "" {
+		t.Skip("$LDAMLAB_DATASETS is not set")
+	}
+	if os.Getenv("LDAMLAB_OOM_CHILD") == "1" {
+		os.Exit(run([]string{"train", "--preset", "quick", "--epochs", "50", "--max_per_class", "100", "--test_per_class", "2", "--batch-size", "8",
+			"--memory_limit", "0.001", "--out", t.TempDir(), "--progress=false"}, os.Stdout, os.Stderr))
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTrainExitsOnOutOfMemory$")
+	cmd.Env = append(os.Environ(), "LDAMLAB_OOM_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "out of memory") || !strings.Contains(string(out), "--micro_batches") {
+		t.Errorf("output:\n%s", out)
 	}
 }
