@@ -68,11 +68,19 @@ func ClassCounts(p Profile, imgMax, classes int, imbFactor, mu float64) ([]int, 
 	return counts, nil
 }
 
-// SelectPerClass returns the indices of a subset with counts[c] examples of each class c: for
-// each class its indices are shuffled with a generator seeded by seed and the first counts[c]
-// are kept (the official code does the same with numpy's generator, so the chosen images
-// differ from it, but not the counts). The result lists the classes in order.
+// Selection names the way [SelectPerClass] chooses examples, as results record it.
+const Selection = "numpy RandomState(seed), one shuffle per class in class order (the official imbalance_cifar.py)"
+
+// SelectPerClass returns the indices of a subset with counts[c] examples of each class c, chosen
+// as the official code's gen_imbalanced_data does: numpy's legacy generator seeded once with
+// seed ([NewNumpyRandomState]; numpy.random.seed(rand_number)), then for each class in order its
+// indices (ascending) shuffled with numpy's shuffle and the first counts[c] kept. The same seed
+// picks the same images as the official code on the same data order. The result lists the
+// classes in order. seed must be below 2³², numpy's limit.
 func SelectPerClass(labels []int, counts []int, seed uint64) ([]int, error) {
+	if seed > math.MaxUint32 {
+		return nil, fmt.Errorf("datasets: selection seed %d is above 2³²−1, the largest numpy (and the official code's --rand_number) accepts", seed)
+	}
 	byClass := make([][]int, len(counts))
 	for i, y := range labels {
 		if y < 0 || y >= len(counts) {
@@ -80,7 +88,7 @@ func SelectPerClass(labels []int, counts []int, seed uint64) ([]int, error) {
 		}
 		byClass[y] = append(byClass[y], i)
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x1da3))
+	rng := NewNumpyRandomState(uint32(seed))
 	var out []int
 	for c, idx := range byClass {
 		if counts[c] > len(idx) {

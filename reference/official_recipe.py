@@ -94,6 +94,10 @@ def class_counts(imb_type, img_max, classes, imb_factor):
     return [int(img_max)] * classes
 
 
+# How select() chooses the images, in the words LDAM Lab's results use (datasets.Selection).
+SELECTION = "numpy RandomState(seed), one shuffle per class in class order (the official imbalance_cifar.py)"
+
+
 def select(y, counts, rand_number):
     """gen_imbalanced_data of imbalance_cifar.py: numpy's generator seeded once, each class's
     indices shuffled in class order, the first n_i kept."""
@@ -316,6 +320,7 @@ def selftest(args):
         "drw_after": drw_weights(counts, 16, 16).tolist(),
         "reweight": reweight_weights(counts).tolist(),
         "lr": [lr_at(json.loads(args.preset_json), e) for e in range(json.loads(args.preset_json)["Epochs"])],
+        "selection": SELECTION,
     }))
 
 
@@ -423,12 +428,12 @@ def main(argv=None):
     p.add_argument("--resume", action="store_true")
     p.add_argument("--branch_from", default="")
     p.add_argument("--stop_after", type=int, default=0, help="stop after this many epochs of this call (for tests)")
-    p.add_argument("--indices", default="", help="JSON {train, test}: the images to use instead of the official selection (a diagnostic)")
     p.add_argument("--selftest", action="store_true")
     p.add_argument("--img_max", type=int, default=5000)
     p.add_argument("--classes", type=int, default=10)
     p.add_argument("--one_step", default="", help="a JSON of weights and a batch from LDAM Lab: write one step's loss, logits and gradients to --one_step_out (a test)")
     p.add_argument("--one_step_out", default="")
+    p.add_argument("--print_selection", action="store_true", help="print the indices of the training and test images the official selection keeps (JSON) and stop")
     args = p.parse_args(argv)
     if args.one_step:
         return one_step(args.one_step, args.one_step_out)
@@ -440,13 +445,12 @@ def main(argv=None):
     import torch
     torch.set_num_threads(args.threads)
     preset = json.loads(args.preset_json)
-    if not args.out:
+    if not args.out and not args.print_selection:
         raise SystemExit("--out is required")
     if not (0 < args.imb_factor <= 1):
         raise SystemExit(f"--imb_factor {args.imb_factor} is outside (0, 1]; it is 1/rho, e.g. 0.01 for rho = 100")
-    os.makedirs(args.out, exist_ok=True)
-    ckpt_file = os.path.join(args.out, "checkpoint.pt")
-    results_file = os.path.join(args.out, "results.json")
+    ckpt_file = os.path.join(args.out or ".", "checkpoint.pt")
+    results_file = os.path.join(args.out or ".", "results.json")
 
     archive = lambda s: os.path.join(args.datasets, f"cifar10-jpeg-{s}.tar.gz")
     for s in ("train", "test"):
@@ -460,20 +464,17 @@ def main(argv=None):
     if preset.get("MaxPerClass"):
         img_max = min(img_max, preset["MaxPerClass"])
     counts = class_counts(args.imb_type, img_max, classes, args.imb_factor)
-    if args.indices:
-        with open(args.indices) as f:
-            given = json.load(f)
-        xtr, ytr = xtr[given["train"]], ytr[given["train"]]
-        xte, yte = xte[given["test"]], yte[given["test"]]
-        if np.bincount(ytr, minlength=classes).tolist() != counts:
-            raise SystemExit(f"{args.indices}: its training counts {np.bincount(ytr, minlength=classes).tolist()} are not the profile's {counts}")
-    else:
-        keep = select(ytr, counts, args.rand_number)
-        xtr, ytr = xtr[keep], ytr[keep]
-        if preset.get("TestPerClass"):
-            tcounts = [min(preset["TestPerClass"], int(k)) for k in np.bincount(yte, minlength=classes)]
-            tkeep = select(yte, tcounts, args.rand_number)
-            xte, yte = xte[tkeep], yte[tkeep]
+    keep = select(ytr, counts, args.rand_number)
+    tkeep = np.arange(len(yte))
+    if preset.get("TestPerClass"):
+        tcounts = [min(preset["TestPerClass"], int(k)) for k in np.bincount(yte, minlength=classes)]
+        tkeep = select(yte, tcounts, args.rand_number)
+    if args.print_selection:
+        print(json.dumps({"train": keep.tolist(), "test": tkeep.tolist()}))
+        return
+    xtr, ytr = xtr[keep], ytr[keep]
+    xte, yte = xte[tkeep], yte[tkeep]
+    os.makedirs(args.out, exist_ok=True)
     test_counts = np.bincount(yte, minlength=classes).astype(int).tolist()
     print(f"data: {len(ytr)} training images {counts}, {len(yte)} test images ({time.time() - t_load:.0f} s to load)", flush=True)
 
@@ -488,11 +489,10 @@ def main(argv=None):
               "DataSeed": args.rand_number, "LossType": args.loss_type, "TrainRule": args.train_rule,
               "Beta": 0.9999, "MaxMargin": 0.5, "Scale": 30, "Preset": preset["Name"], "Seed": args.seed,
               "Threads": args.threads}
-    if args.indices:
-        config["Subset"] = "ours"  # official runs keep the config they had before this option
     result = {"config": config, "preset": preset, "backend": ENGINE,
               "data": {"name": "cifar10", "source": "offline CIFAR-10 JPEG re-encode (q75, 4:2:0), not the original pixels",
-                       "classes": CIFAR10_CLASSES, "train_counts": counts, "test_counts": test_counts},
+                       "classes": CIFAR10_CLASSES, "train_counts": counts, "test_counts": test_counts,
+                       "selection": SELECTION},
               "margins": ldam_margins(counts).tolist() if args.loss_type == "LDAM" else None,
               "params": sum(p.numel() for p in model.parameters()),
               "history": [], "best_epoch": 0, "done": False, "wall_seconds": 0.0}

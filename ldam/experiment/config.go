@@ -176,6 +176,9 @@ type Data struct {
 	TrainText, TestText     *datasets.Text
 	Info                    datasets.Info
 	Source                  datasets.Source
+	// Selection names how the imbalanced subsets were chosen (datasets.Selection), "" when the
+	// data came as they are (a dataset's natural imbalance, or data given in Config.Data).
+	Selection string
 }
 
 // labels returns the labels of the train (test=false) or test split.

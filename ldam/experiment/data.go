@@ -97,7 +97,7 @@ func loadSplits(r resolved) (*Data, error) {
 		if te, err = capText(te, r.preset.TestPerClass, r.DataSeed); err != nil {
 			return nil, err
 		}
-		return &Data{Name: "imdb", Classes: datasets.IMDBClasses, TrainText: tr, TestText: te, Source: src}, nil
+		return &Data{Name: "imdb", Classes: datasets.IMDBClasses, TrainText: tr, TestText: te, Source: src, Selection: datasets.Selection}, nil
 	case "inat2018":
 		dir := filepath.Join(dataDir, "inat2018")
 		tr, err := datasets.LoadINat(dir, "train")
@@ -123,7 +123,8 @@ func loadSplits(r resolved) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Data{Name: r.Dataset, Classes: split.Train.Classes, TrainImages: train, TestImages: test, Info: datasets.InfoFor(r.Dataset), Source: src}, nil
+	return &Data{Name: r.Dataset, Classes: split.Train.Classes, TrainImages: train, TestImages: test, Info: datasets.InfoFor(r.Dataset), Source: src,
+		Selection: datasets.Selection}, nil
 }
 
 // capText keeps at most n examples of the largest class and the same ratio for the others.

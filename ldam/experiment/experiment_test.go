@@ -650,3 +650,31 @@ func TestTrainingReportsTheHolder(t *testing.T) {
 	}
 	close(stop)
 }
+
+// TestResumeRefusesAnotherSelection: a checkpoint written on images chosen by another selection
+// (an earlier build's) is not resumed or branched from: the same flags would continue on other
+// data.
+func TestResumeRefusesAnotherSelection(t *testing.T) {
+	d := pointsData(t)
+	out := t.TempDir()
+	base := Config{Data: d, LossType: "LDAM", Epochs: 4, BatchSize: 16, Out: out, Resume: true, StopAfter: 3}
+	if _, err := Train(base); err != nil {
+		t.Fatal(err)
+	}
+	other := *d
+	other.Selection = "another selection"
+	again := base
+	again.Data = &other
+	if _, err := Prepare(again); err == nil || !strings.Contains(err.Error(), "another selection") {
+		t.Errorf("resuming on another selection: %v", err)
+	}
+	branch := again
+	branch.Out, branch.Resume, branch.BranchFrom, branch.TrainRule = t.TempDir(), false, out, "DRW"
+	if _, err := Prepare(branch); err == nil || !strings.Contains(err.Error(), "another selection") {
+		t.Errorf("branching on another selection: %v", err)
+	}
+	// The same selection resumes.
+	if _, err := Prepare(base); err != nil {
+		t.Errorf("resuming on the same selection: %v", err)
+	}
+}

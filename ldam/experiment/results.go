@@ -54,6 +54,10 @@ type DataSummary struct {
 	Classes     []string `json:"classes"`
 	TrainCounts []int    `json:"train_counts"`
 	TestCounts  []int    `json:"test_counts"`
+	// Selection is how the imbalanced subsets were chosen (datasets.Selection: the official
+	// code's numpy selection); absent in runs made before the selection was the official one,
+	// which chose other images of the same counts.
+	Selection string `json:"selection,omitempty"`
 }
 
 // Epoch is one line of the history.

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"github.com/gomlx/compute/gobackend"
@@ -178,7 +179,7 @@ func Prepare(c Config) (*Run, error) {
 	}
 	run.Result = &Result{Config: r.Config, Preset: r.preset, Backend: run.Backend.Name(), Engine: Engine(run.Backend), Margins: margins,
 		Data: DataSummary{Name: data.Name, Source: data.Source.Note, Classes: data.Classes, TrainCounts: counts,
-			TestCounts: datasets.CountLabels(data.labels(true), classes)}}
+			TestCounts: datasets.CountLabels(data.labels(true), classes), Selection: data.Selection}}
 	run.Result.Config.Preset = r.Preset
 	run.labels = trainLabels
 	if err := run.build(margins); err != nil {
@@ -260,6 +261,9 @@ func (run *Run) branch() error {
 	}
 	if st.Result == nil || st.NextEpoch != r.preset.DeferEpoch {
 		return fmt.Errorf("branching from %s: it does not end at T0 = epoch %d of this run", p, r.preset.DeferEpoch)
+	}
+	if st.Result.Data.Selection != run.Result.Data.Selection {
+		return fmt.Errorf("branching from %s: its first stage trained on images chosen by another selection (%q; this build chooses %q); train that run again first", p, cmp.Or(st.Result.Data.Selection, "the earlier PCG selection"), run.Result.Data.Selection)
 	}
 	a, b := st.Result.Config, r.Config
 	a.TrainRule = b.TrainRule
@@ -520,6 +524,9 @@ func (run *Run) restore() error {
 	}
 	if st.Result == nil {
 		return fmt.Errorf("resuming from %s: the checkpoint has no training state", p)
+	}
+	if st.Result.Data.Selection != run.Result.Data.Selection {
+		return fmt.Errorf("resuming from %s: it trained on images chosen by another selection (%q; this build chooses %q): the same flags no longer mean the same data; start the run again in an empty --out", p, cmp.Or(st.Result.Data.Selection, "the earlier PCG selection"), run.Result.Data.Selection)
 	}
 	if !SameRun(st.Result.Config, run.cfg.Config) {
 		return fmt.Errorf("resuming from %s: it was written by a run with a different configuration (%s/%s, %s ρ=1/%g, preset %s); use the same flags or another --out",

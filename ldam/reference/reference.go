@@ -21,7 +21,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
@@ -38,17 +37,6 @@ const (
 	Stage1File = "stage1.pt"
 	// CheckpointFile is the reference's checkpoint after the last finished epoch.
 	CheckpointFile = "checkpoint.pt"
-)
-
-// The subsets a reference run can train and test on.
-const (
-	// SubsetOfficial is the official code's selection (numpy seeded with rand_number, each
-	// class's indices shuffled in turn, the first n_i kept): the default.
-	SubsetOfficial = "official"
-	// SubsetOurs is the selection our run of the cell makes (datasets.ImbalancedIndices and
-	// CapPerClassIndices, seeded by its DataSeed): a diagnostic that leaves the data out of the
-	// comparison. Its runs go to results/<preset>/reference-oursubset/.
-	SubsetOurs = "ours"
 )
 
 // Methods are the rows the reference runs: the official code's CE and LDAM losses with its
@@ -88,8 +76,6 @@ type Job struct {
 	Seed       uint64
 	Dir        string
 	BranchFrom string
-	// Subset is SubsetOfficial ("" too) or SubsetOurs.
-	Subset string
 }
 
 // Done reports whether the job's results.json says the run finished.
@@ -99,20 +85,10 @@ func (j Job) Done() bool {
 }
 
 // Plan lists the reference runs of the given methods (rows of Table 2/5) on one column of
-// Table 2 for the seeds, seed by seed, each DRW run after the run it branches from, on the
-// official code's subset of the data.
+// Table 2 for the seeds, seed by seed, each DRW run after the run it branches from. The runs
+// train on the official code's selection of the images, which is ours too
+// (datasets.SelectPerClass).
 func Plan(root, preset string, seeds []uint64, methods []string, column string) ([]Job, error) {
-	return PlanSubset(root, preset, seeds, methods, column, SubsetOfficial)
-}
-
-// PlanSubset is [Plan] on the given subset (SubsetOfficial or SubsetOurs).
-func PlanSubset(root, preset string, seeds []uint64, methods []string, column, subset string) ([]Job, error) {
-	if subset == "" {
-		subset = SubsetOfficial
-	}
-	if subset != SubsetOfficial && subset != SubsetOurs {
-		return nil, fmt.Errorf("reference: unknown subset %q; use %s or %s", subset, SubsetOfficial, SubsetOurs)
-	}
 	if len(methods) == 0 {
 		methods = Methods[:4]
 	}
@@ -137,13 +113,13 @@ func PlanSubset(root, preset string, seeds []uint64, methods []string, column, s
 			return 0
 		})
 		for _, m := range order {
-			run, err := cellFor(m, column, subset)
+			run, err := Cell(m, column)
 			if err != nil {
 				return nil, err
 			}
-			j := Job{Run: run, Seed: seed, Dir: run.Dir(root, preset, seed), Subset: subset}
+			j := Job{Run: run, Seed: seed, Dir: run.Dir(root, preset, seed)}
 			if b, ok := base[m]; ok {
-				br, err := cellFor(b, column, subset)
+				br, err := Cell(b, column)
 				if err != nil {
 					return nil, err
 				}
@@ -157,15 +133,6 @@ func PlanSubset(root, preset string, seeds []uint64, methods []string, column, s
 		}
 	}
 	return jobs, nil
-}
-
-// cellFor is Cell for a subset: SubsetOurs's runs live in their own folder.
-func cellFor(method, column, subset string) (registry.Run, error) {
-	run, err := Cell(method, column)
-	if subset == SubsetOurs {
-		run.Table += "-oursubset"
-	}
-	return run, err
 }
 
 // Cell is the registry's run of a Table 2 cell, placed in the reference's folder.
@@ -197,53 +164,9 @@ func (j Job) Args(root string, p schedule.Preset, threads int) ([]string, error)
 	if j.BranchFrom != "" {
 		args = append(args, "--branch_from", j.BranchFrom)
 	}
-	if j.Subset == SubsetOurs {
-		args = append(args, "--indices", filepath.Join(j.Dir, IndicesFile))
-	}
 	return args, nil
 }
 
-// IndicesFile holds, in a SubsetOurs run's directory, the training and test indices it uses.
-const IndicesFile = "subset.json"
-
-// OurSubset returns the indices of the CIFAR-10 JPEG training and test images that our run of
-// a cell uses in a preset — the selection experiment.Prepare makes (datasets.ImbalancedIndices,
-// CapPerClassIndices), on the archives' order (class by class, 5,000 training and 1,000 test
-// images each, by file name).
-func OurSubset(p schedule.Preset, c experiment.Config) (train, test []int, err error) {
-	p = p.ForDataset("cifar10")
-	labels := func(perClass int) []int {
-		var l []int
-		for c := range len(datasets.CIFAR10Classes) {
-			for range perClass {
-				l = append(l, c)
-			}
-		}
-		return l
-	}
-	prof, err := datasets.ParseProfile(c.ImbType)
-	if err != nil {
-		return nil, nil, err
-	}
-	mu := c.StepMu
-	if mu == 0 {
-		mu = 0.5
-	}
-	classes := len(datasets.CIFAR10Classes)
-	if train, err = datasets.ImbalancedIndices(labels(5000), classes, prof, c.ImbFactor, mu, p.MaxPerClass, c.DataSeed); err != nil {
-		return nil, nil, err
-	}
-	test = make([]int, 1000*classes)
-	for i := range test {
-		test[i] = i
-	}
-	if p.TestPerClass > 0 {
-		if test, err = datasets.CapPerClassIndices(labels(1000), classes, p.TestPerClass, c.DataSeed); err != nil {
-			return nil, nil, err
-		}
-	}
-	return train, test, nil
-}
 
 // Run trains the jobs in order with the reference, output to each run's train.log (and to
 // progress, when not nil): finished runs are skipped, interrupted ones resume from their
@@ -278,15 +201,6 @@ func Run(root string, p schedule.Preset, jobs []Job, threads int, progress io.Wr
 func runOne(root string, p schedule.Preset, j Job, threads int, progress io.Writer) error {
 	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
 		return err
-	}
-	if j.Subset == SubsetOurs {
-		train, test, err := OurSubset(p, j.Run.Config)
-		if err != nil {
-			return err
-		}
-		if err := experiment.WriteJSON(filepath.Join(j.Dir, IndicesFile), map[string][]int{"train": train, "test": test}); err != nil {
-			return err
-		}
 	}
 	args, err := j.Args(root, p, threads)
 	if err != nil {

@@ -67,6 +67,10 @@ func TestRecipeArithmetic(t *testing.T) {
 			t.Fatalf("%s: %v", key, err)
 		}
 	}
+	var selection string
+	if err := json.Unmarshal(raw["selection"], &selection); err != nil || selection != datasets.Selection {
+		t.Errorf("the reference names its selection %q, the library %q (%v)", selection, datasets.Selection, err)
+	}
 	counts, _ := datasets.ClassCounts(datasets.LongTailed, 5000, 10, 0.01, 0.5)
 	if fmt.Sprint(got.Counts) != fmt.Sprint(counts) {
 		t.Errorf("counts %v, library %v", got.Counts, counts)
@@ -241,16 +245,16 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// TestOurSubset: the diagnostic subset is our run's selection on the archives' layout: the
-// profile's counts, each index inside its class's block (5,000 training and 1,000 test images a
-// class), the quick preset's 100 test images a class, and the same indices as datasets'
-// selection of a data set with those labels.
-func TestOurSubset(t *testing.T) {
+// TestOurSelection: ourSelection (what TestOurSelectionIsTheOfficial compares) is our run's
+// selection on the archives' layout: the profile's counts, each index inside its class's block
+// (5,000 training and 1,000 test images a class), the quick preset's 100 test images a class,
+// and the same indices as datasets' selection of a data set with those labels.
+func TestOurSelection(t *testing.T) {
 	run, err := Cell("LDAM-DRW", "C10 LT 100")
 	if err != nil {
 		t.Fatal(err)
 	}
-	train, test, err := OurSubset(schedule.Quick, run.Config)
+	train, test, err := ourSelection(schedule.Quick, run.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +290,80 @@ func TestOurSubset(t *testing.T) {
 			t.Fatalf("image %d of the subset is not index %d of the data set", k, i)
 		}
 	}
-	if _, err := PlanSubset(t.TempDir(), "quick", []uint64{0}, nil, "C10 LT 100", "mine"); err == nil || !strings.Contains(err.Error(), "unknown subset") {
-		t.Errorf("unknown subset: %v", err)
+}
+
+// TestOurSelectionIsTheOfficial: our runs train and test on exactly the images the official
+// code's selection keeps (the reference's --print_selection, numpy itself on the same JPEG
+// archives), in the quick preset (capped: 500 for the head class, 100 test images a class) and
+// the lite one (the whole test set).
+func TestOurSelectionIsTheOfficial(t *testing.T) {
+	needTorch(t)
+	if os.Getenv("LDAMLAB_DATASETS") == "" {
+		t.Skip("$LDAMLAB_DATASETS is not set")
 	}
+	run, err := Cell("LDAM-DRW", "C10 LT 100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []schedule.Preset{schedule.Quick, schedule.Lite} {
+		train, test, err := ourSelection(p, run.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pj, _ := json.Marshal(p)
+		out, err := exec.Command(Python(), filepath.Join(root(t), Script), "--print_selection", "--preset_json", string(pj),
+			"--imb_factor", "0.01", "--datasets", os.Getenv("LDAMLAB_DATASETS")).Output()
+		if err != nil {
+			t.Fatalf("%s: --print_selection: %v", p.Name, err)
+		}
+		var official struct{ Train, Test []int }
+		if err := json.Unmarshal(out, &official); err != nil {
+			t.Fatalf("%s: %v\n%s", p.Name, err, out)
+		}
+		if fmt.Sprint(train) != fmt.Sprint(official.Train) {
+			t.Errorf("%s: our %d training images differ from the official selection's %d", p.Name, len(train), len(official.Train))
+		}
+		if fmt.Sprint(test) != fmt.Sprint(official.Test) {
+			t.Errorf("%s: our %d test images differ from the official selection's %d", p.Name, len(test), len(official.Test))
+		}
+	}
+}
+
+// ourSelection returns the indices of the CIFAR-10 JPEG training and test images that our run of
+// a cell uses in a preset — the selection experiment.Prepare makes (datasets.ImbalancedIndices,
+// CapPerClassIndices), on the archives' order (class by class, 5,000 training and 1,000 test
+// images each, by file name).
+func ourSelection(p schedule.Preset, c experiment.Config) (train, test []int, err error) {
+	p = p.ForDataset("cifar10")
+	labels := func(perClass int) []int {
+		var l []int
+		for c := range len(datasets.CIFAR10Classes) {
+			for range perClass {
+				l = append(l, c)
+			}
+		}
+		return l
+	}
+	prof, err := datasets.ParseProfile(c.ImbType)
+	if err != nil {
+		return nil, nil, err
+	}
+	mu := c.StepMu
+	if mu == 0 {
+		mu = 0.5
+	}
+	classes := len(datasets.CIFAR10Classes)
+	if train, err = datasets.ImbalancedIndices(labels(5000), classes, prof, c.ImbFactor, mu, p.MaxPerClass, c.DataSeed); err != nil {
+		return nil, nil, err
+	}
+	test = make([]int, 1000*classes)
+	for i := range test {
+		test[i] = i
+	}
+	if p.TestPerClass > 0 {
+		if test, err = datasets.CapPerClassIndices(labels(1000), classes, p.TestPerClass, c.DataSeed); err != nil {
+			return nil, nil, err
+		}
+	}
+	return train, test, nil
 }

@@ -260,7 +260,11 @@ func (r Run) Read(root, preset string) (Seeds, error) {
 		s.Values = append(s.Values, v)
 		s.Seeds = append(s.Seeds, res.Config.Seed)
 		s.Backends = append(s.Backends, res.Backend)
-		s.Data = append(s.Data, res.Data.Source)
+		data := res.Data.Source
+		if res.Data.Selection == "" && res.Data.Name != "inat2018" {
+			data += " (images chosen by the earlier selection, not the official one)"
+		}
+		s.Data = append(s.Data, data)
 		for _, g := range []struct {
 			v  *float64
 			to *[]float64

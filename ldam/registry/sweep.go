@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/paper"
 )
@@ -128,10 +129,45 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 	return jobs, deps, nil
 }
 
-// Done reports whether a job's run has finished (its results.json says so).
+// Done reports whether a job's run has finished (its results.json says so) on the images this
+// build selects (a stale run is not done: see [Job.Stale]).
 func (j Job) Done() bool {
 	r, err := experiment.ReadResult(filepath.Join(j.Dir, experiment.ResultsFile))
-	return err == nil && r.Done
+	return err == nil && r.Done && !stale(r)
+}
+
+// stale reports whether a run trained on imbalanced subsets chosen otherwise than this build
+// chooses them (before the selection was the official code's): the same flags now mean other
+// images. Datasets used whole (iNaturalist's natural imbalance) are never stale.
+func stale(r *experiment.Result) bool {
+	return r.Data.Selection != datasets.Selection && r.Data.Name != "inat2018" && r.Data.Name != ""
+}
+
+// Stale reports whether the job's directory holds a run (finished or not) made on images
+// chosen by an earlier selection; a sweep moves such a run aside ([Job.Archive]) and trains
+// the cell again.
+func (j Job) Stale() bool {
+	r, err := experiment.ReadResult(filepath.Join(j.Dir, experiment.ResultsFile))
+	return err == nil && stale(r)
+}
+
+// ArchivePrefix names, beside seed-<n>, a run directory moved aside by [Job.Archive]; the
+// registry reads only seed-<n>.
+const ArchivePrefix = "earlier-selection-"
+
+// Archive moves the job's directory aside to earlier-selection-seed-<n> (numbered if that
+// exists), so that the cell trains again from scratch while the earlier run stays on disk (and in
+// the repository's history). It returns the new directory.
+func (j Job) Archive() (string, error) {
+	parent, base := filepath.Split(j.Dir)
+	to := filepath.Join(parent, ArchivePrefix+base)
+	for k := 2; ; k++ {
+		if _, err := os.Stat(to); os.IsNotExist(err) {
+			break
+		}
+		to = filepath.Join(parent, fmt.Sprintf("%s%s.%d", ArchivePrefix, base, k))
+	}
+	return to, os.Rename(j.Dir, to)
 }
 
 // Sweep runs the jobs, at most parallel at a time, each after the job it depends on; finished
@@ -173,6 +209,12 @@ func Sweep(ctx context.Context, jobs []Job, deps []int, parallel int, run func(c
 			if j.Done() {
 				return
 			}
+			if j.Stale() {
+				if _, err := j.Archive(); err != nil {
+					fail(fmt.Errorf("%s seed %d: moving the run on the earlier image selection aside: %w", j.Run.Name, j.Seed, err))
+					return
+				}
+			}
 			slots <- struct{}{}
 			defer func() { <-slots }()
 			if err := ctx.Err(); err != nil {
@@ -202,13 +244,15 @@ type State string
 // The states of [Job.State]; a scheduler adds its own (queued).
 const (
 	StateDone        State = "done"
+	StateStale       State = "stale"
 	StateRunning     State = "running"
 	StateFailed      State = "failed"
 	StateInterrupted State = "interrupted"
 	StateNotStarted  State = "not started"
 )
 
-// State reports where the job stands and a detail: done (results.json says so); running (a
+// State reports where the job stands and a detail: done (results.json says so); stale (a run on
+// the earlier image selection: the next sweep moves it aside and trains again); running (a
 // process holds the run's lock; the detail names it); failed (the last attempt left
 // [FailedFile]; the detail is its error); interrupted (a checkpoint or partial results exist: the
 // next sweep resumes it); not started.
@@ -218,6 +262,9 @@ func (j Job) State() (State, string) {
 	}
 	if who, ok := experiment.Training(j.Dir); ok {
 		return StateRunning, who
+	}
+	if j.Stale() {
+		return StateStale, "trained on images chosen by the earlier selection; the next sweep trains it again"
 	}
 	if b, err := os.ReadFile(filepath.Join(j.Dir, FailedFile)); err == nil {
 		return StateFailed, strings.TrimSpace(string(b))

@@ -21,7 +21,6 @@ func referenceCmd(args []string, stdout, stderr io.Writer) int {
 	threads := fs.Int("threads", 2, "PyTorch's threads")
 	root := fs.String("root", ".", "repository root: runs go to <root>/results/<preset>/reference/<run>/seed-<n>")
 	dry := fs.Bool("dry_run", false, "print the runs and their commands, run nothing")
-	subset := fs.String("subset", reference.SubsetOfficial, "the images: official (the official code's selection) or ours (those our run of the cell uses; a diagnostic, into results/<preset>/reference-oursubset/)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -35,7 +34,7 @@ func referenceCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ldam reference: %v\n", err)
 		return 2
 	}
-	jobs, err := reference.PlanSubset(*root, p.Name, seeds, split(*methodList), *column, *subset)
+	jobs, err := reference.Plan(*root, p.Name, seeds, split(*methodList), *column)
 	if err != nil {
 		fmt.Fprintf(stderr, "ldam reference: %v\n", err)
 		return 2

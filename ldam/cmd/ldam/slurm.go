@@ -253,6 +253,14 @@ func sweepTask(jobs []registry.Job, deps []int, task int, preset string, extra [
 		fmt.Fprintf(stdout, "%s seed %d: done already\n", j.Run.Name, j.Seed)
 		return 0
 	}
+	if j.Stale() {
+		to, err := j.Archive()
+		if err != nil {
+			fmt.Fprintf(stderr, "ldam sweep: %s seed %d: moving the run on the earlier image selection aside: %v\n", j.Run.Name, j.Seed, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s seed %d: its earlier run chose other images (the earlier selection); moved to %s, training again\n", j.Run.Name, j.Seed, to)
+	}
 	if d := deps[task]; d >= 0 && !jobs[d].Done() {
 		fmt.Fprintf(stderr, "ldam sweep: %s seed %d branches from %s, which has not finished (its task failed or was cancelled): submit the sweep again\n", j.Run.Name, j.Seed, jobs[d].Dir)
 		return 1
