@@ -68,6 +68,46 @@ func ClassCounts(p Profile, imgMax, classes int, imbFactor, mu float64) ([]int, 
 	return counts, nil
 }
 
+// Selector chooses counts[c] examples of each class c among labels with a seed, returning their
+// indices in class order: [SelectPerClass] (the official code's), or [SelectPerClassEarlier].
+type Selector func(labels []int, counts []int, seed uint64) ([]int, error)
+
+// SelectPerClassEarlier is the selection of builds before [SelectPerClass] was the official
+// code's: each class's indices shuffled with Go's PCG generator seeded by seed, the first
+// counts[c] kept. The same counts, other images. It exists to reopen runs made then
+// (experiment.Config.EarlierSelection); new runs use SelectPerClass.
+func SelectPerClassEarlier(labels []int, counts []int, seed uint64) ([]int, error) {
+	byClass, err := byClass(labels, counts)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x1da3))
+	var out []int
+	for c, idx := range byClass {
+		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+		out = append(out, idx[:counts[c]]...)
+	}
+	return out, nil
+}
+
+// byClass lists the indices of each class in ascending order, checking that every label is a
+// class of counts and every class has counts[c] examples.
+func byClass(labels []int, counts []int) ([][]int, error) {
+	by := make([][]int, len(counts))
+	for i, y := range labels {
+		if y < 0 || y >= len(counts) {
+			return nil, fmt.Errorf("datasets: label %d of example %d outside the %d classes of the profile", y, i, len(counts))
+		}
+		by[y] = append(by[y], i)
+	}
+	for c, idx := range by {
+		if counts[c] > len(idx) {
+			return nil, fmt.Errorf("datasets: class %d needs %d examples but has only %d; lower img_max or the profile", c, counts[c], len(idx))
+		}
+	}
+	return by, nil
+}
+
 // Selection names the way [SelectPerClass] chooses examples, as results record it.
 const Selection = "numpy RandomState(seed), one shuffle per class in class order (the official imbalance_cifar.py)"
 
@@ -81,19 +121,13 @@ func SelectPerClass(labels []int, counts []int, seed uint64) ([]int, error) {
 	if seed > math.MaxUint32 {
 		return nil, fmt.Errorf("datasets: selection seed %d is above 2³²−1, the largest numpy (and the official code's --rand_number) accepts", seed)
 	}
-	byClass := make([][]int, len(counts))
-	for i, y := range labels {
-		if y < 0 || y >= len(counts) {
-			return nil, fmt.Errorf("datasets: label %d of example %d outside the %d classes of the profile", y, i, len(counts))
-		}
-		byClass[y] = append(byClass[y], i)
+	byClass, err := byClass(labels, counts)
+	if err != nil {
+		return nil, err
 	}
 	rng := NewNumpyRandomState(uint32(seed))
 	var out []int
 	for c, idx := range byClass {
-		if counts[c] > len(idx) {
-			return nil, fmt.Errorf("datasets: class %d needs %d examples but has only %d; lower img_max or the profile", c, counts[c], len(idx))
-		}
 		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
 		out = append(out, idx[:counts[c]]...)
 	}
@@ -102,9 +136,9 @@ func SelectPerClass(labels []int, counts []int, seed uint64) ([]int, error) {
 
 // Imbalanced returns the imbalanced training set of a profile: per-class counts from
 // [ClassCounts] with img_max = the largest class of d (capped at maxPerClass when it is > 0,
-// the quick preset's scale-down), chosen by [SelectPerClass].
-func Imbalanced(d *Images, p Profile, imbFactor, mu float64, maxPerClass int, seed uint64) (*Images, error) {
-	idx, err := ImbalancedIndices(d.Labels, len(d.Classes), p, imbFactor, mu, maxPerClass, seed)
+// the quick preset's scale-down), chosen by sel (nil: [SelectPerClass]).
+func Imbalanced(d *Images, p Profile, imbFactor, mu float64, maxPerClass int, seed uint64, sel Selector) (*Images, error) {
+	idx, err := ImbalancedIndices(d.Labels, len(d.Classes), p, imbFactor, mu, maxPerClass, seed, sel)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +147,7 @@ func Imbalanced(d *Images, p Profile, imbFactor, mu float64, maxPerClass int, se
 
 // ImbalancedIndices are the indices [Imbalanced] keeps of a data set with these labels (of
 // `classes` classes), in class order.
-func ImbalancedIndices(labels []int, classes int, p Profile, imbFactor, mu float64, maxPerClass int, seed uint64) ([]int, error) {
+func ImbalancedIndices(labels []int, classes int, p Profile, imbFactor, mu float64, maxPerClass int, seed uint64, sel Selector) ([]int, error) {
 	counts := CountLabels(labels, classes)
 	imgMax := 0
 	for _, n := range counts {
@@ -126,15 +160,16 @@ func ImbalancedIndices(labels []int, classes int, p Profile, imbFactor, mu float
 	if err != nil {
 		return nil, err
 	}
-	return SelectPerClass(labels, want, seed)
+	return sel.orDefault()(labels, want, seed)
 }
 
-// CapPerClass keeps at most n examples of each class (a seeded choice); n ≤ 0 keeps all.
-func CapPerClass(d *Images, n int, seed uint64) (*Images, error) {
+// CapPerClass keeps at most n examples of each class (chosen by sel with seed; nil:
+// [SelectPerClass]); n ≤ 0 keeps all.
+func CapPerClass(d *Images, n int, seed uint64, sel Selector) (*Images, error) {
 	if n <= 0 {
 		return d, nil
 	}
-	idx, err := CapPerClassIndices(d.Labels, len(d.Classes), n, seed)
+	idx, err := CapPerClassIndices(d.Labels, len(d.Classes), n, seed, sel)
 	if err != nil {
 		return nil, err
 	}
@@ -142,12 +177,20 @@ func CapPerClass(d *Images, n int, seed uint64) (*Images, error) {
 }
 
 // CapPerClassIndices are the indices [CapPerClass] keeps (n > 0), in class order.
-func CapPerClassIndices(labels []int, classes, n int, seed uint64) ([]int, error) {
+func CapPerClassIndices(labels []int, classes, n int, seed uint64, sel Selector) ([]int, error) {
 	counts := CountLabels(labels, classes)
 	for c := range counts {
 		counts[c] = min(counts[c], n)
 	}
-	return SelectPerClass(labels, counts, seed)
+	return sel.orDefault()(labels, counts, seed)
+}
+
+// orDefault is s, or SelectPerClass when s is nil.
+func (s Selector) orDefault() Selector {
+	if s == nil {
+		return SelectPerClass
+	}
+	return s
 }
 
 // PermutedTestCounts returns an imbalanced test distribution for Table 6 / Fig. 7 (appendix

@@ -76,30 +76,38 @@ func TestSelectPerClassSeeded(t *testing.T) {
 		labels[i] = i % 4
 	}
 	counts := []int{250, 100, 10, 1}
-	a, err := SelectPerClass(labels, counts, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := SelectPerClass(labels, counts, 1)
-	c, _ := SelectPerClass(labels, counts, 2)
-	if !slices.Equal(a, b) {
-		t.Error("same seed gave different subsets")
-	}
-	if slices.Equal(a, c) {
-		t.Error("different seeds gave the same subset")
-	}
-	got := CountLabels(func() []int {
-		var ys []int
-		for _, i := range a {
-			ys = append(ys, labels[i])
+	for name, sel := range map[string]Selector{"official": SelectPerClass, "earlier": SelectPerClassEarlier} {
+		a, err := sel(labels, counts, 1)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return ys
-	}(), 4)
-	if !slices.Equal(got, counts) {
-		t.Errorf("subset counts %v, want %v", got, counts)
+		b, _ := sel(labels, counts, 1)
+		c, _ := sel(labels, counts, 2)
+		if !slices.Equal(a, b) {
+			t.Errorf("%s: same seed gave different subsets", name)
+		}
+		if slices.Equal(a, c) {
+			t.Errorf("%s: different seeds gave the same subset", name)
+		}
+		got := CountLabels(func() []int {
+			var ys []int
+			for _, i := range a {
+				ys = append(ys, labels[i])
+			}
+			return ys
+		}(), 4)
+		if !slices.Equal(got, counts) {
+			t.Errorf("%s: subset counts %v, want %v", name, got, counts)
+		}
+		if _, err := sel(labels, []int{300, 1, 1, 1}, 1); err == nil {
+			t.Errorf("%s: asking for more images than a class has was accepted", name)
+		}
 	}
-	if _, err := SelectPerClass(labels, []int{300, 1, 1, 1}, 1); err == nil {
-		t.Error("asking for more images than a class has was accepted")
+	// The two choose other images of the same counts.
+	a, _ := SelectPerClass(labels, counts, 1)
+	e, _ := SelectPerClassEarlier(labels, counts, 1)
+	if slices.Equal(a, e) {
+		t.Error("the official and the earlier selection chose the same images")
 	}
 }
 

@@ -46,7 +46,7 @@ func TestOfflineCIFAR10(t *testing.T) {
 			t.Errorf("channel %d mean %.4f, README says %.4f", c, got, want)
 		}
 	}
-	lt, err := Imbalanced(s.Train, LongTailed, 0.01, 0.5, 0, 0)
+	lt, err := Imbalanced(s.Train, LongTailed, 0.01, 0.5, 0, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestOfflineTinyImageNet(t *testing.T) {
 	if !slices.Equal(s.Train.Classes[:3], []string{"n02124075", "n04067472", "n04540053"}) {
 		t.Errorf("class order starts %v", s.Train.Classes[:3])
 	}
-	lt, err := Imbalanced(s.Train, LongTailed, 0.01, 0.5, 0, 0)
+	lt, err := Imbalanced(s.Train, LongTailed, 0.01, 0.5, 0, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestOfflineFashionMNIST(t *testing.T) {
 	if s.Train.Len() != 60000 || s.Test.Len() != 10000 || s.Train.Height != 28 {
 		t.Fatalf("Fashion-MNIST train %d test %d", s.Train.Len(), s.Test.Len())
 	}
-	step, err := Imbalanced(s.Train, Step, 0.01, 0.5, 0, 0)
+	step, err := Imbalanced(s.Train, Step, 0.01, 0.5, 0, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

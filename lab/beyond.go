@@ -198,18 +198,12 @@ type SeedStages struct {
 func SecondStagesOfRuns(dirs []string, lambda float64) ([]SeedStages, error) {
 	var out []SeedStages
 	for _, dir := range dirs {
-		r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
-		if err != nil {
-			return nil, err
-		}
-		if !r.Done {
+		run, r, err := experiment.Open(dir, nil)
+		if r != nil && !r.Done {
 			return nil, fmt.Errorf("lab: the run in %s has not finished; finish it (ldam sweep resumes it) or leave its seed out", dir)
 		}
-		cfg := r.Config
-		cfg.Out, cfg.Resume = dir, true
-		run, err := experiment.Prepare(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", dir, err)
+			return nil, err
 		}
 		stages, err := SecondStages(run, lambda)
 		if err != nil {

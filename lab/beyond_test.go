@@ -21,7 +21,7 @@ func TestSecondStages(t *testing.T) {
 	t.Setenv(EnvOut, "")
 	t.Setenv(EnvPreset, "quick")
 	// Long-tailed training classes (16 down to 2 images), balanced test classes.
-	train, err := datasets.Imbalanced(smallImages(16, 7), datasets.LongTailed, 1.0/8, 0, 0, 1)
+	train, err := datasets.Imbalanced(smallImages(16, 7), datasets.LongTailed, 1.0/8, 0, 0, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

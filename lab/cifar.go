@@ -2,7 +2,6 @@ package lab
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -64,7 +63,7 @@ func SectionRuns(committedPreset, table, column string, methods []string, seed u
 			if err != nil {
 				return nil, nil, err
 			}
-			run, err := restore(cell.Dir(root, committedPreset, seed), c.Result)
+			run, _, err := experiment.Open(cell.Dir(root, committedPreset, seed), nil)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: %w", c.Method, err)
 			}
@@ -84,18 +83,6 @@ func SectionRuns(committedPreset, table, column string, methods []string, seed u
 		return nil, nil, err
 	}
 	return TrainCells(table, column, methods, seed, limit)
-}
-
-// restore loads a finished run's final checkpoint from its directory; nothing is trained or
-// written.
-func restore(dir string, r *experiment.Result) (*experiment.Run, error) {
-	cfg := r.Config
-	cfg.Out, cfg.Resume = dir, true
-	run, err := experiment.Prepare(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("restoring %s: %w", filepath.Base(filepath.Dir(dir)), err)
-	}
-	return run, nil
 }
 
 // Fig2 draws Figure 2: per-class error on the training split (left) and the balanced test set

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/registry"
@@ -22,7 +23,7 @@ func TestCommitted(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &experiment.Result{Config: experiment.Config{TrainRule: cell.Config.TrainRule}, Preset: schedule.Lite, Backend: "Go Backend", Done: done,
-			Data:    experiment.DataSummary{Name: "cifar10", Source: "JPEG", Classes: []string{"a", "b"}},
+			Data:    experiment.DataSummary{Name: "cifar10", Source: "JPEG", Classes: []string{"a", "b"}, Selection: datasets.Selection},
 			History: []experiment.Epoch{{Epoch: 0, TrainError: 0.5, Test: metrics.Result{Top1Error: 0.6}}, {Epoch: 1, TrainError: 0.4, Test: metrics.Result{Top1Error: 0.5}}},
 			Final:   &metrics.Result{Top1Error: 0.5, PerClassError: []float64{0.1, 0.9}}}
 		dir := cell.Dir(root, "lite", 0)
@@ -67,7 +68,7 @@ func TestSeedsTable(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &experiment.Result{Config: experiment.Config{Seed: seed}, Preset: schedule.Lite, Backend: "onnxruntime", Done: done,
-			Data:  experiment.DataSummary{Name: "cifar10", Source: "JPEG"},
+			Data:  experiment.DataSummary{Name: "cifar10", Source: "JPEG", Selection: datasets.Selection},
 			Final: &metrics.Result{Top1Error: top1, ManyShotError: &many, MediumShotError: &medium}}
 		dir := cell.Dir(root, "lite", seed)
 		if err := os.MkdirAll(dir, 0o755); err != nil {

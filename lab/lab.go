@@ -116,7 +116,8 @@ func RunOrLoad(name string, cfg experiment.Config) (*experiment.Result, error) {
 
 // presetRun points cfg at results/<preset>/<name>, resuming there, and returns the finished
 // result found there for the same configuration, if any; a run of another configuration in
-// that directory is removed, so the next training starts afresh.
+// that directory, or of the same on images chosen by the earlier selection, is removed, so the
+// next training starts afresh.
 func presetRun(preset, name string, cfg experiment.Config) (experiment.Config, *experiment.Result, error) {
 	dir, err := ResultsDir(preset, name)
 	if err != nil {
@@ -129,7 +130,8 @@ func presetRun(preset, name string, cfg experiment.Config) (experiment.Config, *
 		return cfg, nil, nil
 	case err != nil:
 		return cfg, nil, err
-	case !experiment.SameRun(r.Config, cfg):
+	case !experiment.SameRun(r.Config, cfg) || experiment.StaleSelection(r):
+		// Another configuration, or the same on images chosen by the earlier selection.
 		return cfg, nil, os.RemoveAll(dir)
 	case r.Done:
 		return cfg, r, nil

@@ -78,9 +78,7 @@ func CommittedMargins(preset, method, column string, seed uint64) (*NetworkMargi
 	if !r.Done {
 		return nil, fmt.Errorf("lab: the committed %s run of %s %q is not finished (%d epochs); resume it with ldam sweep", preset, method, column, len(r.History))
 	}
-	cfg := r.Config
-	cfg.Out, cfg.Resume = dir, true // restores the final checkpoint; Fit is not called, nothing is written
-	run, err := experiment.Prepare(cfg)
+	run, _, err := experiment.Open(dir, nil) // the final checkpoint; Fit is not called, nothing is written
 	if err != nil {
 		return nil, err
 	}

@@ -96,13 +96,7 @@ func committedStage1(preset, method string, seed uint64) (*experiment.Run, error
 	if _, err := os.Stat(filepath.Join(dir, experiment.Stage1File)); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
-	r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
-	if err != nil {
-		return nil, err
-	}
-	cfg := r.Config
-	cfg.Out, cfg.Resume, cfg.Seed = "", false, seed
-	run, err := experiment.Prepare(cfg)
+	run, r, err := experiment.Open(dir, func(c *experiment.Config) { c.Out, c.Resume, c.Seed = "", false, seed })
 	if err != nil {
 		return nil, err
 	}

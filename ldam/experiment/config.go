@@ -148,6 +148,11 @@ type Config struct {
 	// starts from that run's first-stage checkpoint (Stage1File) instead of from scratch, with
 	// the same result as an unbranched run. Like Out it is not part of the run's identity.
 	BranchFrom string `json:"-"`
+	// EarlierSelection chooses the imbalanced subsets as builds did before the selection was the
+	// official code's (datasets.SelectPerClassEarlier: other images of the same counts), so that
+	// a run made then reopens on its own data; [Open] sets it from the run's results. New runs
+	// leave it false. Which images a run used is recorded in its results (DataSummary.Selection).
+	EarlierSelection bool `json:"-"`
 	// StopAfter ends the run after this many epochs of this call (0 = run to the end); with
 	// Resume it lets a run be split, as an interruption would.
 	StopAfter int

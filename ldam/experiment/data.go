@@ -46,7 +46,7 @@ func imbalancedTest(d *Data, r resolved) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err := datasets.SelectPerClass(labels, counts, r.DataSeed)
+	idx, err := r.selector()(labels, counts, r.DataSeed)
 	if err != nil {
 		return nil, err
 	}
@@ -91,13 +91,13 @@ func loadSplits(r resolved) (*Data, error) {
 		}
 		tr, _ := train.Encode("imdb-train", v, IMDBMaxLen)
 		te, _ := test.Encode("imdb-test", v, IMDBMaxLen)
-		if tr, err = capText(tr, r.preset.MaxPerClass, r.DataSeed); err != nil {
+		if tr, err = capText(tr, r.preset.MaxPerClass, r.DataSeed, r.selector()); err != nil {
 			return nil, err
 		}
-		if te, err = capText(te, r.preset.TestPerClass, r.DataSeed); err != nil {
+		if te, err = capText(te, r.preset.TestPerClass, r.DataSeed, r.selector()); err != nil {
 			return nil, err
 		}
-		return &Data{Name: "imdb", Classes: datasets.IMDBClasses, TrainText: tr, TestText: te, Source: src, Selection: datasets.Selection}, nil
+		return &Data{Name: "imdb", Classes: datasets.IMDBClasses, TrainText: tr, TestText: te, Source: src, Selection: r.selectionName()}, nil
 	case "inat2018":
 		dir := filepath.Join(dataDir, "inat2018")
 		tr, err := datasets.LoadINat(dir, "train")
@@ -115,20 +115,20 @@ func loadSplits(r resolved) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	train, err := datasets.Imbalanced(split.Train, r.prof, r.ImbFactor, r.StepMu, r.preset.MaxPerClass, r.DataSeed)
+	train, err := datasets.Imbalanced(split.Train, r.prof, r.ImbFactor, r.StepMu, r.preset.MaxPerClass, r.DataSeed, r.selector())
 	if err != nil {
 		return nil, err
 	}
-	test, err := datasets.CapPerClass(split.Test, r.preset.TestPerClass, r.DataSeed)
+	test, err := datasets.CapPerClass(split.Test, r.preset.TestPerClass, r.DataSeed, r.selector())
 	if err != nil {
 		return nil, err
 	}
 	return &Data{Name: r.Dataset, Classes: split.Train.Classes, TrainImages: train, TestImages: test, Info: datasets.InfoFor(r.Dataset), Source: src,
-		Selection: datasets.Selection}, nil
+		Selection: r.selectionName()}, nil
 }
 
 // capText keeps at most n examples of the largest class and the same ratio for the others.
-func capText(t *datasets.Text, n int, seed uint64) (*datasets.Text, error) {
+func capText(t *datasets.Text, n int, seed uint64, sel datasets.Selector) (*datasets.Text, error) {
 	if n <= 0 {
 		return t, nil
 	}
@@ -140,9 +140,39 @@ func capText(t *datasets.Text, n int, seed uint64) (*datasets.Text, error) {
 	for c := range counts {
 		counts[c] = max(1, counts[c]*n/big)
 	}
-	idx, err := datasets.SelectPerClass(t.Labels, counts, seed)
+	idx, err := sel(t.Labels, counts, seed)
 	if err != nil {
 		return nil, fmt.Errorf("capping %s: %w", t.Name, err)
 	}
 	return t.Subset(idx), nil
 }
+
+// selector is how the run chooses its imbalanced subsets: the official code's selection, or the
+// earlier one for a run made before it (Config.EarlierSelection).
+func (r resolved) selector() datasets.Selector {
+	if r.EarlierSelection {
+		return datasets.SelectPerClassEarlier
+	}
+	return datasets.SelectPerClass
+}
+
+// selectionName is what results record of the selection (DataSummary.Selection): nothing for
+// the earlier one, as runs made then recorded nothing.
+func (r resolved) selectionName() string {
+	if r.EarlierSelection {
+		return ""
+	}
+	return datasets.Selection
+}
+
+// StaleSelection reports whether a run's images were chosen otherwise than new runs choose them:
+// before the selection was the official code's (its results record no selection). Such a run
+// reopens with Config.EarlierSelection ([Open] sets it); a sweep trains the cell again. Runs on
+// data used as they are (iNaturalist's natural imbalance, data given in Config.Data) are never
+// stale.
+func StaleSelection(r *Result) bool {
+	return selectedDatasets[r.Data.Name] && r.Data.Selection != datasets.Selection
+}
+
+// selectedDatasets are the datasets whose training (and capped test) subsets a run selects.
+var selectedDatasets = map[string]bool{"cifar10": true, "cifar100": true, "tinyimagenet": true, "imdb": true, "mnist": true, "fashion-mnist": true}

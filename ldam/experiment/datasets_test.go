@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,4 +150,64 @@ func sumInts(xs []int) int {
 		s += x
 	}
 	return s
+}
+
+// TestOpenReopensTheEarlierSelection: a CIFAR-10 run made on the earlier image selection records
+// no selection and is stale; Open reopens it on its own images (resuming its checkpoint), while a
+// plain resume with the official selection is refused. A run on the official selection records
+// it and is not stale; the two selections train on other images of the same counts.
+func TestOpenReopensTheEarlierSelection(t *testing.T) {
+	if os.Getenv(datasets.EnvOffline) == "" {
+		t.Skipf("$%s is not set", datasets.EnvOffline)
+	}
+	base := Config{Dataset: "cifar10", Preset: "quick", Epochs: 2, MaxPerClass: 200, TestPerClass: 2, BatchSize: 16, Resume: true, StopAfter: 1}
+	earlier := base
+	earlier.Out, earlier.EarlierSelection = t.TempDir(), true
+	res, err := Train(earlier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Data.Selection != "" || !StaleSelection(res) {
+		t.Fatalf("earlier selection: recorded %q, stale %v", res.Data.Selection, StaleSelection(res))
+	}
+	run, r, err := Open(earlier.Out, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if start, from := run.StartEpoch(); start != 1 || from == "" || len(r.History) != 1 {
+		t.Errorf("Open resumed at epoch %d from %q (%d epochs read)", start, from, len(r.History))
+	}
+	plain := base
+	plain.Out = earlier.Out
+	if _, err := Prepare(plain); err == nil || !strings.Contains(err.Error(), "another selection") {
+		t.Errorf("resuming a run of the earlier selection with the official one: %v", err)
+	}
+	official := base
+	official.Out = t.TempDir()
+	res2, err := Train(official)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Data.Selection != datasets.Selection || StaleSelection(res2) {
+		t.Errorf("official selection: recorded %q, stale %v", res2.Data.Selection, StaleSelection(res2))
+	}
+	if fmt.Sprint(res.Data.TrainCounts) != fmt.Sprint(res2.Data.TrainCounts) {
+		t.Errorf("counts differ: %v and %v", res.Data.TrainCounts, res2.Data.TrainCounts)
+	}
+	a, _, _ := Open(earlier.Out, nil)
+	b, _, _ := Open(official.Out, nil)
+	if a == nil || b == nil {
+		t.Fatal("reopening failed")
+	}
+	same := true
+	ai, bi := a.Data.TrainImages.(*datasets.Images), b.Data.TrainImages.(*datasets.Images)
+	for i := range ai.Pixels {
+		if ai.Pixels[i] != bi.Pixels[i] {
+			same = false
+			break
+		}
+	}
+	if same {
+		t.Error("the two selections trained on the same images")
+	}
 }

@@ -67,3 +67,27 @@ func (run *Run) Restage() (before metrics.Result, err error) {
 // Stage2Note is what the last second stage reported beside its evaluation (MiSLAS: the
 // fitted class scales), or "".
 func (run *Run) Stage2Note() string { return run.stage2Note }
+
+// Open reopens the run in dir as its results.json describes it: the configuration it trained
+// with, on the images it trained on (Config.EarlierSelection for a run made before the
+// selection was the official code's), restored from its last checkpoint. edit, when not nil,
+// changes the configuration first (another backend; Out = "" and Resume = false to rebuild the
+// run without its checkpoint). It returns the run and its results as read; nothing is trained or
+// written until the caller does.
+func Open(dir string, edit func(*Config)) (*Run, *Result, error) {
+	r, err := ReadResult(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := r.Config
+	cfg.Out, cfg.Resume = dir, true
+	cfg.EarlierSelection = StaleSelection(r)
+	if edit != nil {
+		edit(&cfg)
+	}
+	run, err := Prepare(cfg)
+	if err != nil {
+		return nil, r, fmt.Errorf("reopening %s: %w", dir, err)
+	}
+	return run, r, nil
+}

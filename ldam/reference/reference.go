@@ -167,7 +167,6 @@ func (j Job) Args(root string, p schedule.Preset, threads int) ([]string, error)
 	return args, nil
 }
 
-
 // Run trains the jobs in order with the reference, output to each run's train.log (and to
 // progress, when not nil): finished runs are skipped, interrupted ones resume from their
 // checkpoint, DRW runs branch from their first stage at T0. A run whose first stage failed is

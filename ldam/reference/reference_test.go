@@ -281,7 +281,7 @@ func TestOurSelection(t *testing.T) {
 	for i := range d.Pixels {
 		d.Pixels[i] = uint8(i % 251)
 	}
-	sub, err := datasets.Imbalanced(d, datasets.LongTailed, 0.01, 0.5, 500, 0)
+	sub, err := datasets.Imbalanced(d, datasets.LongTailed, 0.01, 0.5, 500, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +353,7 @@ func ourSelection(p schedule.Preset, c experiment.Config) (train, test []int, er
 		mu = 0.5
 	}
 	classes := len(datasets.CIFAR10Classes)
-	if train, err = datasets.ImbalancedIndices(labels(5000), classes, prof, c.ImbFactor, mu, p.MaxPerClass, c.DataSeed); err != nil {
+	if train, err = datasets.ImbalancedIndices(labels(5000), classes, prof, c.ImbFactor, mu, p.MaxPerClass, c.DataSeed, nil); err != nil {
 		return nil, nil, err
 	}
 	test = make([]int, 1000*classes)
@@ -361,7 +361,7 @@ func ourSelection(p schedule.Preset, c experiment.Config) (train, test []int, er
 		test[i] = i
 	}
 	if p.TestPerClass > 0 {
-		if test, err = datasets.CapPerClassIndices(labels(1000), classes, p.TestPerClass, c.DataSeed); err != nil {
+		if test, err = datasets.CapPerClassIndices(labels(1000), classes, p.TestPerClass, c.DataSeed, nil); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -261,7 +261,7 @@ func (r Run) Read(root, preset string) (Seeds, error) {
 		s.Seeds = append(s.Seeds, res.Config.Seed)
 		s.Backends = append(s.Backends, res.Backend)
 		data := res.Data.Source
-		if res.Data.Selection == "" && res.Data.Name != "inat2018" {
+		if experiment.StaleSelection(res) {
 			data += " (images chosen by the earlier selection, not the official one)"
 		}
 		s.Data = append(s.Data, data)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/paper"
 )
@@ -139,9 +138,7 @@ func (j Job) Done() bool {
 // stale reports whether a run trained on imbalanced subsets chosen otherwise than this build
 // chooses them (before the selection was the official code's): the same flags now mean other
 // images. Datasets used whole (iNaturalist's natural imbalance) are never stale.
-func stale(r *experiment.Result) bool {
-	return r.Data.Selection != datasets.Selection && r.Data.Name != "inat2018" && r.Data.Name != ""
-}
+func stale(r *experiment.Result) bool { return experiment.StaleSelection(r) }
 
 // Stale reports whether the job's directory holds a run (finished or not) made on images
 // chosen by an earlier selection; a sweep moves such a run aside ([Job.Archive]) and trains

@@ -39,16 +39,11 @@ func restageCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 func restage(dir, be string, stdout io.Writer) error {
-	res, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
+	run, _, err := experiment.Open(dir, func(c *experiment.Config) { c.Backend, c.Progress = be, false })
 	if err != nil {
 		return err
 	}
-	cfg := res.Config
-	cfg.Out, cfg.Resume, cfg.Backend, cfg.Progress = dir, true, be, false
-	run, err := experiment.Prepare(cfg)
-	if err != nil {
-		return err
-	}
+	cfg := run.Result.Config
 	// The log is opened first: a stage that changes the results is always written down.
 	log, err := os.OpenFile(filepath.Join(dir, "train.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
