@@ -136,10 +136,7 @@ func TestGPUTablesScriptOnCPU(t *testing.T) {
 		t.Skip("$LDAMLAB_DATASETS is not set")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ldam")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildLDAM(t, dir)
 	cmd := exec.Command("bash", "../../../scripts/gpu-tables.sh")
 	cmd.Env = append(os.Environ(), "BIN="+bin, "GOMLX_BACKEND=go", "PRESET=quick", "PARALLEL=2", "LIMIT=600", "METHODS=ERM,ERM-DRW",
 		"COLUMNS=C10 LT 100", "EXTRA=--epochs 3 --max_per_class 100 --test_per_class 5 --batch-size 32", "ROOT="+dir, "OUT="+filepath.Join(dir, "out"))
@@ -208,4 +205,14 @@ func TestTrainExitsOnOutOfMemory(t *testing.T) {
 	if !strings.Contains(string(out), "out of memory") || !strings.Contains(string(out), "--micro_batches") {
 		t.Errorf("output:\n%s", out)
 	}
+}
+
+// buildLDAM builds the ldam command into dir and returns its path.
+func buildLDAM(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "ldam")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -47,10 +47,7 @@ func TestSweepOnSlurm(t *testing.T) {
 		t.Skip("$LDAMLAB_DATASETS is not set")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ldam")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildLDAM(t, dir)
 	root := filepath.Join(dir, "repo")
 	grid := []string{"sweep", "--table", "table5", "--preset", "quick", "--seeds", "0,1", "--methods", "ERM,ERM-DRW", "--columns", "C10 LT 100", "--root", root}
 	extra := []string{"--", "--epochs", "8", "--max_per_class", "100", "--test_per_class", "5", "--batch-size", "32"}
