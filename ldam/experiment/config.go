@@ -148,6 +148,10 @@ type Config struct {
 	// starts from that run's first-stage checkpoint (Stage1File) instead of from scratch, with
 	// the same result as an unbranched run. Like Out it is not part of the run's identity.
 	BranchFrom string `json:"-"`
+	// NCHW runs the ResNets in ONNX Runtime's NCHW formulation on any backend (ONNX Runtime
+	// always uses it): on the pure-Go backend the same network with other float32 rounding, to
+	// compare the formulations. Like the memory options it is not part of the run's identity.
+	NCHW bool `json:"-"`
 	// EarlierSelection chooses the imbalanced subsets as builds did before the selection was the
 	// official code's (datasets.SelectPerClassEarlier: other images of the same counts), so that
 	// a run made then reopens on its own data; [Open] sets it from the run's results. New runs

@@ -14,7 +14,6 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/ckpt"
-	"github.com/ldamlab/ldamlab/ldam/models"
 )
 
 // TestTrainingAgreesAcrossBackends trains ResNet-32 (LDAM-DRW, cosine head) for one epoch on
@@ -48,10 +47,8 @@ func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 	for _, b := range []string{"go", "onnx:cpu", "go-nchw"} {
 		cfg := base
 		cfg.Backend, cfg.Out = b, t.TempDir()
-		restore := func() {}
 		if b == "go-nchw" {
-			cfg.Backend = "go"
-			restore = models.ForceNCHW(true)
+			cfg.Backend, cfg.NCHW = "go", true
 		}
 		src, err := os.ReadFile(filepath.Join(first.Out, CheckpointFile))
 		if err != nil {
@@ -68,7 +65,6 @@ func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 			t.Fatalf("%s: resumed at epoch %d, want 1", b, run.start)
 		}
 		err = run.Fit()
-		restore()
 		if err != nil {
 			t.Fatalf("%s: %v", b, err)
 		}
@@ -165,12 +161,10 @@ func TestFreshRunsAgreeAcrossBackends(t *testing.T) {
 		for _, b := range []string{"go", "onnx:cpu", "go-nchw"} {
 			cfg := tc.cfg
 			cfg.Backend = b
-			restore := func() {}
 			if b == "go-nchw" {
-				cfg.Backend, restore = "go", models.ForceNCHW(true)
+				cfg.Backend, cfg.NCHW = "go", true
 			}
 			res, err := Train(cfg)
-			restore()
 			if err != nil {
 				t.Fatalf("%s on %s: %v", tc.name, b, err)
 			}

@@ -42,9 +42,9 @@ type Result struct {
 }
 
 // Engine describes a backend as results record it: its description (on the pure-Go backend
-// the active SIMD kernels) and the ResNets' layout on it.
-func Engine(b compute.Backend) string {
-	return fmt.Sprintf("%s; ResNets %s", b.Description(), models.LayoutName(b))
+// the active SIMD kernels) and the ResNets' layout on it (nchw: Config.NCHW).
+func Engine(b compute.Backend, nchw bool) string {
+	return fmt.Sprintf("%s; ResNets %s", b.Description(), models.LayoutName(b, nchw))
 }
 
 // DataSummary describes the data of a run.

@@ -177,7 +177,7 @@ func Prepare(c Config) (*Run, error) {
 	if w := backend.SIMDWarning(run.Backend); w != "" && r.Log != nil {
 		fmt.Fprintln(r.Log, w)
 	}
-	run.Result = &Result{Config: r.Config, Preset: r.preset, Backend: run.Backend.Name(), Engine: Engine(run.Backend), Margins: margins,
+	run.Result = &Result{Config: r.Config, Preset: r.preset, Backend: run.Backend.Name(), Engine: Engine(run.Backend, r.NCHW), Margins: margins,
 		Data: DataSummary{Name: data.Name, Source: data.Source.Note, Classes: data.Classes, TrainCounts: counts,
 			TestCounts: datasets.CountLabels(data.labels(true), classes), Selection: data.Selection}}
 	run.Result.Config.Preset = r.Preset
@@ -291,7 +291,7 @@ func (run *Run) build(margins []float64) error {
 	r := run.cfg
 	classes := len(run.Data.Classes)
 	mc := models.Config{Arch: r.arch, Classes: classes, Cosine: r.loss.cosine(), Width: r.preset.Width, FeatureDim: 3, Hidden: []int{64, 64},
-		CheckpointBlocks: r.CheckpointBlocks}
+		CheckpointBlocks: r.CheckpointBlocks, NCHW: r.NCHW}
 	if run.Data.TrainText != nil {
 		mc.Vocab = len(run.Data.TrainText.Vocab.Words)
 	}

@@ -51,6 +51,8 @@ type Config struct {
 	Hidden []int
 	// CheckpointBlocks recomputes ResNet blocks in the backward pass (see ResNetConfig.Checkpoint).
 	CheckpointBlocks bool
+	// NCHW runs the ResNets in ONNX Runtime's formulation on any backend (ResNetConfig.NCHW).
+	NCHW bool
 }
 
 // Net maps inputs (images [B,H,W,C] float32; or tokens [B,T] and lengths [B] for the BiLSTM) to
@@ -73,15 +75,15 @@ func New(cfg Config) (Net, error) {
 	switch cfg.Arch {
 	case ResNet32:
 		rc := CIFARResNet32(w)
-		rc.Checkpoint = cfg.CheckpointBlocks
+		rc.Checkpoint, rc.NCHW = cfg.CheckpointBlocks, cfg.NCHW
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case ResNet18:
 		rc := ResNet18TinyImageNet(w)
-		rc.Checkpoint = cfg.CheckpointBlocks
+		rc.Checkpoint, rc.NCHW = cfg.CheckpointBlocks, cfg.NCHW
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case ResNet50A:
 		rc := ResNet50()
-		rc.Checkpoint = cfg.CheckpointBlocks
+		rc.Checkpoint, rc.NCHW = cfg.CheckpointBlocks, cfg.NCHW
 		features = func(s *model.Scope, in []*Node) *Node { return ResNetFeatures(s, rc, in[0]) }
 	case BiLSTM:
 		if cfg.Vocab < 2 {

@@ -19,19 +19,6 @@ func isONNX(backend compute.Backend) bool {
 	return backend != nil && strings.HasPrefix(backend.Name(), "onnx")
 }
 
-// forceNCHW makes the ResNets run NCHW on every backend (tests compare the layouts on one).
-var forceNCHW bool
-
-// ForceNCHW makes the ResNets built from now on run in the NCHW layout of ONNX Runtime
-// (hand-written kernel gradients and batch norms) on every backend, or not, and returns what
-// restores the previous setting. For tests that need a second formulation of the same network
-// on one backend: its difference from the default is float32 rounding alone.
-func ForceNCHW(on bool) (restore func()) {
-	prev := forceNCHW
-	forceNCHW = on
-	return func() { forceNCHW = prev }
-}
-
 // nchwAxes is the convolution of NCHW activations with the Conv2D kernel variable
 // [k, k, in, out], which stays as every formulation stores it (checkpoints move between
 // backends).
@@ -59,8 +46,6 @@ func convNCHW(scope *model.Scope, x *Node, channels, k, stride int) *Node {
 		return convNCHWStride1(x, kernel)
 	case k == 1:
 		return convNCHWStride1(subsampleNCHW(x, stride), kernel)
-	case !nchwHandGradients:
-		return Subsample(convNCHWStride1(x, kernel), 2, stride)
 	}
 	return convNCHWStrided(x, kernel, stride)
 }
@@ -73,12 +58,9 @@ func convNCHWConfig(x, kernel *Node, stride int) *Node {
 }
 
 // convNCHWStride1 is the stride-1 convolution of NCHW activations x [B, C, H, W] with the kernel
-// [k, k, C, O] (k odd, padding (k−1)/2) by ONNX's Conv, with its gradients written by hand when
-// nchwHandGradients (the default): stride1Gradients.
+// [k, k, C, O] (k odd, padding (k−1)/2) by ONNX's Conv, with its gradients written by hand
+// (stride1Gradients).
 func convNCHWStride1(x, kernel *Node) *Node {
-	if !nchwHandGradients {
-		return convNCHWConfig(x, kernel, 1)
-	}
 	return customGradient([]*Node{x, kernel},
 		func(in []*Node) *Node { return convNCHWConfig(in[0], in[1], 1) },
 		func(dy *Node, in []*Node) []*Node {
@@ -149,9 +131,6 @@ func reluNCHW(x *Node) *Node {
 			return []*Node{Mul(dy, ConvertDType(GreaterThan(z, ScalarZero(z.Graph(), z.DType())), z.DType()))}
 		})
 }
-
-// nchwHandGradients selects convNCHWStride1's hand-written gradients (tests compare both).
-var nchwHandGradients = true
 
 // kernelGradientNCHW is the gradient of a stride-1 k×k convolution (padding (k−1)/2) with respect
 // to its kernel [k, k, C, O]: Σ_{b,h,w} xp[b, c, h+i, w+j]·dy[b, o, h, w], for x [B, C, H, W] and

@@ -23,6 +23,10 @@ type ResNetConfig struct {
 	// Checkpoint makes training recompute each residual block's activations in the backward
 	// pass instead of keeping them (GoMLX gradient checkpointing): less memory for more compute.
 	Checkpoint bool
+	// NCHW runs the network in ONNX Runtime's NCHW formulation (nchw.go) on any backend; ONNX
+	// Runtime always uses it. Elsewhere it is the same network with other float32 rounding, for
+	// comparing the formulations on one backend.
+	NCHW bool
 }
 
 // CIFARResNet32 is the ResNet-32 of the official code (models/resnet_cifar.py): a 3×3 stem with
@@ -62,7 +66,7 @@ func ResNet50() ResNetConfig {
 // [B, Channels[last]]: channels-last with GoMLX's convolution ([Conv2D]) and [BatchNorm], or on
 // ONNX Runtime NCHW inside (see resnetLayout). The variables are the same either way.
 func ResNetFeatures(scope *model.Scope, cfg ResNetConfig, x *Node) *Node {
-	l := resnetLayout(x.Graph().Backend())
+	l := resnetLayout(x.Graph().Backend(), cfg.NCHW)
 	if l.nchw {
 		x = TransposeAllAxes(x, 0, 3, 1, 2)
 	}
@@ -100,8 +104,8 @@ func ResNetFeatures(scope *model.Scope, cfg ResNetConfig, x *Node) *Node {
 // ResNet-32 about 1.6× faster than channels-last (README, Performance); channels-last with
 // GoMLX's convolution elsewhere (the pure-Go backend's SIMD kernels, XLA). The variables are the
 // same in every layout, so one model trains in one and evaluates in another.
-func resnetLayout(backend compute.Backend) layout {
-	return layout{nchw: isONNX(backend) || forceNCHW}
+func resnetLayout(backend compute.Backend, nchw bool) layout {
+	return layout{nchw: nchw || isONNX(backend)}
 }
 
 // layout says where the ResNet's activations keep their channels: second ([B, C, H, W]: NCHW,
@@ -195,10 +199,11 @@ func (l layout) shortcut(cfg ResNetConfig, scope *model.Scope, x *Node, in, chan
 	return l.bn(scope.In("shortcut_bn"), l.conv(scope.In("shortcut"), x, channels, 1, stride))
 }
 
-// LayoutName names the ResNets' layout on a backend, as results record it: "NHWC, GoMLX
-// convolution" or, on ONNX Runtime, "NCHW, hand-written gradients".
-func LayoutName(backend compute.Backend) string {
-	if resnetLayout(backend).nchw {
+// LayoutName names the ResNets' layout on a backend (nchw: ResNetConfig.NCHW), as results
+// record it: "NHWC, GoMLX convolution" or, on ONNX Runtime or asked for, "NCHW, hand-written
+// gradients".
+func LayoutName(backend compute.Backend, nchw bool) string {
+	if resnetLayout(backend, nchw).nchw {
 		return "NCHW, hand-written gradients"
 	}
 	return "NHWC, GoMLX convolution"
