@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/ldamlab/ldamlab/datasets"
-	"github.com/ldamlab/ldamlab/lab"
+	"github.com/ldamlab/ldamlab/lab/env"
 	"github.com/ldamlab/ldamlab/ldam/backend"
 )
 
@@ -28,7 +28,7 @@ func doctorCmd(args []string, out io.Writer) error {
 		}
 		return firstLine(string(b))
 	}
-	root, err := lab.Root()
+	root, err := env.RootDir()
 	if err != nil {
 		root = err.Error()
 	}
@@ -51,7 +51,7 @@ func doctorCmd(args []string, out io.Writer) error {
 	}
 	line("ONNX Runtime "+backend.ORT.Version, ort)
 	line("ONNX Runtime threads", backend.ONNXThreads())
-	plotly := "not installed (go run ./kernel install; live 3-d views then load it from " + lab.PlotlyCDN + ")"
+	plotly := "not installed (go run ./kernel install; live 3-d views then load it from " + env.PlotlyCDN + ")"
 	if p, err := loc.plotlyJS(); err == nil {
 		if _, err := os.Stat(p); err == nil {
 			plotly = p

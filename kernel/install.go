@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/ldamlab/ldamlab/datasets/fetch"
-	"github.com/ldamlab/ldamlab/lab"
+	"github.com/ldamlab/ldamlab/lab/env"
 	"github.com/ldamlab/ldamlab/ldam/backend"
 )
 
@@ -79,13 +79,13 @@ func (l location) toolsBin() (string, error) {
 	return filepath.Join(home, ".local", "share", "ldamlab", "bin"), nil
 }
 
-// plotlyJS is where the installed plotly.js lives (lab.PlotlyPath under the data directory).
+// plotlyJS is where the installed plotly.js lives (env.PlotlyPath under the data directory).
 func (l location) plotlyJS() (string, error) {
 	d, err := l.jupyterData()
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(d, filepath.FromSlash(lab.PlotlyPath)), nil
+	return filepath.Join(d, filepath.FromSlash(env.PlotlyPath)), nil
 }
 
 func (l location) kernelDir() (string, error) {
@@ -112,7 +112,7 @@ func installCmd(args []string, out io.Writer) error {
 }
 
 func install(loc location, out io.Writer) error {
-	root, err := lab.Root()
+	root, err := env.RootDir()
 	if err != nil {
 		return err
 	}
@@ -142,8 +142,8 @@ func install(loc location, out io.Writer) error {
 	// plotly.js for the live 3-d views, served by the notebook server from the Jupyter data
 	// directory (pinned npm package; without it a browser loads it from the CDN).
 	if p, err := loc.plotlyJS(); err == nil {
-		if fresh, err := lab.PlotlyJS.Install(fetch.Client{}, p); err != nil {
-			fmt.Fprintf(out, "warning: plotly.js not installed, live 3-d views load it from %s: %v\n", lab.PlotlyCDN, err)
+		if fresh, err := env.PlotlyJS.Install(fetch.Client{}, p); err != nil {
+			fmt.Fprintf(out, "warning: plotly.js not installed, live 3-d views load it from %s: %v\n", env.PlotlyCDN, err)
 		} else if fresh {
 			fmt.Fprintf(out, "plotly.js: installed %s\n", p)
 		} else {

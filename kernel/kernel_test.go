@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/ldamlab/ldamlab/datasets/fetch"
-	"github.com/ldamlab/ldamlab/lab"
+	"github.com/ldamlab/ldamlab/lab/env"
 	"github.com/ldamlab/ldamlab/ldam/backend"
 )
 
@@ -132,7 +132,7 @@ func TestInstallIsIdempotent(t *testing.T) {
 		t.Errorf("plotly.js location: %v", err)
 	} else if _, err := os.Stat(p); err != nil {
 		t.Errorf("install did not place plotly.js: %v", err)
-	} else if fresh, err := lab.PlotlyJS.Install(fetch.Client{}, p); err != nil || fresh {
+	} else if fresh, err := env.PlotlyJS.Install(fetch.Client{}, p); err != nil || fresh {
 		t.Errorf("the installed plotly.js does not verify: %v", err)
 	}
 	// Jupyter itself sees the kernel.

@@ -10,7 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
-	"github.com/ldamlab/ldamlab/lab"
+	"github.com/ldamlab/ldamlab/lab/env"
 )
 
 // labCmd starts the classic Jupyter Notebook server (Debian's jupyter-notebook) on 127.0.0.1
@@ -22,7 +22,7 @@ func labCmd(args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	root, err := lab.Root()
+	root, err := env.RootDir()
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/ldamlab/ldamlab/lab"
+	"github.com/ldamlab/ldamlab/lab/env"
 )
 
 // liveNotebook writes a notebook of the given Go cells with the lab's kernel selected.
@@ -99,7 +99,7 @@ func TestLiveWidgetsInBrowser(t *testing.T) {
 	"log"
 
 	"github.com/ldamlab/ldamlab/figures"
-	"github.com/ldamlab/ldamlab/lab"
+	"github.com/ldamlab/ldamlab/lab/env"
 )
 
 %%
@@ -182,8 +182,8 @@ fmt.Println("shown:", shown)
 	}
 
 	local, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`performance.getEntriesByType("resource").map((e) => e.name).filter((n) => n.includes("plotly"))`))
-	if err != nil || len(local) != 1 || !strings.Contains(local[0], "/"+lab.PlotlyPath) {
-		fail(fmt.Sprintf("plotly.js was loaded from %q, want only the installed copy %s", local, lab.PlotlyPath), err)
+	if err != nil || len(local) != 1 || !strings.Contains(local[0], "/"+env.PlotlyPath) {
+		fail(fmt.Sprintf("plotly.js was loaded from %q, want only the installed copy %s", local, env.PlotlyPath), err)
 	}
 
 	// The sliders: three, connected to the kernel through GoNB's WebSocket.

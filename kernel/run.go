@@ -16,7 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ldamlab/ldamlab/lab"
+	"github.com/ldamlab/ldamlab/lab/env"
 )
 
 // Failure kinds of a notebook.
@@ -158,7 +158,7 @@ func runCmd(args []string, out io.Writer) error {
 	opts.loc = *loc
 	nbs := fs.Args()
 	if len(nbs) == 0 {
-		root, err := lab.Root()
+		root, err := env.RootDir()
 		if err != nil {
 			return err
 		}
@@ -197,7 +197,7 @@ func runNotebooks(nbs []string, opts runOptions, log io.Writer) ([]Outcome, erro
 	}
 	preset := opts.preset
 	if preset == "" {
-		p, err := lab.Preset()
+		p, err := env.PresetName()
 		if err != nil {
 			return nil, err
 		}
@@ -241,7 +241,7 @@ func runOne(nb, preset, jdata string, opts runOptions) *Failure {
 		"--ExecutePreprocessor.kernel_name="+opts.kernelName,
 		fmt.Sprintf("--ExecutePreprocessor.timeout=%d", int(opts.timeout.Seconds())), nb)
 	cmd.Dir = filepath.Dir(nb)
-	cmd.Env = append(os.Environ(), lab.EnvPreset+"="+preset, lab.EnvHeadless+"=1", "JUPYTER_PATH="+jdata+string(os.PathListSeparator)+os.Getenv("JUPYTER_PATH"))
+	cmd.Env = append(os.Environ(), env.Preset+"="+preset, env.Headless+"=1", "JUPYTER_PATH="+jdata+string(os.PathListSeparator)+os.Getenv("JUPYTER_PATH"))
 	cmd.Env = append(cmd.Env, opts.env...)
 	// On time-out, interrupt nbconvert first so nbclient shuts its kernel down; kill it only if
 	// it has not exited 20 s later.

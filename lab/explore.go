@@ -10,14 +10,14 @@ import (
 	"github.com/janpfeifer/gonb/gonbui/widgets"
 	"gonum.org/v1/plot"
 
-	"github.com/ldamlab/ldamlab/datasets/fetch"
 	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/lab/env"
 	"github.com/ldamlab/ldamlab/ldam/theory"
 )
 
 // EnvHeadless is set by `kernel run` for headless executions: interactive cells then render
 // their defaults and return (a widget waits for a browser that is not there).
-const EnvHeadless = "LDAMLAB_HEADLESS"
+const EnvHeadless = env.Headless
 
 // Interactive reports whether the cell runs in a live notebook session, where widgets answer.
 func Interactive() bool { return gonbui.IsNotebook && os.Getenv(EnvHeadless) == "" }
@@ -91,29 +91,6 @@ func MarginExplorer(name string, n1, n2 int, beta float64, limit time.Duration) 
 	}
 }
 
-// PlotlyJS is plotly.js for the interactive 3-d views, from the pinned npm package
-// plotly.js-dist-min (the npm registry is reachable where the CDN may not be). `kernel install`
-// places it at PlotlyPath under the Jupyter data directory, which the notebook server serves, so
-// the views work in a browser without internet.
-var PlotlyJS = fetch.Member{
-	Package: fetch.File{
-		Name:   "plotly.js-dist-min-2.34.0.tgz",
-		URL:    "https://registry.npmjs.org/plotly.js-dist-min/-/plotly.js-dist-min-2.34.0.tgz",
-		SHA256: "7a4e5fc87a0a5c08382f1da449853319038230efd62db8a021e286cdcdc6330d",
-		Size:   1101918,
-	},
-	Path:   "package/plotly.min.js",
-	SHA256: "bf9124cff25d3a1afb1924d16a9d1dadc49b4e9410fd1f63c682958b8720ba9b",
-}
-
-// PlotlyPath is the installed plotly.js, relative to a Jupyter data directory and to the
-// notebook server's base URL (the classic Notebook serves nbextensions/ from its data paths).
-const PlotlyPath = "nbextensions/ldamlab/plotly-2.34.0.min.js"
-
-// PlotlyCDN is the fallback when the installed copy is not served (JupyterLab, VS Code): the
-// same version from its CDN (the browser needs the internet then, the kernel does not).
-const PlotlyCDN = "https://cdn.plot.ly/plotly-2.34.0.min.js"
-
 // plotlyJS draws fig in the element id, loading plotly.js first when the page lacks it: the
 // installed copy, then the CDN (through RequireJS where the page has it, with the same
 // fallback), and a message in the element when neither loads.
@@ -145,7 +122,7 @@ const plotlyJS = `(() => {
 
 // ShowPlotly displays a Plotly figure ({"data", "layout"} JSON, as figures.Sphere3D returns)
 // in a live session, rotatable and zoomable, loading plotly.js from the installed copy
-// (PlotlyPath) or else its CDN. Headless, or where the notebook is not trusted, no script runs,
+// (env.PlotlyPath) or else its CDN. Headless, or where the notebook is not trusted, no script runs,
 // so it shows nothing and returns false: show a static figure beside it.
 func ShowPlotly(fig []byte) (bool, error) {
 	if !json.Valid(fig) {
@@ -155,7 +132,7 @@ func ShowPlotly(fig []byte) (bool, error) {
 		return false, nil
 	}
 	id := "ldamlab-plotly-" + gonbui.UniqueId()
-	gonbui.DisplayHTML(fmt.Sprintf(`<div id="%s" class="ldamlab-plotly"></div><script charset="utf-8">%s</script>`, id, fmt.Sprintf(plotlyJS, id, fig, PlotlyPath, PlotlyCDN)))
+	gonbui.DisplayHTML(fmt.Sprintf(`<div id="%s" class="ldamlab-plotly"></div><script charset="utf-8">%s</script>`, id, fmt.Sprintf(plotlyJS, id, fig, env.PlotlyPath, env.PlotlyCDN)))
 	gonbui.Sync()
 	return true, nil
 }

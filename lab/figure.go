@@ -15,6 +15,7 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets/fetch"
 	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/lab/env"
 )
 
 // Figure is a plot rendered for a notebook: the same drawing as SVG and as PNG, and a short
@@ -104,7 +105,7 @@ func Update(id string, f Figure) {
 // inches each. It returns the SVG's path relative to that root, so that outputs hold no
 // machine paths.
 func SaveFigure(p figures.Drawer, name string) (string, error) {
-	root, err := outRoot()
+	root, err := env.OutDir()
 	if err != nil {
 		return "", err
 	}

@@ -4,7 +4,6 @@
 package lab
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"html"
@@ -16,66 +15,27 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/lab/env"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
-	"github.com/ldamlab/ldamlab/ldam/schedule"
 )
 
-// EnvPreset selects the preset of every notebook (quick by default); EnvRoot overrides where
-// the repository is; EnvOut, when set, receives results/ and figures/ instead of the
-// repository (tests run the notebooks that way).
+// The environment variables of the notebooks (package env).
 const (
-	EnvPreset = "LDAMLAB_PRESET"
-	EnvRoot   = "LDAMLAB_ROOT"
-	EnvOut    = "LDAMLAB_OUT"
+	EnvPreset = env.Preset
+	EnvRoot   = env.Root
+	EnvOut    = env.Out
 )
 
 // Preset returns the notebook preset: $LDAMLAB_PRESET, "quick" by default.
-func Preset() (string, error) {
-	name := os.Getenv(EnvPreset)
-	if name == "" {
-		name = "quick"
-	}
-	p, err := schedule.Lookup(name)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", EnvPreset, err)
-	}
-	return p.Name, nil
-}
+func Preset() (string, error) { return env.PresetName() }
 
 // Root returns the repository root: $LDAMLAB_ROOT, or the nearest parent of the working
 // directory whose go.mod declares module github.com/ldamlab/ldamlab.
-func Root() (string, error) {
-	if r := os.Getenv(EnvRoot); r != "" {
-		return r, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.Contains(b, []byte("module github.com/ldamlab/ldamlab\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("lab: not inside the LDAM Lab repository; set %s", EnvRoot)
-		}
-		dir = parent
-	}
-}
-
-// outRoot is where results/ and figures/ live: $LDAMLAB_OUT or the repository root.
-func outRoot() (string, error) {
-	if o := os.Getenv(EnvOut); o != "" {
-		return o, nil
-	}
-	return Root()
-}
+func Root() (string, error) { return env.RootDir() }
 
 // ResultsDir is results/<preset>/<name> under the repository root (or $LDAMLAB_OUT).
 func ResultsDir(preset, name string) (string, error) {
-	root, err := outRoot()
+	root, err := env.OutDir()
 	if err != nil {
 		return "", err
 	}
