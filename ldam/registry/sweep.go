@@ -132,20 +132,15 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 // build selects (a stale run is not done: see [Job.Stale]).
 func (j Job) Done() bool {
 	r, err := experiment.ReadResult(filepath.Join(j.Dir, experiment.ResultsFile))
-	return err == nil && r.Done && !stale(r)
+	return err == nil && r.Done && !experiment.StaleSelection(r)
 }
-
-// stale reports whether a run trained on imbalanced subsets chosen otherwise than this build
-// chooses them (before the selection was the official code's): the same flags now mean other
-// images. Datasets used whole (iNaturalist's natural imbalance) are never stale.
-func stale(r *experiment.Result) bool { return experiment.StaleSelection(r) }
 
 // Stale reports whether the job's directory holds a run (finished or not) made on images
 // chosen by an earlier selection; a sweep moves such a run aside ([Job.Archive]) and trains
 // the cell again.
 func (j Job) Stale() bool {
 	r, err := experiment.ReadResult(filepath.Join(j.Dir, experiment.ResultsFile))
-	return err == nil && stale(r)
+	return err == nil && experiment.StaleSelection(r)
 }
 
 // ArchivePrefix names, beside seed-<n>, a run directory moved aside by [Job.Archive]; the
