@@ -271,3 +271,35 @@ func MarginTradeOff(n1, n2 int, beta float64) (*plot.Plot, error) {
 	p.Y.Min, p.Y.Max = 0, top
 	return p, nil
 }
+
+// Line is one named curve of Lines: Y over Lines' x values, solid or dashed.
+type Line struct {
+	Name   string
+	Y      []float64
+	Dashed bool
+}
+
+// Lines draws curves over shared x values, in the palette's order, with a legend.
+func Lines(title, xLabel, yLabel string, x []float64, lines []Line) (*plot.Plot, error) {
+	p := newPlot(title, xLabel, yLabel)
+	for k, c := range lines {
+		if len(c.Y) != len(x) {
+			return nil, fmt.Errorf("figures: line %q has %d values for %d x values", c.Name, len(c.Y), len(x))
+		}
+		pts := make(plotter.XYs, len(x))
+		for i := range x {
+			pts[i] = plotter.XY{X: x[i], Y: c.Y[i]}
+		}
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, fmt.Errorf("figures: line %q: %w", c.Name, err)
+		}
+		l.Color, l.Width = Palette[k%len(Palette)], vg.Points(1.5)
+		if c.Dashed {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		p.Add(l)
+		p.Legend.Add(c.Name, l)
+	}
+	return p, nil
+}

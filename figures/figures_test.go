@@ -79,6 +79,11 @@ func TestFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFiles(t, "fig1", mt)
+	lines, err := Lines("loss", "gap", "loss", []float64{0, 1, 2}, []Line{{Name: "CE", Y: []float64{1, 0.5, 0.2}}, {Name: "LDAM", Y: []float64{2, 1, 0.4}, Dashed: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFiles(t, "lines", lines)
 }
 
 func TestFigureErrors(t *testing.T) {
@@ -87,6 +92,9 @@ func TestFigureErrors(t *testing.T) {
 	}
 	if _, err := ClassHistogram("x", nil, nil); err == nil {
 		t.Error("empty histogram accepted")
+	}
+	if _, err := Lines("x", "x", "y", []float64{0, 1}, []Line{{Name: "short", Y: []float64{1}}}); err == nil {
+		t.Error("a line with fewer values than x values accepted")
 	}
 	if _, err := MarginTradeOff(0, 5, 1); err == nil {
 		t.Error("n1 = 0 accepted")

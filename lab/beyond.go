@@ -11,159 +11,36 @@ import (
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
-	"github.com/ldamlab/ldamlab/ldam/losses"
-	"github.com/ldamlab/ldamlab/ldam/metrics"
-	"github.com/ldamlab/ldamlab/ldam/probe"
 	"github.com/ldamlab/ldamlab/ldam/registry"
+	"github.com/ldamlab/ldamlab/ldam/stage2"
 )
 
-// Beyond the paper (10-beyond-ldam.ipynb): second stages applied to a network trained with
-// plain cross-entropy — post-hoc logit adjustment (Menon et al.), τ-normalization, cRT, LWS
-// (Kang et al.), weight balancing's (Alshammari et al.) and MiSLAS's (Zhong et al.) classifier
-// stages — each scored on the balanced test set.
+// Beyond the paper (10-beyond-ldam.ipynb): the second stages of ldam/stage2 applied to finished
+// cross-entropy runs, and their tables.
 
-// SecondStage is one post-training method's balanced test error on a trained run, and the
-// norms ‖w_j‖ of the class vectors of the classifier it scores with.
-type SecondStage struct {
-	Method string
-	Result metrics.Result
-	Norms  []float64
-}
-
-// SecondStages applies the post-training methods to a cross-entropy run: its own classifier,
-// post-hoc logit adjustment (τ = 1), τ-normalization (τ = 1), cRT, LWS and weight balancing's
-// classifier stage (the trained head fine-tuned as its authors do, probe.AuthorsMaxNorm, with
-// class-balanced weights of β = experiment.WBBeta) and, as an ablation, the same stage without
-// its weight decay of 0.1, and MiSLAS's classifier stage (the trained head and a per-class scale
-// fine-tuned with class-aware sampling and label-aware smoothing as its authors do,
-// probe.AuthorsMiSLAS with experiment.MiSLASSettings) and, as an ablation, the same without
-// smoothing, fitted on the frozen training features and scored on the test set. lambda is the
-// L2 penalty of cRT's classifier.
-func SecondStages(run *experiment.Run, lambda float64) ([]SecondStage, error) {
+// SecondStages applies every second stage of stage2.PostTraining to a cross-entropy run's linear
+// head, fitted on the frozen features of its (un-augmented) training images and scored on its
+// test set; lambda is the L2 penalty of cRT's classifier.
+func SecondStages(run *experiment.Run, lambda float64) ([]stage2.Stage, error) {
 	c, err := run.LinearHead()
 	if err != nil {
 		return nil, err
 	}
-	xTrain, d, yTrain, err := Features(run, false)
-	if err != nil {
-		return nil, err
-	}
-	xTest, _, yTest, err := Features(run, true)
-	if err != nil {
-		return nil, err
-	}
-	k, counts := c.K, run.Result.Data.TrainCounts
-	score := func(method string, logits, norms []float64) (SecondStage, error) {
-		acc := metrics.NewAccumulator(k)
-		s := make([]float32, len(logits))
-		for i, v := range logits {
-			s[i] = float32(v)
-		}
-		if err := acc.Add(s, yTest); err != nil {
-			return SecondStage{}, err
-		}
-		return SecondStage{Method: method, Result: acc.Result(counts), Norms: norms}, nil
-	}
-	var out []SecondStage
-	add := func(method string, head probe.Classifier, logits []float64, err error) error {
-		if err != nil {
-			return fmt.Errorf("%s: %w", method, err)
-		}
-		s, err := score(method, logits, head.RowNorms())
-		if err != nil {
-			return err
-		}
-		out = append(out, s)
-		return nil
-	}
-	plain, err := c.Logits(xTest)
-	if err := add("as trained", c, plain, err); err != nil {
-		return nil, err
-	}
-	lp, err := losses.LogPriors(counts)
-	if err != nil {
-		return nil, err
-	}
-	adjusted, err := losses.PostHocAdjust(plain, lp, 1)
-	if err := add("post-hoc logit adjustment (τ = 1)", c, adjusted, err); err != nil {
-		return nil, err
-	}
-	tau := probe.TauNormalize(c, 1)
-	tn, err := tau.Logits(xTest)
-	if err := add("τ-normalization (τ = 1)", tau, tn, err); err != nil {
-		return nil, err
-	}
-	crt, err := probe.CRT(xTrain, d, yTrain, k, lambda)
-	if err != nil {
-		return nil, fmt.Errorf("cRT: %w", err)
-	}
-	cl, err := crt.Logits(xTest)
-	if err := add("cRT", crt.Classifier(), cl, err); err != nil {
-		return nil, err
-	}
-	lws, _, err := probe.LWS(c, xTrain, yTrain)
-	if err != nil {
-		return nil, fmt.Errorf("LWS: %w", err)
-	}
-	ll, err := lws.Logits(xTest)
-	if err := add("LWS", lws, ll, err); err != nil {
-		return nil, err
-	}
-	cb, err := balance.ClassBalanced(counts, experiment.WBBeta)
-	if err != nil {
-		return nil, err
-	}
-	f := probe.AuthorsMaxNorm()
-	f.Seed = run.Result.Config.Seed
-	ablation := f
-	ablation.WeightDecay = 0
-	for _, s := range []struct {
-		method string
-		f      probe.MaxNormFineTune
-	}{
-		{"weight balancing, classifier stage (MaxNorm fine-tune)", f},
-		{"the same without its weight decay (ablation)", ablation},
-	} {
-		wb, _, err := s.f.Run(c, xTrain, yTrain, cb)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.method, err)
-		}
-		wl, err := wb.Logits(xTest)
-		if err := add(s.method, wb, wl, err); err != nil {
+	var split [2]stage2.Features
+	for i, test := range []bool{false, true} {
+		f := &split[i]
+		if f.X, f.D, f.Labels, err = Features(run, test); err != nil {
 			return nil, err
 		}
 	}
 	cfg := run.Result.Config
-	head, tail, _ := experiment.MiSLASSettings(cfg.Dataset, cfg.ImbFactor)
-	eps, err := probe.LASSmoothing(counts, head, tail)
-	if err != nil {
-		return nil, err
-	}
-	m := experiment.MiSLASStage(cfg.Dataset, cfg.ImbFactor, cfg.Seed)
-	for _, s := range []struct {
-		method string
-		eps    []float64
-	}{
-		{fmt.Sprintf("MiSLAS's classifier stage (label-aware smoothing %g → %g)", head, tail), eps},
-		{"the same without smoothing (ablation)", make([]float64, k)},
-	} {
-		las, _, err := m.Run(c, xTrain, yTrain, s.eps)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.method, err)
-		}
-		l, err := las.Logits(xTest)
-		if err := add(s.method, las, l, err); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return stage2.PostTraining(c, split[0], split[1], stage2.Run{Dataset: cfg.Dataset, ImbFactor: cfg.ImbFactor, Seed: cfg.Seed, Counts: run.Result.Data.TrainCounts}, lambda)
 }
 
 // SecondStagesTable lists the methods' balanced and many/medium/few-shot errors and the range
 // of their class-vector norms.
-func SecondStagesTable(stages []SecondStage) Table {
+func SecondStagesTable(stages []stage2.Stage) Table {
 	t := Table{Header: []string{"second stage on the frozen ERM network", "balanced error (%)", "many / medium / few-shot (%)", normsHeader}}
 	for _, s := range stages {
 		t.Rows = append(t.Rows, []string{s.Method, fmt.Sprintf("%.2f", 100*s.Result.Top1Error),
@@ -189,7 +66,7 @@ func normRange(lo, hi []float64) string {
 type SeedStages struct {
 	Seed    uint64
 	Backend string
-	Stages  []SecondStage
+	Stages  []stage2.Stage
 }
 
 // SecondStagesOfRuns applies SecondStages to finished runs, one per directory (each restored

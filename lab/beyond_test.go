@@ -11,6 +11,7 @@ import (
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/stage2"
 )
 
 // TestSecondStages runs every second stage on a small cross-entropy run and checks that "as
@@ -112,8 +113,8 @@ func TestSecondStagesSeedsTable(t *testing.T) {
 		return metrics.Result{Top1Error: bal, ManyShotError: &many, MediumShotError: &medium}
 	}
 	runs := []SeedStages{
-		{Seed: 0, Backend: "onnxruntime", Stages: []SecondStage{{"as trained", res(0.50, 0.4, 1), []float64{2, 4, 3}}, {"cRT", res(0.40, 0.40, 0.30), []float64{1, 1.5, 1.2}}}},
-		{Seed: 2, Backend: "Go Backend", Stages: []SecondStage{{"as trained", res(0.60, 0.5, 1), []float64{3, 5, 1}}, {"cRT", res(0.44, 0.42, 0.50), []float64{1.1, 1.3, 0.9}}}},
+		{Seed: 0, Backend: "onnxruntime", Stages: []stage2.Stage{{Method: "as trained", Result: res(0.50, 0.4, 1), Norms: []float64{2, 4, 3}}, {Method: "cRT", Result: res(0.40, 0.40, 0.30), Norms: []float64{1, 1.5, 1.2}}}},
+		{Seed: 2, Backend: "Go Backend", Stages: []stage2.Stage{{Method: "as trained", Result: res(0.60, 0.5, 1), Norms: []float64{3, 5, 1}}, {Method: "cRT", Result: res(0.44, 0.42, 0.50), Norms: []float64{1.1, 1.3, 0.9}}}},
 	}
 	tb, err := SecondStagesSeedsTable(runs)
 	if err != nil {

@@ -1,61 +1,28 @@
 package lab
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"gonum.org/v1/plot"
 
 	"github.com/ldamlab/ldamlab/figures"
-	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
 // CommittedRun is a finished run committed to the repository's results/, with its place in a
-// table of the paper.
-type CommittedRun struct {
-	// Table is the paper's table of the cell ("table2"), Method its row and Column its column.
-	Table, Method, Column string
-	Seed                  uint64
-	Paper                 float64 // the paper's error (%) for the cell; 0 when the paper has none
-	Result                *experiment.Result
-}
+// table of the paper (registry.Finished).
+type CommittedRun = registry.Finished
 
 // Committed returns the finished runs of the given cells of a table that are committed under
 // results/<preset>/ of the repository root (not $LDAMLAB_OUT: committed results are the
-// repository's), for one seed; cells not run yet are left out.
+// repository's), for one seed (registry.FinishedRuns); cells not run yet are left out.
 func Committed(preset, table, column string, methods []string, seed uint64) ([]CommittedRun, error) {
 	root, err := Root()
 	if err != nil {
 		return nil, err
 	}
-	t, err := registry.Grid(table)
-	if err != nil {
-		return nil, err
-	}
-	var out []CommittedRun
-	for _, m := range methods {
-		cell, err := registry.Cell(t.Name, m, column)
-		if err != nil {
-			return nil, err
-		}
-		r, err := experiment.ReadResult(filepath.Join(cell.Dir(root, preset, seed), experiment.ResultsFile))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !r.Done {
-			continue
-		}
-		p, _ := t.Value(m, column)
-		out = append(out, CommittedRun{Table: t.Name, Method: m, Column: column, Seed: seed, Paper: p, Result: r})
-	}
-	return out, nil
+	return registry.FinishedRuns(root, preset, table, column, methods, seed)
 }
 
 // CommittedTable compares committed runs with the paper: balanced error, many/medium/few-shot

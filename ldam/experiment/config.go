@@ -20,6 +20,7 @@ import (
 	"github.com/ldamlab/ldamlab/ldam/losses"
 	"github.com/ldamlab/ldamlab/ldam/models"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
+	"github.com/ldamlab/ldamlab/ldam/stage2"
 )
 
 // LossType is --loss_type.
@@ -104,7 +105,7 @@ type Config struct {
 	// class-aware sampling and label-aware smoothing from SmoothHead (the largest class) to
 	// SmoothTail (the smallest) (see Run.misLAS), writes it into the network, and reports the
 	// evaluation after it as Result.Final (the first stage's is Result.Stage1). Both smoothings
-	// 0 take the authors' values (MiSLASSettings). "WB" is weight balancing's classifier stage
+	// 0 take the authors' values (stage2.MiSLASSettings). "WB" is weight balancing's classifier stage
 	// (see Run.weightBalancing). Both need a loss with a linear head; the network before the
 	// stage is kept in TrainedFile.
 	Stage2                 string  `json:",omitempty"`
@@ -406,7 +407,7 @@ func resolve(c Config) (resolved, error) {
 			return r, fmt.Errorf("--stage2 MiSLAS re-fits a linear classifier, and --loss_type %s has the cosine head; use CE (MiSLAS's first stage) or another loss with a linear head", r.loss)
 		}
 		if r.SmoothHead == 0 && r.SmoothTail == 0 {
-			r.SmoothHead, r.SmoothTail, _ = MiSLASSettings(r.Dataset, r.ImbFactor)
+			r.SmoothHead, r.SmoothTail, _ = stage2.MiSLASSettings(r.Dataset, r.ImbFactor)
 		}
 		for _, e := range []float64{r.SmoothHead, r.SmoothTail} {
 			if !(e >= 0 && e <= 1) {

@@ -2,14 +2,13 @@ package experiment
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/ldamlab/ldamlab/datasets"
-	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/probe"
+	"github.com/ldamlab/ldamlab/ldam/stage2"
 )
 
 // The linear head's variables (models.Config's "classifier" scope).
@@ -140,7 +139,7 @@ func (run *Run) secondStage() (metrics.Result, error) {
 // misLAS is MiSLAS's second stage as the authors' code runs it (probe.AuthorsMiSLAS): the
 // trained classifier and a per-class scale fine-tuned for 10 epochs of SGD with class-aware
 // sampling and label-aware smoothing (SmoothHead → SmoothTail), the classifier's learning rate
-// at the factor of MiSLASSettings. Two differences from their code: the features are frozen
+// at the factor of stage2.MiSLASSettings. Two differences from their code: the features are frozen
 // evaluation-mode features of the un-augmented training images (they run the backbone in
 // evaluation mode on augmented images, and on CIFAR-100 let its batch norm re-estimate its
 // statistics: shift_bn), and the last epoch is kept (they keep the epoch of best test accuracy).
@@ -154,69 +153,20 @@ func (run *Run) misLAS(x []float64, d int, labels []int) (probe.Classifier, erro
 	if err != nil {
 		return probe.Classifier{}, err
 	}
-	c, scales, err := MiSLASStage(r.Dataset, r.ImbFactor, r.Seed).Run(head, x, labels, eps)
+	c, scales, err := stage2.MiSLAS(r.Dataset, r.ImbFactor, r.Seed).Run(head, x, labels, eps)
 	run.stage2Note = fmt.Sprintf("class scales %.3f", scales)
 	return c, err
 }
 
-// MiSLASStage returns MiSLAS's second stage for a run on dataset at imbFactor:
-// probe.AuthorsMiSLAS with the classifier's learning-rate factor of MiSLASSettings and the
-// run's seed.
-func MiSLASStage(dataset string, imbFactor float64, seed uint64) probe.MiSLASFineTune {
-	f := probe.AuthorsMiSLAS()
-	_, _, f.ClassifierLRFactor = MiSLASSettings(dataset, imbFactor)
-	f.Seed = seed
-	return f
-}
-
-// MiSLASSettings returns the second-stage settings of MiSLAS's configs
-// (dvlab-research/MiSLAS, config/cifar*/…_stage2_mislas.yaml) for a dataset and imbalance
-// factor: the label smoothing of the largest and of the smallest class, and the classifier's
-// learning-rate factor (lr_factor; the scales' rate is 0.1). CIFAR-10 and CIFAR-100 at ρ = 10,
-// 50 and 100 have their own; every other dataset and ratio takes CIFAR-10's at ρ = 100.
-func MiSLASSettings(dataset string, imbFactor float64) (head, tail, lrFactor float64) {
-	type key struct {
-		dataset string
-		rho     int
-	}
-	authors := map[key][3]float64{
-		{"cifar10", 100}: {0.3, 0, 0.5}, {"cifar10", 50}: {0.2, 0, 0.2}, {"cifar10", 10}: {0.1, 0, 0.2},
-		{"cifar100", 100}: {0.4, 0.1, 0.2}, {"cifar100", 50}: {0.3, 0, 0.1}, {"cifar100", 10}: {0.2, 0, 0.1},
-	}
-	rho := 0
-	if imbFactor > 0 {
-		rho = int(math.Round(1 / imbFactor))
-	}
-	v, ok := authors[key{dataset, rho}]
-	if !ok {
-		v = authors[key{"cifar10", 100}]
-	}
-	return v[0], v[1], v[2]
-}
-
-// WBBeta is the β of the class-balanced weights (Cui et al.) of weight balancing's second stage,
-// as the authors' code (ShadeAlsha/LTR-weight-balancing, demo2) calls CB_loss.
-const WBBeta = 0.9999
-
-// weightBalancing is the second stage of weight balancing (Alshammari et al., CVPR 2022) as
-// the authors' code runs it (probe.AuthorsMaxNorm): the trained classifier fine-tuned for 10
-// epochs of SGD (lr 0.01, cosine, momentum 0.9, weight decay 0.1, batch 64) with the
-// class-balanced loss (β = WBBeta, probe.CBSoftmaxBCE) and, after every epoch, the projection
-// onto ‖w_j‖ ≤ δ, δ = min + 0.1·(max − min) of the trained class-vector norms. Two differences
-// from their code: the features are frozen evaluation-mode features of the un-augmented
-// training images (they run the frozen backbone in training mode on augmented images), and the
-// last epoch is kept (they keep the epoch of best test accuracy).
+// weightBalancing is weight balancing's second stage (stage2.WeightBalancing) on the frozen
+// evaluation-mode features of the un-augmented training images (the authors' code runs the frozen
+// backbone in training mode on augmented images); the last epoch is kept (they keep the epoch of
+// best test accuracy).
 func (run *Run) weightBalancing(x []float64, d int, labels []int) (probe.Classifier, error) {
 	head, err := run.LinearHead()
 	if err != nil {
 		return probe.Classifier{}, err
 	}
-	w, err := balance.ClassBalanced(run.Result.Data.TrainCounts, WBBeta)
-	if err != nil {
-		return probe.Classifier{}, err
-	}
-	f := probe.AuthorsMaxNorm()
-	f.Seed = run.cfg.Seed
-	c, _, err := f.Run(head, x, labels, w)
+	c, _, err := stage2.WeightBalancing(head, stage2.Features{X: x, D: d, Labels: labels}, run.Result.Data.TrainCounts, run.cfg.Seed)
 	return c, err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/probe"
+	"github.com/ldamlab/ldamlab/ldam/stage2"
 )
 
 // skewedImages is a 3-class set of 8×8 RGB images, counts 24/10/4, whose pixels are noise
@@ -133,7 +134,7 @@ func TestMiSLASSecondStage(t *testing.T) {
 }
 
 // TestWeightBalancingSecondStage: --stage2 WB fine-tunes the trained linear head as
-// probe.AuthorsMaxNorm does (class-balanced weights of β = WBBeta, the run's seed), keeps the
+// probe.AuthorsMaxNorm does (class-balanced weights of β = stage2.WBBeta, the run's seed), keeps the
 // network before it in TrainedFile, and leaves every class vector within the MaxNorm bound of
 // the trained head.
 func TestWeightBalancingSecondStage(t *testing.T) {
@@ -176,7 +177,7 @@ func TestWeightBalancingSecondStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb, err := balance.ClassBalanced(run.Result.Data.TrainCounts, WBBeta)
+	cb, err := balance.ClassBalanced(run.Result.Data.TrainCounts, stage2.WBBeta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,28 +201,6 @@ func TestWeightBalancingSecondStage(t *testing.T) {
 	bad.LossType, bad.Out = "LDAM", ""
 	if _, err := Prepare(bad); err == nil {
 		t.Error("--stage2 WB accepted the LDAM loss's cosine head")
-	}
-}
-
-func TestMiSLASSettings(t *testing.T) {
-	for _, tc := range []struct {
-		dataset              string
-		imbFactor            float64
-		head, tail, lrFactor float64
-	}{
-		{"cifar10", 0.01, 0.3, 0, 0.5},
-		{"cifar10", 0.02, 0.2, 0, 0.2},
-		{"cifar10", 0.1, 0.1, 0, 0.2},
-		{"cifar100", 0.01, 0.4, 0.1, 0.2},
-		{"cifar100", 0.02, 0.3, 0, 0.1},
-		{"cifar100", 0.1, 0.2, 0, 0.1},
-		{"tinyimagenet", 0.01, 0.3, 0, 0.5}, // no config of theirs: CIFAR-10's at ρ = 100
-		{"cifar10", 0.005, 0.3, 0, 0.5},
-	} {
-		h, tl, f := MiSLASSettings(tc.dataset, tc.imbFactor)
-		if h != tc.head || tl != tc.tail || f != tc.lrFactor {
-			t.Errorf("%s ρ = %g: %g, %g, %g; want %g, %g, %g", tc.dataset, 1/tc.imbFactor, h, tl, f, tc.head, tc.tail, tc.lrFactor)
-		}
 	}
 }
 

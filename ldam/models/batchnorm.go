@@ -14,8 +14,8 @@ const (
 )
 
 // BatchNorm normalizes the last (channel) axis with PyTorch's BatchNorm semantics, which GoMLX's
-// norm.BatchNorm does not have (it stops gradients through the batch statistics and fails in
-// training on the Go backend):
+// norm.BatchNorm does not have (it stops gradients through the batch statistics, and updates its
+// running variance with a debiased moving average of the biased variance):
 //
 //   - training: y = γ·(x − μ_B)/sqrt(σ²_B + ε) + β with the batch mean and biased variance over
 //     every axis but the last, and gradients flowing through μ_B and σ²_B; the running averages
@@ -23,20 +23,35 @@ const (
 //   - evaluation: the running averages replace the batch statistics.
 //
 // Variables: gamma (ones), beta (zeros), running_mean (zeros) and running_var (ones), the last
-// two not trainable.
+// two not trainable. The gradient is written by hand ([batchNorm]).
 func BatchNorm(scope *model.Scope, x *Node) *Node {
-	return batchNormAxis(scope, x, x.Rank()-1)
+	return batchNorm(scope, x, x.Rank()-1, false)
 }
 
-// batchNormAxis is BatchNorm with the channel on the given axis.
-func batchNormAxis(scope *model.Scope, x *Node, axis int) *Node {
+// BatchNormRelu is Relu(BatchNorm(scope, x)) in one operation: its backward pass applies the
+// ReLU's mask inside the batch norm's gradient instead of in a pass of its own.
+func BatchNormRelu(scope *model.Scope, x *Node) *Node {
+	return batchNorm(scope, x, x.Rank()-1, true)
+}
+
+// batchNorm is [BatchNorm] with the channels on the given axis (1 for NCHW, the last for
+// channels-last) and an optional ReLU after it, with PyTorch's gradient (through the batch
+// statistics) written by hand in few element-wise passes over the activations, which the
+// pure-Go backend and ONNX Runtime run one by one: forward Σx, x − μ, Σ(x − μ)², a·(x − μ) + β
+// (and the ReLU); backward the ReLU's mask (r > 0 for its output r), Σdy, Σdy·(x − μ) and
+// A·dy + B·(x − μ) + c. The variance is the two-pass one, Σ(x − μ)²/M, as PyTorch computes it
+// (Σx²/M − μ² loses digits when the mean is large against the spread). Against GoMLX's autodiff
+// of the same formula it keeps 3 instead of ~8 activation-sized tensors per batch norm for the
+// backward pass (README, Performance).
+func batchNorm(scope *model.Scope, x *Node, axis int, relu bool) *Node {
 	g := x.Graph()
-	rank := x.Rank()
-	C := x.Shape().Dimensions[axis]
-	vs := shapes.Make(x.DType(), C)
-	gamma, beta, runMean, runVar := bnVariables(scope, vs, g)
+	dims := x.Shape().Dimensions
+	C := dims[axis]
+	M := x.Shape().Size() / C
+	dt := x.DType()
+	gamma, beta, runMean, runVar := bnVariables(scope, shapes.Make(dt, C), g)
+	bshape := make([]int, len(dims))
 	var axes []int
-	bshape := make([]int, rank)
 	for i := range bshape {
 		bshape[i] = 1
 		if i != axis {
@@ -44,24 +59,60 @@ func batchNormAxis(scope *model.Scope, x *Node, axis int) *Node {
 		}
 	}
 	bshape[axis] = C
-	var mean, variance *Node
-	if scope.IsTraining(g) {
-		n := x.Shape().Size() / C
-		mean = ReduceMean(x, axes...)
-		variance = ReduceMean(Square(Sub(x, Reshape(mean, bshape...))), axes...)
-		unbiased := variance
-		if n > 1 {
-			unbiased = MulScalar(variance, float64(n)/float64(n-1))
+	bc := func(v *Node) *Node { return Reshape(v, bshape...) }
+	sum := func(v *Node) *Node { return ReduceSum(v, axes...) }
+	output := func(z *Node) *Node {
+		if relu {
+			return MaxScalar(z, 0)
 		}
-		runMean.SetNodeValue(Add(MulScalar(runMean.NodeValue(g), 1-bnMomentum), MulScalar(StopGradient(mean), bnMomentum)))
-		runVar.SetNodeValue(Add(MulScalar(runVar.NodeValue(g), 1-bnMomentum), MulScalar(StopGradient(unbiased), bnMomentum)))
-	} else {
-		mean, variance = runMean.NodeValue(g), runVar.NodeValue(g)
+		return z
 	}
-	// graph.Rsqrt has no gradient in GoMLX v0.28.2: divide by Sqrt instead.
-	scale := Div(gamma, Sqrt(AddScalar(variance, bnEpsilon)))
-	shift := Sub(beta, Mul(mean, scale))
-	return Add(Mul(x, Reshape(scale, bshape...)), Reshape(shift, bshape...))
+	if !scope.IsTraining(g) {
+		scale, shift := runningAffine(gamma, beta, runMean, runVar)
+		return output(Add(Mul(x, bc(scale)), bc(shift)))
+	}
+	// No StopGradient on x here: the gradients come from grads alone (customGradient never
+	// differentiates these nodes), and on the pure-Go backend StopGradient is an Identity that
+	// copies the activation.
+	mean := DivScalar(sum(x), float64(M))
+	centered := Sub(x, bc(mean))
+	variance := DivScalar(sum(Square(centered)), float64(M))
+	updateRunning(runMean, runVar, mean, variance, M)
+	inv := Inverse(Sqrt(AddScalar(variance, bnEpsilon)))
+	var last *Node
+	return customGradient([]*Node{x, gamma, beta},
+		func(in []*Node) *Node {
+			last = output(Add(Mul(centered, bc(Mul(in[1], inv))), bc(in[2])))
+			return last
+		},
+		func(dy *Node, in []*Node) []*Node {
+			xc, r := centered, last
+			A := Mul(in[1], inv)
+			if in[0] != x { // rematerialized (checkpointed block): recompute from the clone
+				xc = Sub(in[0], bc(mean))
+				r = output(Add(Mul(xc, bc(A)), bc(in[2])))
+			}
+			if relu {
+				dy = Mul(dy, reluMask(r))
+			}
+			sdy := sum(dy)
+			dgamma := Mul(sum(Mul(dy, xc)), inv) // Σ dy·x̂
+			B := Neg(DivScalar(Mul(Mul(A, dgamma), inv), float64(M)))
+			c := Neg(DivScalar(Mul(A, sdy), float64(M)))
+			dx := Add(Add(Mul(dy, bc(A)), Mul(xc, bc(B))), bc(c))
+			return []*Node{dx, dgamma, sdy}
+		})
+}
+
+// reluMask is 1 where the ReLU's output r is positive and 0 where it is 0, in r's dtype: Sign(r)
+// on the pure-Go backend (SIMD; its bool-to-float conversion is a scalar loop that took 6 % of
+// ResNet-32's training step), Greater and Cast on ONNX Runtime (whose Sign is not vectorized:
+// 1.8 ms against 0.5 ms for the two on [128, 16, 32, 32]).
+func reluMask(r *Node) *Node {
+	if isONNX(r.Graph().Backend()) {
+		return ConvertDType(GreaterThan(r, ScalarZero(r.Graph(), r.DType())), r.DType())
+	}
+	return Sign(r)
 }
 
 // bnVariables returns the batch norm's variables of shape vs [C]: γ (ones) and β (zeros) as
@@ -74,75 +125,16 @@ func bnVariables(scope *model.Scope, vs shapes.Shape, g *Graph) (gamma, beta *No
 	return gamma, beta, runMean, runVar
 }
 
-// batchNormNCHW is [BatchNorm] of NCHW activations [B, C, H, W] (ONNX Runtime's layout), with an
-// optional ReLU, with the gradient written by hand (PyTorch's, through the
-// batch statistics) in the fewest element-wise passes over the activations ONNX Runtime runs
-// separately: forward Σx, Σx², a·x + b (and the ReLU); backward the ReLU's mask (r > 0 for its
-// output r), Σdy, Σdy·x and A·dy + B·x + c. Variables, statistics and running averages are BatchNorm's.
-func batchNormNCHW(scope *model.Scope, x *Node, relu bool) *Node {
-	g := x.Graph()
-	dims := x.Shape().Dimensions
-	C := dims[1]
-	M := x.Shape().Size() / C
-	dt := x.DType()
-	gamma, beta, runMean, runVar := bnVariables(scope, shapes.Make(dt, C), g)
-	bc := func(v *Node) *Node { return Reshape(v, 1, C, 1, 1) }
-	sum := func(v *Node) *Node { return ReduceSum(v, 0, 2, 3) }
-	output := func(z *Node) *Node {
-		if relu {
-			return MaxScalar(z, 0)
-		}
-		return z
-	}
-	if !scope.IsTraining(g) {
-		scale, shift := runningAffine(gamma, beta, runMean, runVar)
-		return output(Add(Mul(x, bc(scale)), bc(shift)))
-	}
-	xs := StopGradient(x)
-	mean, inv := batchStatistics(sum(xs), sum(Square(xs)), M, runMean, runVar)
-	var last *Node
-	return customGradient([]*Node{x, gamma, beta},
-		func(in []*Node) *Node {
-			scale := Mul(in[1], inv)
-			last = output(Add(Mul(in[0], bc(scale)), bc(Sub(in[2], Mul(mean, scale)))))
-			return last
-		},
-		func(dy *Node, in []*Node) []*Node {
-			z, gamma := in[0], in[1]
-			A := Mul(gamma, inv)
-			if relu {
-				r := last
-				if in[0] != x { // rematerialized (checkpointed block): recompute the output
-					r = MaxScalar(Add(Mul(z, bc(A)), bc(Sub(in[2], Mul(mean, A)))), 0)
-				}
-				// The mask r > 0 as Greater and Cast: ONNX Runtime's Sign is not vectorized
-				// (1.8 ms against 0.5 ms for the two on [128, 16, 32, 32]; Sign was 7 % of
-				// ResNet-32's training step).
-				dy = Mul(dy, ConvertDType(GreaterThan(r, ScalarZero(g, dt)), dt))
-			}
-			sdy := sum(dy)
-			dgamma := Mul(Sub(sum(Mul(dy, z)), Mul(mean, sdy)), inv) // Σ dy·x̂
-			B := Neg(DivScalar(Mul(Mul(A, dgamma), inv), float64(M)))
-			c := Sub(Neg(DivScalar(Mul(A, sdy), float64(M))), Mul(B, mean))
-			dx := Add(Add(Mul(dy, bc(A)), Mul(z, bc(B))), bc(c))
-			return []*Node{dx, dgamma, sdy}
-		})
-}
-
-// batchStatistics returns the batch mean and 1/σ (σ² the biased variance Σx²/M − μ², clamped at
-// 0) from the per-channel sums Σx and Σx² over M positions, and updates the running averages
-// as PyTorch does (momentum 0.1, the unbiased variance for running_var).
-func batchStatistics(sum, sumSquares *Node, M int, runMean, runVar *model.Variable) (mean, inv *Node) {
-	g := sum.Graph()
-	mean = DivScalar(sum, float64(M))
-	variance := MaxScalar(Sub(DivScalar(sumSquares, float64(M)), Square(mean)), 0)
+// updateRunning updates the running averages from the batch mean and biased variance over M
+// positions as PyTorch does: momentum 0.1, the unbiased variance for running_var.
+func updateRunning(runMean, runVar *model.Variable, mean, variance *Node, M int) {
+	g := mean.Graph()
 	unbiased := variance
 	if M > 1 {
 		unbiased = MulScalar(variance, float64(M)/float64(M-1))
 	}
 	runMean.SetNodeValue(Add(MulScalar(runMean.NodeValue(g), 1-bnMomentum), MulScalar(mean, bnMomentum)))
 	runVar.SetNodeValue(Add(MulScalar(runVar.NodeValue(g), 1-bnMomentum), MulScalar(unbiased, bnMomentum)))
-	return mean, Inverse(Sqrt(AddScalar(variance, bnEpsilon)))
 }
 
 // runningAffine is evaluation's batch norm as a per-channel affine map a·x + b from the running

@@ -12,7 +12,7 @@ import (
 // 2017b" is not specified further; this is our stand-in.
 func SphereCNN(scope *model.Scope, x *Node, featureDim int) *Node {
 	for i, ch := range []int{32, 64, 128} {
-		x = Relu(BatchNorm(scope.In("bn%d", i), Conv2D(scope.In("conv%d", i), x, ch, 3, 1)))
+		x = BatchNormRelu(scope.In("bn%d", i), Conv2D(scope.In("conv%d", i), x, ch, 3, 1))
 		if i < 2 && x.Shape().Dimensions[1]%2 == 0 && x.Shape().Dimensions[2]%2 == 0 {
 			x = AvgPool2(x)
 		}

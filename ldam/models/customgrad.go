@@ -31,9 +31,12 @@ func customGradient(inputs []*Node, forward func(in []*Node) *Node, grads func(d
 			var dy *Node // set by the top identity, which autodiff visits first
 			seen := slices.Clone(inputs)
 			var computed []*Node
+			var first *Node // inputs[0]'s identity
 			gradient := func(i int, node *Node) *Node {
 				if computed == nil {
-					if i == 0 {
+					if i == 0 && node != first {
+						// A rematerialized clone of the identity. The identity itself is
+						// not passed on: the backend would copy the activation to compute it.
 						seen[0] = node
 					}
 					computed = grads(dy, seen)
@@ -48,6 +51,9 @@ func customGradient(inputs []*Node, forward func(in []*Node) *Node, grads func(d
 			var link *Node
 			for i := len(inputs) - 1; i >= 0; i-- {
 				id := IdentityWithCustomGradient(inputs[i], func(node, _ *Node) *Node { return gradient(i, node) })
+				if i == 0 {
+					first = id
+				}
 				if link == nil {
 					link = ReduceAllSum(id)
 				} else {

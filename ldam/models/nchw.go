@@ -122,7 +122,7 @@ func subsampleNCHW(x *Node, s int) *Node {
 // fastest: Greater, Cast and Mul. GoMLX derives Max's gradient through NonNegativeIndicator,
 // two Signs, an Add and a Sub, and ONNX Runtime's Sign is not vectorized (1.8 ms against 0.3 ms
 // for Greater on [128, 16, 32, 32]); it also passes the gradient where x = 0 exactly, PyTorch
-// does not. Used after the residual additions; the ReLUs after batch norms are batchNormNCHW's.
+// does not. Used after the residual additions; the ReLUs after batch norms are batchNorm's.
 func reluNCHW(x *Node) *Node {
 	return customGradient([]*Node{x},
 		func(in []*Node) *Node { return MaxScalar(in[0], 0) },

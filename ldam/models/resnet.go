@@ -129,18 +129,12 @@ func (l layout) c(x *Node) int {
 }
 
 func (l layout) bn(scope *model.Scope, x *Node) *Node {
-	if l.nchw {
-		return batchNormNCHW(scope, x, false)
-	}
-	return BatchNorm(scope, x)
+	return batchNorm(scope, x, l.c(x), false)
 }
 
 // bnRelu is Relu(bn(x)).
 func (l layout) bnRelu(scope *model.Scope, x *Node) *Node {
-	if l.nchw {
-		return batchNormNCHW(scope, x, true)
-	}
-	return Relu(l.bn(scope, x))
+	return batchNorm(scope, x, l.c(x), true)
 }
 
 // conv is the network's convolution in the layout.

@@ -392,3 +392,42 @@ func uniq(xs []string) []string {
 	}
 	return out
 }
+
+// Finished is a finished run of a table's cell found under results/<preset>/, with the paper's
+// number for the cell.
+type Finished struct {
+	// Table is the paper's table of the cell ("table2"), Method its row and Column its column.
+	Table, Method, Column string
+	Seed                  uint64
+	Paper                 float64 // the paper's error (%) for the cell; 0 when the paper has none
+	Result                *experiment.Result
+}
+
+// FinishedRuns returns the finished runs of the given cells (methods in one column) of a table
+// under root's results/<preset>/, for one seed; cells not run yet or unfinished are left out.
+func FinishedRuns(root, preset, table, column string, methods []string, seed uint64) ([]Finished, error) {
+	t, err := Grid(table)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finished
+	for _, m := range methods {
+		cell, err := Cell(t.Name, m, column)
+		if err != nil {
+			return nil, err
+		}
+		r, err := experiment.ReadResult(filepath.Join(cell.Dir(root, preset, seed), experiment.ResultsFile))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !r.Done {
+			continue
+		}
+		p, _ := t.Value(m, column)
+		out = append(out, Finished{Table: t.Name, Method: m, Column: column, Seed: seed, Paper: p, Result: r})
+	}
+	return out, nil
+}

@@ -285,3 +285,32 @@ func TestJobState(t *testing.T) {
 	writeResult(t, j.Dir, 0, 0.5, true)
 	check(StateDone, "")
 }
+
+// TestFinishedRuns: a column's finished runs of one seed, with the paper's numbers; unfinished
+// and missing cells are left out, an unknown method is an error.
+func TestFinishedRuns(t *testing.T) {
+	root := t.TempDir()
+	for _, c := range []struct {
+		method string
+		done   bool
+	}{{"ERM", true}, {"LDAM-DRW", true}, {"LDAM", false}} {
+		run, err := Cell("table2", c.method, "C10 LT 100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeResult(t, run.Dir(root, "lite", 1), 1, 0.5, c.done)
+	}
+	got, err := FinishedRuns(root, "lite", "table2", "C10 LT 100", []string{"ERM", "ERM-DRW", "LDAM", "LDAM-DRW"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Method != "ERM" || got[1].Method != "LDAM-DRW" || got[1].Paper != 22.97 || got[0].Seed != 1 || got[0].Result.Final.Top1Error != 0.5 {
+		t.Errorf("finished runs %+v", got)
+	}
+	if none, err := FinishedRuns(root, "lite", "table2", "C10 LT 100", []string{"ERM"}, 0); err != nil || len(none) != 0 {
+		t.Errorf("seed 0: %v, %v", none, err)
+	}
+	if _, err := FinishedRuns(root, "lite", "table2", "C10 LT 100", []string{"Magic"}, 1); err == nil {
+		t.Error("an unknown method was accepted")
+	}
+}
