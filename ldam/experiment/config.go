@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ldamlab/ldamlab/datasets"
@@ -273,18 +274,40 @@ func SameRun(a, b Config) bool {
 	return norm(a) == norm(b)
 }
 
-// resolve fills defaults and validates everything that does not need the data.
+// resolve fills defaults and validates everything that does not need the data, one concern
+// after another (each step may read what the steps before it filled in).
 func resolve(c Config) (resolved, error) {
 	r := resolved{Config: c}
+	for _, step := range []func(*resolved) error{
+		(*resolved).resolveSchedule,
+		(*resolved).resolveLoss,
+		(*resolved).resolveImbalance,
+		(*resolved).resolveLossParameters,
+		(*resolved).resolveStage2,
+		(*resolved).resolveDataset,
+		(*resolved).resolveEngine,
+		(*resolved).resolveRun,
+	} {
+		if err := step(&r); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// resolveSchedule picks the preset, adapts it to the dataset (schedule.ForDataset: the
+// recipes of Appendix B) and applies the config's overrides of epochs, batch, learning rate,
+// weight decay, optimizer, caps per class and width.
+func (r *resolved) resolveSchedule() error {
 	if r.Preset == "" {
 		r.Preset = "quick"
 	}
 	p, err := schedule.Lookup(r.Preset)
 	if err != nil {
-		return r, err
+		return err
 	}
 	if r.Epochs < 0 || r.BatchSize < 0 || r.LR < 0 || r.WeightDecay < 0 {
-		return r, fmt.Errorf("epochs, batch size, learning rate and weight decay must not be negative")
+		return fmt.Errorf("epochs, batch size, learning rate and weight decay must not be negative")
 	}
 	dataset := r.Dataset
 	if dataset == "" && r.Data != nil {
@@ -308,7 +331,7 @@ func resolve(c Config) (resolved, error) {
 	case schedule.SGD, schedule.Adam:
 		p.Optimizer = r.Optimizer
 	default:
-		return r, fmt.Errorf("--optimizer %q: use sgd or adam", r.Optimizer)
+		return fmt.Errorf("--optimizer %q: use sgd or adam", r.Optimizer)
 	}
 	if p.Optimizer == "" {
 		p.Optimizer = schedule.SGD
@@ -323,36 +346,45 @@ func resolve(c Config) (resolved, error) {
 		p.Width = r.Width
 	}
 	r.preset = p
+	return nil
+}
+
+// resolveLoss parses the loss and the re-balancing rule into their canonical spellings.
+func (r *resolved) resolveLoss() error {
+	var err error
 	if r.LossType == "" {
 		r.LossType = string(CE)
 	}
 	if r.loss, err = ParseLossType(r.LossType); err != nil {
-		return r, err
+		return err
 	}
 	r.LossType = string(r.loss) // canonical spelling in results.json
-
 	if r.TrainRule == "" {
 		r.TrainRule = string(balance.None)
 	}
 	if r.rule, err = balance.ParseRule(r.TrainRule); err != nil {
-		return r, err
+		return err
 	}
 	r.TrainRule = string(r.rule)
+	return nil
+}
+
+// resolveImbalance fills the imbalance profile, its factor 1/ρ (the dataset's recipe), the step
+// profile's μ and the class-balanced weights' β.
+func (r *resolved) resolveImbalance() error {
+	var err error
 	if r.ImbType == "" {
 		r.ImbType = "exp"
 	}
 	if r.prof, err = datasets.ParseProfile(r.ImbType); err != nil {
-		return r, err
+		return err
 	}
 	r.ImbType = string(r.prof)
 	if r.ImbFactor == 0 {
-		r.ImbFactor = 0.01
-		if r.Dataset == "imdb" {
-			r.ImbFactor = 0.1 // the paper removes 90 % of the negative reviews
-		}
+		r.ImbFactor = recipeOf(r.Dataset).imbFactor
 	}
 	if !(r.ImbFactor > 0 && r.ImbFactor <= 1) {
-		return r, fmt.Errorf("--imb_factor %g is outside (0, 1]: it is 1/ρ, e.g. 0.01 for ρ = 100 or 1 for balanced data", r.ImbFactor)
+		return fmt.Errorf("--imb_factor %g is outside (0, 1]: it is 1/ρ, e.g. 0.01 for ρ = 100 or 1 for balanced data", r.ImbFactor)
 	}
 	if r.StepMu == 0 {
 		r.StepMu = 0.5
@@ -360,17 +392,21 @@ func resolve(c Config) (resolved, error) {
 	if r.Beta == 0 {
 		r.Beta = balance.DefaultBeta
 	}
+	return nil
+}
+
+// resolveLossParameters fills and checks the losses' and the optimizer's parameters: focal γ,
+// LDAM's largest margin (the dataset's recipe) and scale, the uniform margin, τ, VS's γ, SAM's ρ
+// and mixup's α.
+func (r *resolved) resolveLossParameters() error {
 	if r.Gamma == 0 {
 		r.Gamma = 1
 	}
 	if r.MaxMargin == 0 {
-		r.MaxMargin = losses.DefaultMaxMargin
-		if r.Dataset == "inat2018" {
-			r.MaxMargin = losses.INatMaxMargin
-		}
+		r.MaxMargin = recipeOf(r.Dataset).maxMargin
 	}
 	if r.MaxMargin < 0 {
-		return r, fmt.Errorf("--max_m %g is negative", r.MaxMargin)
+		return fmt.Errorf("--max_m %g is negative", r.MaxMargin)
 	}
 	if r.Scale == 0 {
 		r.Scale = losses.DefaultScale
@@ -385,68 +421,80 @@ func resolve(c Config) (resolved, error) {
 		r.VSGamma = 0.3
 	}
 	if r.SAMRho > 0 && r.preset.Optimizer != schedule.SGD {
-		return r, fmt.Errorf("--rho %g: SAM runs around SGD, and this run uses %s; add --optimizer sgd or drop --rho", r.SAMRho, r.preset.Optimizer)
+		return fmt.Errorf("--rho %g: SAM runs around SGD, and this run uses %s; add --optimizer sgd or drop --rho", r.SAMRho, r.preset.Optimizer)
 	}
 	if r.SAMRho < 0 {
-		return r, fmt.Errorf("--rho %g must be ≥ 0 (0: plain SGD)", r.SAMRho)
+		return fmt.Errorf("--rho %g must be ≥ 0 (0: plain SGD)", r.SAMRho)
 	}
 	if r.Tau < 0 || r.VSGamma < 0 {
-		return r, fmt.Errorf("--tau %g and --vs_gamma %g must be ≥ 0", r.Tau, r.VSGamma)
+		return fmt.Errorf("--tau %g and --vs_gamma %g must be ≥ 0", r.Tau, r.VSGamma)
 	}
 	if !(r.Mixup >= 0) || math.IsInf(r.Mixup, 0) {
-		return r, fmt.Errorf("--mixup %g: mixup's α must be a finite number ≥ 0 (1 as MiSLAS; 0: no mixup)", r.Mixup)
+		return fmt.Errorf("--mixup %g: mixup's α must be a finite number ≥ 0 (1 as MiSLAS; 0: no mixup)", r.Mixup)
 	}
+	return nil
+}
+
+// resolveStage2 checks the second stage (ldam/stage2) against the loss's head and fills
+// MiSLAS's label-aware smoothing with its authors' settings.
+func (r *resolved) resolveStage2() error {
 	switch {
 	case r.Stage2 == "":
 		if r.SmoothHead != 0 || r.SmoothTail != 0 {
-			return r, fmt.Errorf("--smooth_head %g, --smooth_tail %g: label-aware smoothing belongs to --stage2 MiSLAS; add it or drop them", r.SmoothHead, r.SmoothTail)
+			return fmt.Errorf("--smooth_head %g, --smooth_tail %g: label-aware smoothing belongs to --stage2 MiSLAS; add it or drop them", r.SmoothHead, r.SmoothTail)
 		}
 	case strings.EqualFold(r.Stage2, Stage2MiSLAS):
 		r.Stage2 = Stage2MiSLAS
 		if r.loss.cosine() {
-			return r, fmt.Errorf("--stage2 MiSLAS re-fits a linear classifier, and --loss_type %s has the cosine head; use CE (MiSLAS's first stage) or another loss with a linear head", r.loss)
+			return fmt.Errorf("--stage2 MiSLAS re-fits a linear classifier, and --loss_type %s has the cosine head; use CE (MiSLAS's first stage) or another loss with a linear head", r.loss)
 		}
 		if r.SmoothHead == 0 && r.SmoothTail == 0 {
 			r.SmoothHead, r.SmoothTail, _ = stage2.MiSLASSettings(r.Dataset, r.ImbFactor)
 		}
 		for _, e := range []float64{r.SmoothHead, r.SmoothTail} {
 			if !(e >= 0 && e <= 1) {
-				return r, fmt.Errorf("--smooth_head %g and --smooth_tail %g must lie in [0, 1]", r.SmoothHead, r.SmoothTail)
+				return fmt.Errorf("--smooth_head %g and --smooth_tail %g must lie in [0, 1]", r.SmoothHead, r.SmoothTail)
 			}
 		}
 	case strings.EqualFold(r.Stage2, Stage2WB):
 		r.Stage2 = Stage2WB
 		if r.loss.cosine() {
-			return r, fmt.Errorf("--stage2 WB re-fits a linear classifier, and --loss_type %s has the cosine head; use CE (weight balancing's first stage) or another loss with a linear head", r.loss)
+			return fmt.Errorf("--stage2 WB re-fits a linear classifier, and --loss_type %s has the cosine head; use CE (weight balancing's first stage) or another loss with a linear head", r.loss)
 		}
 		if r.SmoothHead != 0 || r.SmoothTail != 0 {
-			return r, fmt.Errorf("--smooth_head %g, --smooth_tail %g: label-aware smoothing belongs to --stage2 MiSLAS, not WB; drop them", r.SmoothHead, r.SmoothTail)
+			return fmt.Errorf("--smooth_head %g, --smooth_tail %g: label-aware smoothing belongs to --stage2 MiSLAS, not WB; drop them", r.SmoothHead, r.SmoothTail)
 		}
 	default:
-		return r, fmt.Errorf("--stage2 %q: the second stages known are %s and %s (or none)", r.Stage2, Stage2MiSLAS, Stage2WB)
+		return fmt.Errorf("--stage2 %q: the second stages known are %s and %s (or none)", r.Stage2, Stage2MiSLAS, Stage2WB)
 	}
+	return nil
+}
+
+// resolveDataset names the dataset (CIFAR-10 by default, or the in-memory data's name), checks
+// it is known and picks the network (the dataset's recipe unless the config names one).
+func (r *resolved) resolveDataset() error {
 	if r.Dataset == "" && r.Data == nil {
 		r.Dataset = "cifar10"
 	}
 	if r.Data != nil && r.Dataset == "" {
 		r.Dataset = r.Data.Name
 	}
-	if r.Data == nil {
-		known := false
-		for _, n := range datasets.Names {
-			known = known || n == r.Dataset
-		}
-		if !known {
-			return r, fmt.Errorf("unknown dataset %q; use one of %s", r.Dataset, strings.Join(datasets.Names, ", "))
-		}
+	if r.Data == nil && !slices.Contains(datasets.Names, r.Dataset) {
+		return fmt.Errorf("unknown dataset %q; use one of %s", r.Dataset, strings.Join(datasets.Names, ", "))
 	}
 	if r.Arch != "" {
 		r.arch = models.Arch(r.Arch)
 	} else {
-		r.arch = defaultArch(r.Dataset)
+		r.arch = recipeOf(r.Dataset).arch
 	}
+	return nil
+}
+
+// resolveEngine checks the backend and fills the micro-batches (ResNet-18's default on a CPU
+// backend), which must divide the batch and cannot go with SAM.
+func (r *resolved) resolveEngine() error {
 	if err := backend.Validate(r.Backend); err != nil {
-		return r, err
+		return err
 	}
 	if r.MicroBatches == 0 {
 		r.MicroBatches = 1
@@ -456,23 +504,28 @@ func resolve(c Config) (resolved, error) {
 	}
 	switch {
 	case r.MicroBatches < 0:
-		return r, fmt.Errorf("--micro_batches %d is negative (1: no accumulation)", r.MicroBatches)
+		return fmt.Errorf("--micro_batches %d is negative (1: no accumulation)", r.MicroBatches)
 	case r.MicroBatches > 1 && r.preset.BatchSize%r.MicroBatches != 0:
-		return r, fmt.Errorf("--micro_batches %d does not divide the batch of %d; use a divisor of it", r.MicroBatches, r.preset.BatchSize)
+		return fmt.Errorf("--micro_batches %d does not divide the batch of %d; use a divisor of it", r.MicroBatches, r.preset.BatchSize)
 	case r.MicroBatches > 1 && r.SAMRho > 0:
-		return r, fmt.Errorf("--micro_batches %d with --rho %g: SAM perturbs the weights along the whole batch's gradient, which accumulation does not have; drop one of them", r.MicroBatches, r.SAMRho)
+		return fmt.Errorf("--micro_batches %d with --rho %g: SAM perturbs the weights along the whole batch's gradient, which accumulation does not have; drop one of them", r.MicroBatches, r.SAMRho)
 	}
+	return nil
+}
+
+// resolveRun checks where the run starts from (a first stage to branch from) and when it stops.
+func (r *resolved) resolveRun() error {
 	if r.BranchFrom != "" {
 		// Checked before the data is loaded; branch() checks that the runs match.
 		_, errOut := os.Stat(filepath.Join(r.Out, CheckpointFile))
 		if _, err := os.Stat(filepath.Join(r.BranchFrom, Stage1File)); err != nil && (r.Out == "" || errOut != nil) {
-			return r, fmt.Errorf("branching from %s: no first-stage checkpoint there (train that run first, or drop --branch_from)", filepath.Join(r.BranchFrom, Stage1File))
+			return fmt.Errorf("branching from %s: no first-stage checkpoint there (train that run first, or drop --branch_from)", filepath.Join(r.BranchFrom, Stage1File))
 		}
 	}
 	if r.StopAfter < 0 {
-		return r, fmt.Errorf("stop-after %d is negative", r.StopAfter)
+		return fmt.Errorf("stop-after %d is negative", r.StopAfter)
 	}
-	return r, nil
+	return nil
 }
 
 // Stage2MiSLAS is Config.Stage2 for MiSLAS's second stage.
@@ -485,19 +538,38 @@ const Stage2WB = "WB"
 // batch 128 as 4 × 32 trains Tiny ImageNet in about PyTorch's memory (README, Performance).
 const DefaultResNet18MicroBatches = 4
 
-// defaultArch is the network of the paper for each dataset.
-func defaultArch(dataset string) models.Arch {
-	switch dataset {
-	case "tinyimagenet":
-		return models.ResNet18
-	case "inat2018":
-		return models.ResNet50A
-	case "imdb":
-		return models.BiLSTM
-	case "mnist", "fashion-mnist":
-		return models.Sphere
-	case "synthetic":
-		return models.MLPArch
+// recipe is what a dataset changes in a run's defaults, beside its schedule
+// (schedule.ForDataset): the paper's network, its imbalance factor 1/ρ and LDAM's largest
+// margin C·n_min^{-1/4}.
+type recipe struct {
+	arch      models.Arch
+	imbFactor float64
+	maxMargin float64
+}
+
+// recipes are the datasets' recipes that differ from CIFAR's (ResNet-32, ρ = 100, Δ_max = 0.5):
+// Appendix B's networks, IMDB's ρ = 10 (the paper removes 90 % of the negative reviews) and
+// iNaturalist's margin (the official code's max_m for it).
+var recipes = map[string]recipe{
+	"tinyimagenet":  {arch: models.ResNet18},
+	"inat2018":      {arch: models.ResNet50A, maxMargin: losses.INatMaxMargin},
+	"imdb":          {arch: models.BiLSTM, imbFactor: 0.1},
+	"mnist":         {arch: models.Sphere},
+	"fashion-mnist": {arch: models.Sphere},
+	"synthetic":     {arch: models.MLPArch},
+}
+
+// recipeOf returns a dataset's recipe, CIFAR's defaults filling what it does not change.
+func recipeOf(dataset string) recipe {
+	r := recipes[dataset]
+	if r.arch == "" {
+		r.arch = models.ResNet32
 	}
-	return models.ResNet32
+	if r.imbFactor == 0 {
+		r.imbFactor = 0.01
+	}
+	if r.maxMargin == 0 {
+		r.maxMargin = losses.DefaultMaxMargin
+	}
+	return r
 }

@@ -139,7 +139,7 @@ func TestEveryDatasetTrains(t *testing.T) {
 			if err != nil || !r.Done || r.Final == nil {
 				t.Fatalf("results.json: %v (done %v)", err, r != nil && r.Done)
 			}
-			t.Logf("%s (%s): %d training examples, loss %.3f, %s", name, defaultArch(name), sumInts(r.Data.TrainCounts), res.History[0].TrainLoss, time.Since(t0).Round(time.Second))
+			t.Logf("%s (%s): %d training examples, loss %.3f, %s", name, recipeOf(name).arch, sumInts(r.Data.TrainCounts), res.History[0].TrainLoss, time.Since(t0).Round(time.Second))
 		})
 	}
 }
