@@ -44,20 +44,25 @@ func TestCells(t *testing.T) {
 	if _, err := Cell("table6", "ERM", "LT 100 seed c"); err == nil {
 		t.Error("table 6: a third test permutation accepted")
 	}
-	// The flags of a cell reach ldam train: SAM's radius, Table 6's test permutation.
-	for _, c := range []struct{ table, method, column, want string }{
-		{"beyond", "LDAM-DRW-SAM", "C10 LT 100", "--rho 0.8"},
-		{"beyond", "MiSLAS", "C100 LT 100", "--mixup 1 --stage2 MiSLAS"},
-		{"beyond", "WB", "C10 LT 100", "--stage2 WB --wd 0.005"},
-		{"beyond", "LA-AM", "C10 LT 100", "--loss_type LA-AM --train_rule None"},
-		{"table6", "CB RW", "LT 10 seed a", "--test_imb_seed 1"},
+	// A cell's setting reaches its runs' configurations: SAM's radius, mixup and the second
+	// stage, the weight decay, Table 6's test permutation; the job's seed, directory and preset.
+	for _, c := range []struct {
+		table, method, column string
+		check                 func(experiment.Config) bool
+	}{
+		{"beyond", "LDAM-DRW-SAM", "C10 LT 100", func(c experiment.Config) bool { return c.SAMRho == 0.8 && c.LossType == "LDAM" && c.TrainRule == "DRW" }},
+		{"beyond", "MiSLAS", "C100 LT 100", func(c experiment.Config) bool { return c.Mixup == 1 && c.Stage2 == "MiSLAS" && c.Dataset == "cifar100" }},
+		{"beyond", "WB", "C10 LT 100", func(c experiment.Config) bool { return c.Stage2 == "WB" && c.WeightDecay == 0.005 }},
+		{"beyond", "LA-AM", "C10 LT 100", func(c experiment.Config) bool { return c.LossType == "LA-AM" && c.TrainRule == "None" && c.Beta == 0.5 }},
+		{"table6", "CB RW", "LT 10 seed a", func(c experiment.Config) bool { return c.TestImbSeed == 1 && c.ImbFactor == 0.1 }},
 	} {
 		r, err := Cell(c.table, c.method, c.column)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if args := strings.Join(Job{Run: r, Dir: "d"}.Args("lite", nil), " "); !strings.Contains(args, c.want) {
-			t.Errorf("%s %s: ldam %s lacks %s", c.table, c.method, args, c.want)
+		cfg := Job{Run: r, Dir: "d", Seed: 4}.Config(experiment.Config{Beta: 0.5}, "lite")
+		if !c.check(cfg) || cfg.Seed != 4 || cfg.Out != "d" || !cfg.Resume || cfg.Preset != "lite" || cfg.Progress {
+			t.Errorf("%s %s: config %+v", c.table, c.method, cfg)
 		}
 	}
 	if _, err := Cell("table2", "Magic", "C10 LT 100"); err == nil {
@@ -151,8 +156,8 @@ func TestPlanBranchesAndSweepOrder(t *testing.T) {
 			if base < 0 || jobs[base].Run.Method != "ERM" || jobs[base].Seed != j.Seed || j.BranchFrom != jobs[base].Dir {
 				t.Errorf("%s seed %d: base %d, branch %q", j.Run.Method, j.Seed, base, j.BranchFrom)
 			}
-			if !strings.Contains(strings.Join(j.Args("quick", nil), " "), "--branch_from "+jobs[base].Dir) {
-				t.Errorf("args %q", j.Args("quick", nil))
+			if c := j.Config(experiment.Config{}, "quick"); c.BranchFrom != jobs[base].Dir {
+				t.Errorf("%s seed %d branches from %q", j.Run.Method, j.Seed, c.BranchFrom)
 			}
 		}
 		if !strings.Contains(j.Dir, filepath.Join("results", "quick", "table2")) {

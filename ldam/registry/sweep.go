@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -23,31 +22,31 @@ type Job struct {
 	BranchFrom string
 }
 
-// Args are the `ldam train` flags of the job in a preset (extra flags are appended).
-func (j Job) Args(preset string, extra []string) []string {
-	c := j.Run.Config
-	args := []string{"train", "--dataset", c.Dataset, "--imb_type", c.ImbType, "--imb_factor", strconv.FormatFloat(c.ImbFactor, 'g', -1, 64),
-		"--loss_type", c.LossType, "--train_rule", c.TrainRule, "--preset", preset, "--seed", strconv.FormatUint(j.Seed, 10),
-		"--out", j.Dir, "--resume", "--progress=false"}
-	if c.SAMRho > 0 {
-		args = append(args, "--rho", strconv.FormatFloat(c.SAMRho, 'g', -1, 64))
+// Config is the job's training configuration in a preset: base (the command line's defaults,
+// or a zero Config for resolve's) with the cell's setting and method, the seed, the run
+// directory (resumed) and the first stage it branches from.
+func (j Job) Config(base experiment.Config, preset string) experiment.Config {
+	c, cell := base, j.Run.Config
+	c.Dataset, c.ImbType, c.ImbFactor = cell.Dataset, cell.ImbType, cell.ImbFactor
+	c.LossType, c.TrainRule = cell.LossType, cell.TrainRule
+	if cell.SAMRho > 0 {
+		c.SAMRho = cell.SAMRho
 	}
-	if c.Mixup > 0 {
-		args = append(args, "--mixup", strconv.FormatFloat(c.Mixup, 'g', -1, 64))
+	if cell.Mixup > 0 {
+		c.Mixup = cell.Mixup
 	}
-	if c.Stage2 != "" {
-		args = append(args, "--stage2", c.Stage2)
+	if cell.Stage2 != "" {
+		c.Stage2 = cell.Stage2
 	}
-	if c.WeightDecay > 0 {
-		args = append(args, "--wd", strconv.FormatFloat(c.WeightDecay, 'g', -1, 64))
+	if cell.WeightDecay > 0 {
+		c.WeightDecay = cell.WeightDecay
 	}
-	if c.TestImbSeed > 0 {
-		args = append(args, "--test_imb_seed", strconv.FormatUint(c.TestImbSeed, 10))
+	if cell.TestImbSeed > 0 {
+		c.TestImbSeed = cell.TestImbSeed
 	}
-	if j.BranchFrom != "" {
-		args = append(args, "--branch_from", j.BranchFrom)
-	}
-	return append(args, extra...)
+	c.Preset, c.Seed, c.Out, c.Resume, c.Progress = preset, j.Seed, j.Dir, true, false
+	c.BranchFrom = j.BranchFrom
+	return c
 }
 
 // Plan lists the jobs of a table's grid in a preset for the given seeds, restricted to the

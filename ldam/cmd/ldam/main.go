@@ -146,6 +146,52 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ldam train: %v\n", err)
 		return 2
 	}
+	return trainRun(c, stdout, stderr)
+}
+
+// trainDefaults is the Config of `ldam train` without flags.
+func trainDefaults() experiment.Config {
+	var c experiment.Config
+	trainFlags(flag.NewFlagSet("defaults", flag.ContinueOnError), &c)
+	return c
+}
+
+// withFlags returns c with the `ldam train` flags in args applied over it (a sweep's extra
+// flags over a job's configuration).
+func withFlags(c experiment.Config, args []string) (experiment.Config, error) {
+	fs := flag.NewFlagSet("ldam train", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var out experiment.Config
+	trainFlags(fs, &out)
+	out = c // the flags are bound to out's fields: only those given change
+	if err := fs.Parse(args); err != nil {
+		return c, fmt.Errorf("the ldam train flags %q: %w", args, err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %q (ldam train flags only)", fs.Args())
+	}
+	return out, finiteFlags(fs)
+}
+
+// trainArgs are the `ldam train` flags that give c: every flag whose value differs from its
+// default, as --name=value.
+func trainArgs(c experiment.Config) []string {
+	fs := flag.NewFlagSet("ldam train", flag.ContinueOnError)
+	var bound experiment.Config
+	trainFlags(fs, &bound)
+	bound = c
+	var args []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if v := f.Value.String(); v != f.DefValue {
+			args = append(args, "--"+f.Name+"="+v)
+		}
+	})
+	return args
+}
+
+// trainRun trains c as `ldam train` does: its log to stdout, the final evaluation printed; an
+// exit code.
+func trainRun(c experiment.Config, stdout, stderr io.Writer) int {
 	c.Log = stdout
 	// Past its memory budget a run stops at the end of its step; a step that keeps growing would
 	// meet the kernel's out-of-memory killer first, so the command exits at once.

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -14,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
 func TestBadFlagsGiveClearMessages(t *testing.T) {
@@ -178,7 +182,7 @@ func TestSweepStatusShowsFailures(t *testing.T) {
 	if code := run(append(slices.Clone(grid), "--status"), &out, &errb); code != 0 {
 		t.Fatalf("--status exited %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"cifar10-exp100-erm seed 0: failed (ldam train exited with 2", "cifar10-exp100-erm-drw seed 0: not started", "2 runs: 1 failed, 1 not started"} {
+	for _, want := range []string{"cifar10-exp100-erm seed 0: failed (bad ldam train flags", "cifar10-exp100-erm-drw seed 0: not started", "2 runs: 1 failed, 1 not started"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status lacks %q:\n%s", want, out.String())
 		}
@@ -215,4 +219,45 @@ func buildLDAM(t *testing.T, dir string) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// TestTrainArgsRoundTrip: a sweep job's configuration written as `ldam train` flags
+// (trainArgs, what --dry_run prints and a child process runs) parses back to the same
+// configuration, and withFlags applies a sweep's extra flags over it and nothing else.
+func TestTrainArgsRoundTrip(t *testing.T) {
+	for _, cell := range [][3]string{
+		{"table2", "LDAM-DRW", "C10 LT 100"}, {"beyond", "LDAM-DRW-SAM", "C10 LT 100"}, {"beyond", "MiSLAS", "C100 LT 100"},
+		{"table6", "CB RW", "LT 10 seed a"}, {"table1", "RW", "negative"},
+	} {
+		r, err := registry.Cell(cell[0], cell[1], cell[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := registry.Job{Run: r, Seed: 3, Dir: "runs/x", BranchFrom: "runs/y"}.Config(trainDefaults(), "lite")
+		args := trainArgs(want)
+		fs := flag.NewFlagSet("ldam train", flag.ContinueOnError)
+		var got experiment.Config
+		trainFlags(fs, &got)
+		if err := fs.Parse(args); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%v: ldam train %q parses to\n%+v\nwant\n%+v", cell, args, got, want)
+		}
+		extra, err := withFlags(want, []string{"--backend", "onnx", "--epochs=3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := want
+		changed.Backend, changed.Epochs = "onnx", 3
+		if !reflect.DeepEqual(extra, changed) {
+			t.Errorf("%v: with --backend onnx --epochs=3:\n%+v", cell, extra)
+		}
+	}
+	if _, err := withFlags(trainDefaults(), []string{"--no_such_flag"}); err == nil {
+		t.Error("an unknown flag was accepted")
+	}
+	if _, err := withFlags(trainDefaults(), []string{"stray"}); err == nil {
+		t.Error("a stray argument was accepted")
+	}
 }

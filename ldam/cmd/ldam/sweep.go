@@ -72,7 +72,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%s seed %d: %s\n", j.Run.Name, j.Seed, state)
 		if *dry {
-			fmt.Fprintf(stdout, "  ldam %s\n", strings.Join(quote(j.Args(*preset, extra)), " "))
+			fmt.Fprintf(stdout, "  ldam %s\n", strings.Join(quote(jobArgs(j, *preset, extra)), " "))
 		}
 	}
 	if *dry {
@@ -87,7 +87,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 			return trainJob(j, *preset, extra, stdout)
 		}
 		return trainJobIn(j, func(logFile *os.File) error {
-			cmd := childCmd(ctx, self, j.Args(*preset, extra), *parallel)
+			cmd := childCmd(ctx, self, jobArgs(j, *preset, extra), *parallel)
 			cmd.Stdout, cmd.Stderr = logFile, logFile
 			if err := cmd.Run(); err != nil {
 				return fmt.Errorf("%v: %s (log: %s)", err, logTail(logFile.Name()), logFile.Name())
@@ -106,11 +106,22 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 // "done <run> seed <n>" after a success.
 func trainJob(j registry.Job, preset string, extra []string, done io.Writer) error {
 	return trainJobIn(j, func(logFile *os.File) error {
-		if code := run(j.Args(preset, extra), logFile, logFile); code != 0 {
+		cfg, err := withFlags(j.Config(trainDefaults(), preset), extra)
+		if err != nil {
+			fmt.Fprintf(logFile, "ldam sweep: %v\n", err)
+			return fmt.Errorf("bad ldam train flags: %v", err)
+		}
+		if code := trainRun(cfg, logFile, logFile); code != 0 {
 			return fmt.Errorf("ldam train exited with %d: %s (log: %s)", code, logTail(logFile.Name()), logFile.Name())
 		}
 		return nil
 	}, done)
+}
+
+// jobArgs are the `ldam train` arguments of a job in a preset (its configuration's flags),
+// with the sweep's extra flags after them.
+func jobArgs(j registry.Job, preset string, extra []string) []string {
+	return append(append([]string{"train"}, trainArgs(j.Config(trainDefaults(), preset))...), extra...)
 }
 
 // trainJobIn runs train with the job's train.log open for appending, clearing the job's failure
