@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/ldam/stage2"
@@ -18,25 +19,6 @@ import (
 
 // Beyond the paper (10-beyond-ldam.ipynb): the second stages of ldam/stage2 applied to finished
 // cross-entropy runs, and their tables.
-
-// SecondStages applies every second stage of stage2.PostTraining to a cross-entropy run's linear
-// head, fitted on the frozen features of its (un-augmented) training images and scored on its
-// test set; lambda is the L2 penalty of cRT's classifier.
-func SecondStages(run *experiment.Run, lambda float64) ([]stage2.Stage, error) {
-	c, err := run.LinearHead()
-	if err != nil {
-		return nil, err
-	}
-	var split [2]stage2.Features
-	for i, test := range []bool{false, true} {
-		f := &split[i]
-		if f.X, f.D, f.Labels, err = Features(run, test); err != nil {
-			return nil, err
-		}
-	}
-	cfg := run.Result.Config
-	return stage2.PostTraining(c, split[0], split[1], stage2.Run{Dataset: cfg.Dataset, ImbFactor: cfg.ImbFactor, Seed: cfg.Seed, Counts: run.Result.Data.TrainCounts}, lambda)
-}
 
 // SecondStagesTable lists the methods' balanced and many/medium/few-shot errors and the range
 // of their class-vector norms.
@@ -62,39 +44,10 @@ func normRange(lo, hi []float64) string {
 	return fmt.Sprintf("%.3g – %.3g", stat.Mean(lo, nil), stat.Mean(hi, nil))
 }
 
-// SeedStages are the second stages of one seed's run.
-type SeedStages struct {
-	Seed    uint64
-	Backend string
-	Stages  []stage2.Stage
-}
-
-// SecondStagesOfRuns applies SecondStages to finished runs, one per directory (each restored
-// from its final checkpoint: nothing is trained or written). A directory without a finished
-// run is an error that names it.
-func SecondStagesOfRuns(dirs []string, lambda float64) ([]SeedStages, error) {
-	var out []SeedStages
-	for _, dir := range dirs {
-		run, r, err := experiment.Open(dir, nil)
-		if r != nil && !r.Done {
-			return nil, fmt.Errorf("lab: the run in %s has not finished; finish it (ldam sweep resumes it) or leave its seed out", dir)
-		}
-		if err != nil {
-			return nil, err
-		}
-		stages, err := SecondStages(run, lambda)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", dir, err)
-		}
-		out = append(out, SeedStages{Seed: r.Config.Seed, Backend: r.Backend, Stages: stages})
-	}
-	return out, nil
-}
-
-// CommittedSecondStages applies SecondStages to the finished runs of one cell of a table
+// CommittedSecondStages applies analysis.SecondStages to the finished runs of one cell of a table
 // committed under results/<preset>/ (as Committed finds them), for each of the seeds that has
 // one; seeds not run yet are left out.
-func CommittedSecondStages(preset, table, method, column string, seeds []uint64, lambda float64) ([]SeedStages, error) {
+func CommittedSecondStages(preset, table, method, column string, seeds []uint64, lambda float64) ([]analysis.SeedStages, error) {
 	root, err := Root()
 	if err != nil {
 		return nil, err
@@ -118,14 +71,14 @@ func CommittedSecondStages(preset, table, method, column string, seeds []uint64,
 	if len(dirs) == 0 {
 		return nil, fmt.Errorf("lab: no finished %s run of %s %s in results/%s for seeds %v; train them with ldam sweep --table %s --preset %s --methods %s", method, table, column, preset, seeds, table, preset, method)
 	}
-	return SecondStagesOfRuns(dirs, lambda)
+	return analysis.SecondStagesOfRuns(dirs, lambda)
 }
 
 // SecondStagesSeedsTable lists each second stage's balanced and many/medium/few-shot errors as
 // mean ± sample std over the seeds (registry.MeanStd), the range of the class-vector norms (the
 // seeds' means of the smallest and the largest), with the seeds and backends. Every seed must
-// list the same stages in the same order (as SecondStages does).
-func SecondStagesSeedsTable(runs []SeedStages) (Table, error) {
+// list the same stages in the same order (as analysis.SecondStages does).
+func SecondStagesSeedsTable(runs []analysis.SeedStages) (Table, error) {
 	t := Table{Header: []string{"second stage on the frozen ERM network", "balanced error (%), mean ± std (n)", "many / medium / few-shot (%)", normsHeader, "seeds; backends"}}
 	if len(runs) == 0 {
 		return t, fmt.Errorf("lab: no runs to tabulate")

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/stage2"
@@ -33,7 +34,7 @@ func TestSecondStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stages, err := SecondStages(run, 1e-3)
+	stages, err := analysis.SecondStages(run, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestSecondStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := SecondStages(cosine, 1e-3); err == nil || !strings.Contains(err.Error(), "linear classifier") {
+	if _, err := analysis.SecondStages(cosine, 1e-3); err == nil || !strings.Contains(err.Error(), "linear classifier") {
 		t.Errorf("a cosine-head run: %v", err)
 	}
 }
@@ -83,7 +84,7 @@ func TestSecondStagesOfRuns(t *testing.T) {
 		}
 		dirs, finals = append(dirs, dir), append(finals, res.Final.Top1Error)
 	}
-	runs, err := SecondStagesOfRuns(dirs, 1e-3)
+	runs, err := analysis.SecondStagesOfRuns(dirs, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestSecondStagesOfRuns(t *testing.T) {
 	if err := experiment.WriteJSON(filepath.Join(unfinished, experiment.ResultsFile), &experiment.Result{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := SecondStagesOfRuns([]string{unfinished}, 1e-3); err == nil || !strings.Contains(err.Error(), unfinished) {
+	if _, err := analysis.SecondStagesOfRuns([]string{unfinished}, 1e-3); err == nil || !strings.Contains(err.Error(), unfinished) {
 		t.Errorf("an unfinished run: %v", err)
 	}
 }
@@ -112,7 +113,7 @@ func TestSecondStagesSeedsTable(t *testing.T) {
 	res := func(bal, many, medium float64) metrics.Result {
 		return metrics.Result{Top1Error: bal, ManyShotError: &many, MediumShotError: &medium}
 	}
-	runs := []SeedStages{
+	runs := []analysis.SeedStages{
 		{Seed: 0, Backend: "onnxruntime", Stages: []stage2.Stage{{Method: "as trained", Result: res(0.50, 0.4, 1), Norms: []float64{2, 4, 3}}, {Method: "cRT", Result: res(0.40, 0.40, 0.30), Norms: []float64{1, 1.5, 1.2}}}},
 		{Seed: 2, Backend: "Go Backend", Stages: []stage2.Stage{{Method: "as trained", Result: res(0.60, 0.5, 1), Norms: []float64{3, 5, 1}}, {Method: "cRT", Result: res(0.44, 0.42, 0.50), Norms: []float64{1.1, 1.3, 0.9}}}},
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/paper"
 	"github.com/ldamlab/ldamlab/ldam/probe"
@@ -60,7 +61,7 @@ func TrainCells(table, column string, methods []string, seed uint64, maxPerClass
 // PerClassTrainError is the per-class error of a trained run on its own (imbalanced,
 // un-augmented) training split, in evaluation mode: Fig. 2's "train err".
 func PerClassTrainError(run *experiment.Run) ([]float64, error) {
-	logits, k, labels, err := Logits(run, false)
+	logits, k, labels, err := analysis.Logits(run, false)
 	if err != nil {
 		return nil, err
 	}

@@ -2,12 +2,12 @@ package lab
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"gonum.org/v1/plot"
 
 	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
@@ -47,38 +47,6 @@ func RunModel(name string, cfg experiment.Config) (*experiment.Run, error) {
 	return run, run.Fit()
 }
 
-// Features returns the penultimate features of a run's training (test = false) or test split
-// in evaluation mode, row-major [n][d], with their labels: what the classifier sees (Fig. 5's
-// sphere, Fig. 6's linear probe).
-func Features(run *experiment.Run, test bool) (feats []float64, d int, labels []int, err error) {
-	return run.SplitOutputs(test, run.Features)
-}
-
-// Logits returns the logits of a run's training (test = false) or test split in evaluation
-// mode, row-major [n][classes], with their labels.
-func Logits(run *experiment.Run, test bool) (logits []float64, k int, labels []int, err error) {
-	return run.SplitOutputs(test, run.Predict)
-}
-
-// SphereFeatures returns the L2-normalized 3-d features (the sphere CNN's penultimate output)
-// and labels of a run's training (test = false) or test split, in evaluation mode.
-func SphereFeatures(run *experiment.Run, test bool) ([][3]float64, []int, error) {
-	f, d, labels, err := Features(run, test)
-	if err != nil {
-		return nil, nil, err
-	}
-	if d != 3 {
-		return nil, nil, fmt.Errorf("lab: features of dimension %d, want 3: the network is not the 3-d sphere CNN", d)
-	}
-	feats := make([][3]float64, 0, len(labels))
-	for i := 0; i+2 < len(f); i += 3 {
-		x, y, z := f[i], f[i+1], f[i+2]
-		n := max(math.Sqrt(x*x+y*y+z*z), 1e-12)
-		feats = append(feats, [3]float64{x / n, y / n, z / n})
-	}
-	return feats, labels, nil
-}
-
 // Fig5Features trains (or loads) the four methods of Fig. 5 and returns their normalized 3-d
 // training features ((a)–(d)) and test features ((e)–(h)), the classes and the runs' results.
 func Fig5Features(seed uint64) ([]figures.SpherePanel, []string, []*experiment.Result, error) {
@@ -95,7 +63,7 @@ func Fig5Features(seed uint64) ([]figures.SpherePanel, []string, []*experiment.R
 		results = append(results, run.Result)
 		classes = run.Data.Classes
 		for r, test := range []bool{false, true} {
-			f, y, err := SphereFeatures(run, test)
+			f, y, err := analysis.SphereFeatures(run, test)
 			if err != nil {
 				return nil, nil, nil, err
 			}

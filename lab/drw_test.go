@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 )
 
@@ -41,7 +42,7 @@ func TestRunModelAndSphereFeatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f1, y, err := SphereFeatures(run, true)
+	f1, y, err := analysis.SphereFeatures(run, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestRunModelAndSphereFeatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f2, _, err := SphereFeatures(again, true)
+	f2, _, err := analysis.SphereFeatures(again, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,63 +5,18 @@ import (
 	"math"
 	"path/filepath"
 
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/registry"
-	"github.com/ldamlab/ldamlab/ldam/theory"
 )
 
 // Section 3.2 of the paper (03-ldam-loss.ipynb): the class margins of trained networks against
 // the n_j^{-1/4} that Eq. 9 asks for.
 
-// MarginQuantile is the quantile of a class's example margins that NetworkMargins compares
-// across classes: a deep network misfits a few training examples, so the minimum of Eq. 2 is
-// negative for most classes; the 10th percentile is the margin of the bulk of the class.
-const MarginQuantile = 0.1
-
-// NetworkMargins is a trained network's margins (Eq. 1) on its training set (no augmentation,
-// evaluation mode), class by class.
-type NetworkMargins struct {
-	Name, Preset, Backend string
-	Seed                  uint64
-	Counts                []int
-	// Min is Eq. 2 (the smallest example margin); Low the MarginQuantile-quantile; Median the
-	// median; TrainError the fraction of the class's training images misclassified.
-	Min, Low, Median, TrainError []float64
-}
-
-// MarginsOf measures a run's margins on its training set.
-func MarginsOf(name string, run *experiment.Run) (*NetworkMargins, error) {
-	logits, k, labels, err := Logits(run, false)
-	if err != nil {
-		return nil, err
-	}
-	m := &NetworkMargins{Name: name, Preset: run.Result.Preset.Name, Backend: run.Result.Backend, Seed: run.Result.Config.Seed,
-		Counts: run.Result.Data.TrainCounts, TrainError: make([]float64, k)}
-	for _, q := range []struct {
-		q   float64
-		dst *[]float64
-	}{{0, &m.Min}, {MarginQuantile, &m.Low}, {0.5, &m.Median}} {
-		if *q.dst, err = theory.ClassMarginQuantiles(logits, labels, k, q.q); err != nil {
-			return nil, err
-		}
-	}
-	n := make([]float64, k)
-	for i, y := range labels {
-		n[y]++
-		if theory.ExampleMargin(logits[i*k:(i+1)*k], y) <= 0 {
-			m.TrainError[y]++
-		}
-	}
-	for j := range n {
-		m.TrainError[j] /= max(1, n[j])
-	}
-	return m, nil
-}
-
 // CommittedMargins measures the margins of a committed finished run of Table 2 (its final
 // checkpoint, results/<preset>/table2/…), for example the lite ERM and LDAM runs on
 // CIFAR-10-LT ρ = 100.
-func CommittedMargins(preset, method, column string, seed uint64) (*NetworkMargins, error) {
+func CommittedMargins(preset, method, column string, seed uint64) (*analysis.NetworkMargins, error) {
 	root, err := Root()
 	if err != nil {
 		return nil, err
@@ -82,18 +37,18 @@ func CommittedMargins(preset, method, column string, seed uint64) (*NetworkMargi
 	if err != nil {
 		return nil, err
 	}
-	return MarginsOf(method, run)
+	return analysis.MarginsOf(method, run)
 }
 
 // MarginsTable lists, class by class, the networks' training margins beside the ratio Eq. 9
-// asks of γ_j/γ_0, (n_0/n_j)^{1/4}: per network the median and the MarginQuantile-quantile of
+// asks of γ_j/γ_0, (n_0/n_j)^{1/4}: per network the median and the analysis.MarginQuantile-quantile of
 // the class's example margins and the class's training error. Ratios of measured margins are
 // left out on purpose: they mean nothing once a class's margins are negative (the training set
 // is not separated). (Logit units differ between a linear and a cosine head.)
-func MarginsTable(ms []*NetworkMargins) Table {
+func MarginsTable(ms []*analysis.NetworkMargins) Table {
 	t := Table{Header: []string{"class", "n_j", "Eq. 9: (n_0/n_j)^1/4"}}
 	for _, m := range ms {
-		t.Header = append(t.Header, m.Name+": median γ", fmt.Sprintf("%s: %g-quantile", m.Name, MarginQuantile), m.Name+": train err")
+		t.Header = append(t.Header, m.Name+": median γ", fmt.Sprintf("%s: %g-quantile", m.Name, analysis.MarginQuantile), m.Name+": train err")
 	}
 	if len(ms) == 0 {
 		return t

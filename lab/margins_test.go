@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
@@ -23,13 +24,13 @@ func TestMarginsOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := MarginsOf("ERM", run)
+	m, err := analysis.MarginsOf("ERM", run)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for j := range 10 {
 		if !(m.Min[j] <= m.Low[j] && m.Low[j] <= m.Median[j]) {
-			t.Errorf("class %d: min %g, %g-quantile %g, median %g are not in order", j, m.Min[j], MarginQuantile, m.Low[j], m.Median[j])
+			t.Errorf("class %d: min %g, %g-quantile %g, median %g are not in order", j, m.Min[j], analysis.MarginQuantile, m.Low[j], m.Median[j])
 		}
 		if (m.TrainError[j] > 0) != (m.Min[j] <= 0) {
 			t.Errorf("class %d: training error %g but Eq. 2 margin %g", j, m.TrainError[j], m.Min[j])
@@ -38,7 +39,7 @@ func TestMarginsOf(t *testing.T) {
 	if m.Counts[0] != 6 || m.Preset != "quick" {
 		t.Errorf("counts %v, preset %q", m.Counts, m.Preset)
 	}
-	tb := MarginsTable([]*NetworkMargins{m})
+	tb := MarginsTable([]*analysis.NetworkMargins{m})
 	if len(tb.Rows) != 10 || tb.Rows[0][2] != "1.00" || !strings.Contains(tb.Header[3], "ERM") || tb.Rows[3][3] != fmt.Sprintf("%.3f", m.Median[3]) {
 		t.Errorf("table %q %q", tb.Header, tb.Rows[0])
 	}
@@ -69,7 +70,7 @@ func TestCommittedMargins(t *testing.T) {
 	if err := run.Fit(); err != nil {
 		t.Fatal(err)
 	}
-	want, err := MarginsOf("LDAM", run)
+	want, err := analysis.MarginsOf("LDAM", run)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/plot"
 
 	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/probe"
 	"github.com/ldamlab/ldamlab/ldam/registry"
@@ -107,7 +108,7 @@ func committedStage1(preset, method string, seed uint64) (*experiment.Run, error
 // LinearProbe fits the probe on a run's frozen features of part of the balanced test set
 // (ProbeFraction of each class, split by seed) and measures its per-class error on the rest.
 func LinearProbe(method string, run *experiment.Run, seed uint64) (*ProbeResult, error) {
-	x, d, labels, err := Features(run, true)
+	x, d, labels, err := analysis.Features(run, true)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 )
 
@@ -33,7 +34,7 @@ func TestStage1BackboneAndProbe(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, experiment.Stage1File)); err != nil {
 		t.Fatalf("no first-stage checkpoint: %v", err)
 	}
-	before, _, _, err := Features(run, true)
+	before, _, _, err := analysis.Features(run, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func TestStage1BackboneAndProbe(t *testing.T) {
 	if len(run.Result.History) != 5 {
 		t.Fatalf("full run has %d epochs", len(run.Result.History))
 	}
-	after, _, _, _ := Features(run, true)
+	after, _, _, _ := analysis.Features(run, true)
 	if slices.Equal(before, after) {
 		t.Fatal("the last epoch changed no feature: the check below could not fail")
 	}
@@ -66,7 +67,7 @@ func TestStage1BackboneAndProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	restored, _, _, err := Features(again, true)
+	restored, _, _, err := analysis.Features(again, true)
 	if err != nil {
 		t.Fatal(err)
 	}

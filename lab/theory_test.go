@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -19,30 +18,6 @@ func TestTheorem3Table(t *testing.T) {
 	tb := Theorem3Table(res)
 	if len(tb.Rows) != 6 || !strings.Contains(tb.Rows[1][0], "1/4") || tb.Rows[1][2] != "+0.00 ± 0.00" || tb.Rows[0][3] != "10" {
 		t.Errorf("table %v", tb.Rows)
-	}
-}
-
-func TestTrainedMargins(t *testing.T) {
-	r, err := TrainedMargins("CE", []int{200, 40, 8}, 40, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.TrainError > 0.05 {
-		t.Errorf("training error %g: the mixture should be (nearly) fitted", r.TrainError)
-	}
-	sum, psum := 0.0, 0.0
-	for j := range r.Margins {
-		sum += r.Margins[j]
-		psum += r.Predicted[j]
-		if math.Abs(r.LogTerm[j]-math.Log(248)/math.Sqrt(float64(r.Counts[j]))) > 1e-12 {
-			t.Errorf("log term %d = %g", j, r.LogTerm[j])
-		}
-	}
-	if math.Abs(sum-psum) > 1e-9 || !(r.Predicted[2] > r.Predicted[0]) {
-		t.Errorf("predicted margins %v for measured %v", r.Predicted, r.Margins)
-	}
-	if len(r.Table().Rows) != 3 {
-		t.Error("table rows")
 	}
 }
 

@@ -1,0 +1,210 @@
+// Package analysis measures what a trained run says, reading its network in evaluation mode:
+// its features and logits on either split, its class margins (Eq. 1–2) beside the n_j^{-1/4}
+// of Eq. 9, and every second stage of ldam/stage2 applied to it. It reopens finished runs with
+// experiment.Open and writes nothing.
+package analysis
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/stage2"
+	"github.com/ldamlab/ldamlab/ldam/theory"
+)
+
+// Features returns the penultimate features of a run's training (test = false) or test split
+// in evaluation mode, row-major [n][d], with their labels: what the classifier sees (Fig. 5's
+// sphere, Fig. 6's linear probe).
+func Features(run *experiment.Run, test bool) (feats []float64, d int, labels []int, err error) {
+	return run.SplitOutputs(test, run.Features)
+}
+
+// Logits returns the logits of a run's training (test = false) or test split in evaluation
+// mode, row-major [n][classes], with their labels.
+func Logits(run *experiment.Run, test bool) (logits []float64, k int, labels []int, err error) {
+	return run.SplitOutputs(test, run.Predict)
+}
+
+// SphereFeatures returns the L2-normalized 3-d features (the sphere CNN's penultimate output)
+// and labels of a run's training (test = false) or test split, in evaluation mode.
+func SphereFeatures(run *experiment.Run, test bool) ([][3]float64, []int, error) {
+	f, d, labels, err := Features(run, test)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d != 3 {
+		return nil, nil, fmt.Errorf("analysis: features of dimension %d, want 3: the network is not the 3-d sphere CNN", d)
+	}
+	feats := make([][3]float64, 0, len(labels))
+	for i := 0; i+2 < len(f); i += 3 {
+		x, y, z := f[i], f[i+1], f[i+2]
+		n := max(math.Sqrt(x*x+y*y+z*z), 1e-12)
+		feats = append(feats, [3]float64{x / n, y / n, z / n})
+	}
+	return feats, labels, nil
+}
+
+// MarginQuantile is the quantile of a class's example margins that NetworkMargins compares
+// across classes: a deep network misfits a few training examples, so the minimum of Eq. 2 is
+// negative for most classes; the 10th percentile is the margin of the bulk of the class.
+const MarginQuantile = 0.1
+
+// NetworkMargins is a trained network's margins (Eq. 1) on its training set (no augmentation,
+// evaluation mode), class by class.
+type NetworkMargins struct {
+	Name, Preset, Backend string
+	Seed                  uint64
+	Counts                []int
+	// Min is Eq. 2 (the smallest example margin); Low the MarginQuantile-quantile; Median the
+	// median; TrainError the fraction of the class's training images misclassified.
+	Min, Low, Median, TrainError []float64
+}
+
+// MarginsOf measures a run's margins on its training set.
+func MarginsOf(name string, run *experiment.Run) (*NetworkMargins, error) {
+	logits, k, labels, err := Logits(run, false)
+	if err != nil {
+		return nil, err
+	}
+	m := &NetworkMargins{Name: name, Preset: run.Result.Preset.Name, Backend: run.Result.Backend, Seed: run.Result.Config.Seed,
+		Counts: run.Result.Data.TrainCounts, TrainError: make([]float64, k)}
+	for _, q := range []struct {
+		q   float64
+		dst *[]float64
+	}{{0, &m.Min}, {MarginQuantile, &m.Low}, {0.5, &m.Median}} {
+		if *q.dst, err = theory.ClassMarginQuantiles(logits, labels, k, q.q); err != nil {
+			return nil, err
+		}
+	}
+	n := make([]float64, k)
+	for i, y := range labels {
+		n[y]++
+		if theory.ExampleMargin(logits[i*k:(i+1)*k], y) <= 0 {
+			m.TrainError[y]++
+		}
+	}
+	for j := range n {
+		m.TrainError[j] /= max(1, n[j])
+	}
+	return m, nil
+}
+
+// MarginReport is a trained model's class margins (Eq. 2) on its training set beside the
+// terms of the per-class bound (Eq. 4, with the unknown complexity C(F) set to 1).
+type MarginReport struct {
+	Counts  []int
+	Margins []float64
+	// Predicted are margins ∝ n_j^{−1/4} with the same sum as Margins (Eq. 9).
+	Predicted []float64
+	// MarginTerm is (1/γ_j)·sqrt(1/n_j), LogTerm log(n)/sqrt(n_j); Bound their class average
+	// (Eq. 5 without constants).
+	MarginTerm, LogTerm []float64
+	Bound               float64
+	TrainError          float64
+}
+
+// TrainedMargins trains the MLP (two hidden layers of 64) with the given loss on an imbalanced
+// 3-class Gaussian mixture in 2-d (means on a ring of radius 3, σ = 0.5: separable) and
+// measures its class margins on the training set.
+func TrainedMargins(loss string, counts []int, epochs int, seed uint64) (*MarginReport, error) {
+	train, err := datasets.GaussianMixture(datasets.RingMeans(len(counts), 2, 3), 0.5, counts, seed)
+	if err != nil {
+		return nil, err
+	}
+	test, err := datasets.GaussianMixture(datasets.RingMeans(len(counts), 2, 3), 0.5, []int{100, 100, 100}[:len(counts)], seed+1)
+	if err != nil {
+		return nil, err
+	}
+	run, err := experiment.Prepare(experiment.Config{Data: &experiment.Data{Name: "mixture", Classes: train.Classes, TrainPoints: train, TestPoints: test},
+		Arch: "mlp", LossType: loss, Epochs: epochs, BatchSize: 32, Preset: "paper", Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	if err := run.Fit(); err != nil {
+		return nil, err
+	}
+	out, err := run.Predict(tensors.FromFlatDataAndDimensions(train.X, train.Len(), train.Dim))
+	if err != nil {
+		return nil, err
+	}
+	logits32 := tensors.MustCopyFlatData[float32](out)
+	out.MustFinalizeAll()
+	logits := make([]float64, len(logits32))
+	for i, v := range logits32 {
+		logits[i] = float64(v)
+	}
+	k := len(counts)
+	margins, err := theory.ClassMargins(logits, train.Labels, k)
+	if err != nil {
+		return nil, err
+	}
+	sum := 0.0
+	for _, g := range margins {
+		sum += g
+	}
+	r := &MarginReport{Counts: counts, Margins: margins, Predicted: theory.OptimalMargins(counts, sum),
+		TrainError: run.Result.History[len(run.Result.History)-1].TrainError}
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	for j, g := range margins {
+		nj := float64(counts[j])
+		r.MarginTerm = append(r.MarginTerm, math.Sqrt(1/nj)/g)
+		r.LogTerm = append(r.LogTerm, math.Log(float64(n))/math.Sqrt(nj))
+	}
+	r.Bound = theory.Bound(margins, counts, 1)
+	return r, nil
+}
+
+// SecondStages applies every second stage of stage2.PostTraining to a cross-entropy run's linear
+// head, fitted on the frozen features of its (un-augmented) training images and scored on its
+// test set; lambda is the L2 penalty of cRT's classifier.
+func SecondStages(run *experiment.Run, lambda float64) ([]stage2.Stage, error) {
+	c, err := run.LinearHead()
+	if err != nil {
+		return nil, err
+	}
+	var split [2]stage2.Features
+	for i, test := range []bool{false, true} {
+		f := &split[i]
+		if f.X, f.D, f.Labels, err = Features(run, test); err != nil {
+			return nil, err
+		}
+	}
+	cfg := run.Result.Config
+	return stage2.PostTraining(c, split[0], split[1], stage2.Run{Dataset: cfg.Dataset, ImbFactor: cfg.ImbFactor, Seed: cfg.Seed, Counts: run.Result.Data.TrainCounts}, lambda)
+}
+
+// SeedStages are the second stages of one seed's run.
+type SeedStages struct {
+	Seed    uint64
+	Backend string
+	Stages  []stage2.Stage
+}
+
+// SecondStagesOfRuns applies SecondStages to finished runs, one per directory (each restored
+// from its final checkpoint: nothing is trained or written). A directory without a finished
+// run is an error that names it.
+func SecondStagesOfRuns(dirs []string, lambda float64) ([]SeedStages, error) {
+	var out []SeedStages
+	for _, dir := range dirs {
+		run, r, err := experiment.Open(dir, nil)
+		if r != nil && !r.Done {
+			return nil, fmt.Errorf("analysis: the run in %s has not finished; finish it (ldam sweep resumes it) or leave its seed out", dir)
+		}
+		if err != nil {
+			return nil, err
+		}
+		stages, err := SecondStages(run, lambda)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", dir, err)
+		}
+		out = append(out, SeedStages{Seed: r.Config.Seed, Backend: r.Backend, Stages: stages})
+	}
+	return out, nil
+}
