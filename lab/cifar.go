@@ -9,6 +9,7 @@ import (
 
 	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/paper"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
@@ -30,24 +31,12 @@ func sectionCap(dataset string) (int, error) {
 	return QuickPerClass, nil
 }
 
-// Fig2Methods are the methods of Fig. 2 (per-class error on CIFAR-10 step ρ = 100).
-var Fig2Methods = []string{"LDAM-DRW", "CB RS", "CB RW"}
-
-// Fig3Methods are the methods of Fig. 3 (learning curves on CIFAR-10-LT ρ = 100): the paper's
-// "DRW" is LDAM-DRW here (the official code's default loss; the figure does not say).
-var Fig3Methods = []string{"LDAM-DRW", "CB RS", "CB RW"}
-
-// Fig2Column is Fig. 2's setting (Fig. 6's too): CIFAR-10, step ρ = 100, μ = 0.5.
-const Fig2Column = Fig6Column
-
-// Fig3Column is Fig. 3's setting: CIFAR-10-LT, ρ = 100.
-const Fig3Column = "C10 LT 100"
-
 // SectionRuns returns the runs of a table's cells for one column with their models: the
 // committed runs of committedPreset (results/<preset>/…, with their checkpoints) when every
 // method has one for the seed, else runs trained in the notebook preset (TrainCells, with
 // QuickPerClass in quick).
-func SectionRuns(committedPreset, table, column string, methods []string, seed uint64) ([]CommittedRun, []*experiment.Run, error) {
+func SectionRuns(committedPreset string, sel paper.Selection, seed uint64) ([]CommittedRun, []*experiment.Run, error) {
+	table, column, methods := sel.Table, sel.Column, sel.Methods
 	committed, err := Committed(committedPreset, table, column, methods, seed)
 	if err != nil {
 		return nil, nil, err

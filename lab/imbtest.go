@@ -9,12 +9,6 @@ import (
 // Appendix C.5 (09-imbalanced-test.ipynb): Table 6, imbalanced training and permuted
 // imbalanced test sets.
 
-// Table6Methods are the rows of Table 6.
-var Table6Methods = []string{"ERM", "CB RW", "LDAM-DRW"}
-
-// Table6Column is the column the notebook trains: CIFAR-10-LT ρ = 100, test permutation "a".
-const Table6Column = "LT 100 seed a"
-
 // Table6Table shows runs on an imbalanced test set: the plain error on that test set (Table
 // 6's metric), the balanced error for contrast, and the paper's number.
 func Table6Table(runs []CommittedRun) Table {

@@ -8,12 +8,6 @@ import (
 
 // Section 4.1 on IMDB (05-imdb.ipynb): Table 1.
 
-// IMDBMethods are the rows of Table 1.
-var IMDBMethods = []string{"ERM", "RS", "RW", "LDAM-DRW"}
-
-// IMDBColumn is the column TrainCells reads Table 1's runs by (one run gives every column).
-const IMDBColumn = "mean"
-
 // IMDBTable is Table 1 with our runs: per-class error of the negative (minority) and positive
 // (majority) reviews and their mean (the balanced error), beside the paper's.
 func IMDBTable(runs []CommittedRun) (Table, error) {

@@ -11,42 +11,12 @@ import (
 	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
-	"github.com/ldamlab/ldamlab/ldam/probe"
+	"github.com/ldamlab/ldamlab/ldam/paper"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
 // Section 3.3 of the paper (04-deferred-rebalancing.ipynb): Fig. 6, the linear probe on
 // first-stage features that motivates deferring the re-balancing.
-
-// Fig6Methods are the three backbones of Fig. 6 by their Table 2 names: ERM, re-sampling and
-// re-weighting (the official code's class-balanced weights, β = 0.9999).
-var Fig6Methods = []string{"ERM", "CB RS", "CB RW"}
-
-// Fig6Column is the setting of Fig. 6: CIFAR-10, step imbalance ρ = 100, μ = 0.5.
-const Fig6Column = "C10 step 100"
-
-// ProbeFraction is the part of each class of the balanced test set the probe is fitted on;
-// its error is measured on the rest (the paper: "a subset of the balanced validation set").
-const ProbeFraction = 0.5
-
-// ProbeL2 is the probe's L2 penalty on standardized features (fixed, not tuned on the result).
-const ProbeL2 = 1e-3
-
-// ProbeResult is the linear probe of one backbone: per-class error of a softmax classifier
-// fitted on frozen first-stage features (Fig. 6), beside the backbone's own error then.
-type ProbeResult struct {
-	Method, Preset string
-	Seed           uint64
-	// Epoch is T0, the epoch the first stage ends (the backbone is taken before the LR anneals).
-	Epoch      int
-	Classes    []string
-	Counts     []int // training images per class
-	Fit, Held  int   // test images the probe was fitted on and evaluated on
-	Errors     []float64
-	MeanError  float64
-	Backbone   float64 // the backbone's own balanced test error at T0
-	FeatureDim int
-}
 
 // Stage1Backbone returns the run of cfg in results/<notebook preset>/<name> with its
 // first-stage weights: the run is trained up to T0 if it is not there yet (resuming an
@@ -89,7 +59,7 @@ func committedStage1(preset, method string, seed uint64) (*experiment.Run, error
 	if err != nil {
 		return nil, err
 	}
-	cell, err := registry.Cell("table2", method, Fig6Column)
+	cell, err := registry.Cell(paper.Fig6.Table, method, paper.Fig6.Column)
 	if err != nil {
 		return nil, err
 	}
@@ -105,44 +75,6 @@ func committedStage1(preset, method string, seed uint64) (*experiment.Run, error
 	return run, loadStage1(run, dir)
 }
 
-// LinearProbe fits the probe on a run's frozen features of part of the balanced test set
-// (ProbeFraction of each class, split by seed) and measures its per-class error on the rest.
-func LinearProbe(method string, run *experiment.Run, seed uint64) (*ProbeResult, error) {
-	x, d, labels, err := analysis.Features(run, true)
-	if err != nil {
-		return nil, err
-	}
-	k := len(run.Data.Classes)
-	fit, held, err := probe.SplitPerClass(labels, k, ProbeFraction, seed)
-	if err != nil {
-		return nil, err
-	}
-	xf, yf := probe.Rows(x, d, labels, fit)
-	xh, yh := probe.Rows(x, d, labels, held)
-	m, err := probe.Fit(xf, d, yf, k, ProbeL2)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", method, err)
-	}
-	pred, err := m.Predict(xh)
-	if err != nil {
-		return nil, err
-	}
-	errs, err := probe.PerClassError(pred, yh, k)
-	if err != nil {
-		return nil, err
-	}
-	res := run.Result
-	r := &ProbeResult{Method: method, Preset: res.Preset.Name, Seed: res.Config.Seed, Epoch: res.Preset.DeferEpoch,
-		Classes: run.Data.Classes, Counts: res.Data.TrainCounts, Fit: len(fit), Held: len(held), Errors: errs, FeatureDim: d}
-	for _, e := range errs {
-		r.MeanError += e / float64(k)
-	}
-	if t0 := res.Preset.DeferEpoch; len(res.History) >= t0 && t0 > 0 {
-		r.Backbone = res.History[t0-1].Test.Top1Error
-	}
-	return r, nil
-}
-
 // Fig6QuickPerClass caps the frequent classes of Fig. 6's runs in the quick preset (200 images,
 // so 2 for each rare class at ρ = 100): three first stages of 8 epochs then take a few minutes
 // on 2 cores instead of a quarter of an hour at the quick preset's 500.
@@ -152,9 +84,9 @@ const Fig6QuickPerClass = 200
 // committed runs of the given preset when all three hold a stage-1 checkpoint (lite), else
 // runs trained to T0 in the notebook preset (results/<preset>/table2[-cap200]/…, CellDir; in the
 // quick preset with Fig6QuickPerClass images of each frequent class).
-func Fig6(committedPreset string, seed uint64) ([]*ProbeResult, error) {
+func Fig6(committedPreset string, seed uint64) ([]*analysis.ProbeResult, error) {
 	var runs []*experiment.Run
-	for _, m := range Fig6Methods {
+	for _, m := range paper.Fig6.Methods {
 		run, err := committedStage1(committedPreset, m, seed)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", m, err)
@@ -170,8 +102,8 @@ func Fig6(committedPreset string, seed uint64) ([]*ProbeResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range Fig6Methods {
-			cell, err := registry.Cell("table2", m, Fig6Column)
+		for _, m := range paper.Fig6.Methods {
+			cell, err := registry.Cell(paper.Fig6.Table, m, paper.Fig6.Column)
 			if err != nil {
 				return nil, err
 			}
@@ -190,9 +122,9 @@ func Fig6(committedPreset string, seed uint64) ([]*ProbeResult, error) {
 			runs = append(runs, run)
 		}
 	}
-	var out []*ProbeResult
+	var out []*analysis.ProbeResult
 	for i, run := range runs {
-		r, err := LinearProbe(Fig6Methods[i], run, seed)
+		r, err := analysis.LinearProbe(paper.Fig6.Methods[i], run, seed)
 		if err != nil {
 			return nil, err
 		}
@@ -203,7 +135,7 @@ func Fig6(committedPreset string, seed uint64) ([]*ProbeResult, error) {
 
 // Fig6Plot draws Fig. 6: per-class error of the probes, classes labelled as the paper's axis
 // (0-F … for frequent classes, 5-M … for the minority ones).
-func Fig6Plot(results []*ProbeResult) (*plot.Plot, error) {
+func Fig6Plot(results []*analysis.ProbeResult) (*plot.Plot, error) {
 	if len(results) == 0 {
 		return nil, fmt.Errorf("lab: no probe results")
 	}
@@ -229,7 +161,7 @@ func Fig6Plot(results []*ProbeResult) (*plot.Plot, error) {
 
 // ProbeTable lists, per backbone, the probe's error on frequent and minority classes, its
 // mean, and the backbone's own balanced error at T0.
-func ProbeTable(results []*ProbeResult) Table {
+func ProbeTable(results []*analysis.ProbeResult) Table {
 	t := Table{Header: []string{"backbone (stage 1)", "preset, seed", "T0", "probe fit / held-out", "probe error: frequent", "minority", "mean", "backbone's own error at T0"}}
 	for _, r := range results {
 		top := 0

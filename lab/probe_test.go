@@ -38,7 +38,7 @@ func TestStage1BackboneAndProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := LinearProbe("ERM", run, 1)
+	r, err := analysis.LinearProbe("ERM", run, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +74,11 @@ func TestStage1BackboneAndProbe(t *testing.T) {
 	if !slices.Equal(before, restored) {
 		t.Error("the restored stage-1 backbone's features differ from those at T0")
 	}
-	tb := ProbeTable([]*ProbeResult{r})
+	tb := ProbeTable([]*analysis.ProbeResult{r})
 	if md := tb.Markdown(); !strings.Contains(md, "ERM") || !strings.Contains(md, "quick, 0") {
 		t.Errorf("probe table:\n%s", md)
 	}
-	p, err := Fig6Plot([]*ProbeResult{r})
+	p, err := Fig6Plot([]*analysis.ProbeResult{r})
 	if err != nil || p == nil {
 		t.Fatal(err)
 	}

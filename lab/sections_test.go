@@ -9,6 +9,7 @@ import (
 	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/paper"
 )
 
 func TestRecipeTable(t *testing.T) {
@@ -39,7 +40,7 @@ func result(perClass []float64, trainCounts, testCounts []int) *experiment.Resul
 }
 
 func TestIMDBAndTable6Tables(t *testing.T) {
-	runs := []CommittedRun{{Table: "table1", Method: "LDAM-DRW", Column: IMDBColumn, Result: result([]float64{0.30, 0.05}, []int{1250, 12500}, []int{100, 100})}}
+	runs := []CommittedRun{{Table: "table1", Method: "LDAM-DRW", Column: paper.Table1Mean.Column, Result: result([]float64{0.30, 0.05}, []int{1250, 12500}, []int{100, 100})}}
 	tb, err := IMDBTable(runs)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +52,7 @@ func TestIMDBAndTable6Tables(t *testing.T) {
 	if _, err := IMDBTable(runs); err == nil {
 		t.Error("an IMDB run without two per-class errors: no error")
 	}
-	t6 := Table6Table([]CommittedRun{{Table: "table6", Method: "ERM", Column: Table6Column, Paper: 30.99, Result: result([]float64{0.1, 0.9}, []int{100, 1}, []int{90, 10})}})
+	t6 := Table6Table([]CommittedRun{{Table: "table6", Method: "ERM", Column: paper.Table6LT100a.Column, Paper: 30.99, Result: result([]float64{0.1, 0.9}, []int{100, 1}, []int{90, 10})}})
 	if md := t6.Markdown(); !strings.Contains(md, "| ERM | 18.00 | 50.00 | 30.99 | 100 |") {
 		t.Errorf("Table 6 table:\n%s", md)
 	}
@@ -127,7 +128,7 @@ func TestTable4(t *testing.T) {
 	}
 	r := result([]float64{0.5, 0.7}, []int{500, 5}, []int{50, 50})
 	r.Final.Top5Error = 0.3
-	tb := Table4Table([]CommittedRun{{Table: "table4", Method: "LDAM-DRW", Column: Table4Column, Result: r}})
+	tb := Table4Table([]CommittedRun{{Table: "table4", Method: "LDAM-DRW", Column: paper.Table4LT100.Column, Result: r}})
 	if md := tb.Markdown(); !strings.Contains(md, "| LDAM-DRW | 60.00 / 30.00 | 62.53 / 39.06 |") {
 		t.Errorf("Table 4 table:\n%s", md)
 	}

@@ -7,13 +7,11 @@ import (
 	"gonum.org/v1/plot"
 
 	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/ldam/paper"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
 // Appendix C.2 on Tiny ImageNet (07-tiny-imagenet.ipynb): Table 4.
-
-// Table4Methods are the rows of Table 4.
-var Table4Methods = []string{"ERM", "CB SM", "ERM-DRW", "LDAM", "LDAM-DRW"}
 
 // TinyImageNetProfiles draws Tiny ImageNet's four training profiles of Table 4 (long-tailed
 // and step, ρ = 100 and 10, the official formula with 500 images per class) as count profiles.
@@ -36,9 +34,6 @@ func TinyImageNetProfiles() (*plot.Plot, error) {
 	return figures.CountProfiles("Tiny ImageNet training sets of Table 4", series)
 }
 
-// Table4Column is the column the notebook trains: Tiny ImageNet long-tailed, ρ = 100.
-const Table4Column = "LT 100 top-1"
-
 // Table4QuickEpochMinutes is the measured time of one quick-preset Tiny ImageNet epoch on 2 CPU
 // cores (quarter-width ResNet-18, about 4,300 training images of 64×64, ONNX Runtime with 4
 // micro-batches per batch: 136 s for the epoch, 2 min 54 s with loading the data; README, Memory).
@@ -55,9 +50,9 @@ func Table4Runs(seed uint64) ([]CommittedRun, string, error) {
 	}
 	if preset == "quick" {
 		return nil, fmt.Sprintf("quick preset: not training Table 4 here — one quick Tiny ImageNet run takes about %.0f minutes on 2 CPU cores (10 epochs × %.1f), %d runs about %.1f hours; use LDAMLAB_PRESET=lite with a GPU, or `ldam sweep --table table4 --preset lite`",
-			10*Table4QuickEpochMinutes, Table4QuickEpochMinutes, len(Table4Methods), float64(len(Table4Methods))*10*Table4QuickEpochMinutes/60), nil
+			10*Table4QuickEpochMinutes, Table4QuickEpochMinutes, len(paper.Table4LT100.Methods), float64(len(paper.Table4LT100.Methods))*10*Table4QuickEpochMinutes/60), nil
 	}
-	runs, _, err := TrainCells("table4", Table4Column, Table4Methods, seed, 0)
+	runs, _, err := TrainCells(paper.Table4LT100.Table, paper.Table4LT100.Column, paper.Table4LT100.Methods, seed, 0)
 	return runs, "", err
 }
 

@@ -62,3 +62,22 @@ func TestValues(t *testing.T) {
 		t.Error("unknown table accepted")
 	}
 }
+
+// TestSelectionsAreTableCells: every selection names rows and a column of its table that the
+// paper gives a number for.
+func TestSelectionsAreTableCells(t *testing.T) {
+	for name, s := range Selections {
+		tb, err := Lookup(s.Table)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(s.Methods) == 0 {
+			t.Errorf("%s selects no method", name)
+		}
+		for _, m := range s.Methods {
+			if _, ok := tb.Value(m, s.Column); !ok {
+				t.Errorf("%s: %s has no %s %q", name, s.Table, m, s.Column)
+			}
+		}
+	}
+}
