@@ -1,7 +1,7 @@
 // Package analysis measures what a trained run says, reading its network in evaluation mode:
 // its features and logits on either split, its class margins (Eq. 1–2) beside the n_j^{-1/4}
-// of Eq. 9, and every second stage of ldam/stage2 applied to it. It reopens finished runs with
-// experiment.Open and writes nothing.
+// of Eq. 9, a linear probe of its features (Fig. 6), and every second stage of ldam/stage2
+// applied to it. It reopens finished runs with experiment.Open and writes nothing.
 package analysis
 
 import (
@@ -12,6 +12,7 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/probe"
 	"github.com/ldamlab/ldamlab/ldam/stage2"
 	"github.com/ldamlab/ldamlab/ldam/theory"
 )
@@ -207,4 +208,65 @@ func SecondStagesOfRuns(dirs []string, lambda float64) ([]SeedStages, error) {
 		out = append(out, SeedStages{Seed: r.Config.Seed, Backend: r.Backend, Stages: stages})
 	}
 	return out, nil
+}
+
+// ProbeFraction is the part of each class of the balanced test set the probe is fitted on;
+// its error is measured on the rest (the paper: "a subset of the balanced validation set").
+const ProbeFraction = 0.5
+
+// ProbeL2 is the probe's L2 penalty on standardized features (fixed, not tuned on the result).
+const ProbeL2 = 1e-3
+
+// ProbeResult is the linear probe of one backbone: per-class error of a softmax classifier
+// fitted on frozen first-stage features (Fig. 6), beside the backbone's own error then.
+type ProbeResult struct {
+	Method, Preset string
+	Seed           uint64
+	// Epoch is T0, the epoch the first stage ends (the backbone is taken before the LR anneals).
+	Epoch      int
+	Classes    []string
+	Counts     []int // training images per class
+	Fit, Held  int   // test images the probe was fitted on and evaluated on
+	Errors     []float64
+	MeanError  float64
+	Backbone   float64 // the backbone's own balanced test error at T0
+	FeatureDim int
+}
+
+// LinearProbe fits the probe on a run's frozen features of part of the balanced test set
+// (ProbeFraction of each class, split by seed) and measures its per-class error on the rest.
+func LinearProbe(method string, run *experiment.Run, seed uint64) (*ProbeResult, error) {
+	x, d, labels, err := Features(run, true)
+	if err != nil {
+		return nil, err
+	}
+	k := len(run.Data.Classes)
+	fit, held, err := probe.SplitPerClass(labels, k, ProbeFraction, seed)
+	if err != nil {
+		return nil, err
+	}
+	xf, yf := probe.Rows(x, d, labels, fit)
+	xh, yh := probe.Rows(x, d, labels, held)
+	m, err := probe.Fit(xf, d, yf, k, ProbeL2)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", method, err)
+	}
+	pred, err := m.Predict(xh)
+	if err != nil {
+		return nil, err
+	}
+	errs, err := probe.PerClassError(pred, yh, k)
+	if err != nil {
+		return nil, err
+	}
+	res := run.Result
+	r := &ProbeResult{Method: method, Preset: res.Preset.Name, Seed: res.Config.Seed, Epoch: res.Preset.DeferEpoch,
+		Classes: run.Data.Classes, Counts: res.Data.TrainCounts, Fit: len(fit), Held: len(held), Errors: errs, FeatureDim: d}
+	for _, e := range errs {
+		r.MeanError += e / float64(k)
+	}
+	if t0 := res.Preset.DeferEpoch; len(res.History) >= t0 && t0 > 0 {
+		r.Backbone = res.History[t0-1].Test.Top1Error
+	}
+	return r, nil
 }
