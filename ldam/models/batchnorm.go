@@ -50,15 +50,7 @@ func batchNorm(scope *model.Scope, x *Node, axis int, relu bool) *Node {
 	M := x.Shape().Size() / C
 	dt := x.DType()
 	gamma, beta, runMean, runVar := bnVariables(scope, shapes.Make(dt, C), g)
-	bshape := make([]int, len(dims))
-	var axes []int
-	for i := range bshape {
-		bshape[i] = 1
-		if i != axis {
-			axes = append(axes, i)
-		}
-	}
-	bshape[axis] = C
+	bshape, axes := channelAxes(dims, axis)
 	bc := func(v *Node) *Node { return Reshape(v, bshape...) }
 	sum := func(v *Node) *Node { return ReduceSum(v, axes...) }
 	output := func(z *Node) *Node {
@@ -102,6 +94,20 @@ func batchNorm(scope *model.Scope, x *Node, axis int, relu bool) *Node {
 			dx := Add(Add(Mul(dy, bc(A)), Mul(xc, bc(B))), bc(c))
 			return []*Node{dx, dgamma, sdy}
 		})
+}
+
+// channelAxes returns, for activations of the given dimensions with channels on axis, the shape a
+// per-channel vector broadcasts from ([1, …, C, …, 1]) and the axes a per-channel sum reduces.
+func channelAxes(dims []int, axis int) (bshape, axes []int) {
+	bshape = make([]int, len(dims))
+	for i := range bshape {
+		bshape[i] = 1
+		if i != axis {
+			axes = append(axes, i)
+		}
+	}
+	bshape[axis] = dims[axis]
+	return bshape, axes
 }
 
 // reluMask is 1 where the ReLU's output r is positive and 0 where it is 0, in r's dtype: Sign(r)

@@ -19,15 +19,7 @@ func batchNormAutodiff(scope *model.Scope, x *Node, axis int, relu bool) *Node {
 	g := x.Graph()
 	C := x.Shape().Dimensions[axis]
 	gamma, beta, runMean, runVar := bnVariables(scope, shapes.Make(x.DType(), C), g)
-	bshape := make([]int, x.Rank())
-	var axes []int
-	for i := range bshape {
-		bshape[i] = 1
-		if i != axis {
-			axes = append(axes, i)
-		}
-	}
-	bshape[axis] = C
+	bshape, axes := channelAxes(x.Shape().Dimensions, axis)
 	mean := ReduceMean(x, axes...)
 	variance := ReduceMean(Square(Sub(x, Reshape(mean, bshape...))), axes...)
 	updateRunning(runMean, runVar, StopGradient(mean), StopGradient(variance), x.Shape().Size()/C)
