@@ -1,53 +1,21 @@
 package lab
 
 import (
-	"math"
 	"strings"
 	"testing"
+
+	"github.com/ldamlab/ldamlab/datasets"
 )
 
-func TestImbalancedSets(t *testing.T) {
-	sets, err := ImbalancedSets(10, 100)
+func TestImbalancedSetsTable(t *testing.T) {
+	sets, err := datasets.ImbalancedSets(10, 100)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if len(sets) != 12 {
-		t.Fatalf("%d sets, want 3 datasets × 2 profiles × 2 ratios", len(sets))
-	}
-	// CIFAR-10-LT ρ = 100 as in the facts file (section 5.1).
-	c := sets[1]
-	want := []int{5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50}
-	if c.Dataset != "CIFAR-10" || c.Rho != 100 || len(c.Counts) != 10 {
-		t.Fatalf("second set %+v", c)
-	}
-	for i := range want {
-		if c.Counts[i] != want[i] {
-			t.Fatalf("CIFAR-10-LT ρ=100 counts %v, want %v", c.Counts, want)
-		}
-	}
-	if c.Total() != 12406 || math.Abs(c.HeadShare()-5000.0/12406) > 1e-12 || math.Abs(c.TailShare()-(387+232+139+83+50)/12406.0) > 1e-12 {
-		t.Errorf("total %d head %g tail %g", c.Total(), c.HeadShare(), c.TailShare())
 	}
 	md := ImbalancedSetsTable(sets).Markdown()
 	if !strings.Contains(md, "| CIFAR-10 | long-tailed | 100 | 5000 2997 1796 1077 645 387 232 139 83 50 | 12406 |") ||
 		!strings.Contains(md, "| Tiny ImageNet | step | 100 | 500 500 500 … 5 5 5 | 50500 |") {
 		t.Errorf("table:\n%s", md)
-	}
-}
-
-func TestTestErrors(t *testing.T) {
-	// Perfect on the five frequent classes, always wrong on the five rare ones.
-	perClass := []float64{0, 0, 0, 0, 0, 1, 1, 1, 1, 1}
-	lt := []int{5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50}
-	plain, balanced, err := TestErrors(perClass, lt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(plain-891.0/12406) > 1e-12 || balanced != 0.5 {
-		t.Errorf("plain %g balanced %g", plain, balanced)
-	}
-	if _, _, err := TestErrors(perClass, lt[:3]); err == nil {
-		t.Error("mismatched lengths accepted")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"gonum.org/v1/plot"
 
+	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/paper"
 	"github.com/ldamlab/ldamlab/ldam/registry"
@@ -16,7 +17,7 @@ import (
 // TinyImageNetProfiles draws Tiny ImageNet's four training profiles of Table 4 (long-tailed
 // and step, ρ = 100 and 10, the official formula with 500 images per class) as count profiles.
 func TinyImageNetProfiles() (*plot.Plot, error) {
-	sets, err := ImbalancedSets(100, 10)
+	sets, err := datasets.ImbalancedSets(100, 10)
 	if err != nil {
 		return nil, err
 	}

@@ -126,3 +126,22 @@ func (a *Accumulator) Result(trainCounts []int) Result {
 	}
 	return r
 }
+
+// TestErrors returns the error of a classifier with the given per-class error rates on a test
+// set with the given class counts (the plain, count-weighted error) and on a balanced test set
+// (the mean of the per-class errors, the metric of the paper's tables).
+func TestErrors(perClassError []float64, testCounts []int) (plain, balanced float64, err error) {
+	if len(perClassError) != len(testCounts) || len(testCounts) == 0 {
+		return 0, 0, fmt.Errorf("metrics: %d per-class errors for %d classes", len(perClassError), len(testCounts))
+	}
+	n := 0
+	for j, e := range perClassError {
+		plain += e * float64(testCounts[j])
+		balanced += e
+		n += testCounts[j]
+	}
+	if n == 0 {
+		return 0, 0, fmt.Errorf("metrics: an empty test set")
+	}
+	return plain / float64(n), balanced / float64(len(testCounts)), nil
+}

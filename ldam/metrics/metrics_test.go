@@ -67,3 +67,19 @@ func TestBadInput(t *testing.T) {
 		t.Error("label out of range accepted")
 	}
 }
+
+func TestTestErrors(t *testing.T) {
+	// Perfect on the five frequent classes, always wrong on the five rare ones.
+	perClass := []float64{0, 0, 0, 0, 0, 1, 1, 1, 1, 1}
+	lt := []int{5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50}
+	plain, balanced, err := TestErrors(perClass, lt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(plain-891.0/12406) > 1e-12 || balanced != 0.5 {
+		t.Errorf("plain %g balanced %g", plain, balanced)
+	}
+	if _, _, err := TestErrors(perClass, lt[:3]); err == nil {
+		t.Error("mismatched lengths accepted")
+	}
+}
