@@ -29,8 +29,9 @@ func CellDir(cell registry.Run, seed uint64, maxPerClass int) string {
 
 // TrainCells trains, or loads when finished, the runs of a table's cells for one column in the
 // notebook preset (RunModel: an interrupted run resumes), maxPerClass > 0 capping the head
-// class. It returns the runs with their models, in the order of methods.
-func TrainCells(table, column string, methods []string, seed uint64, maxPerClass int) ([]CommittedRun, []*experiment.Run, error) {
+// class. It returns the runs in the order of methods, with their models when keepModels is set
+// (otherwise each network is let go once its run is done: a BiLSTM run holds about 3 GB).
+func TrainCells(table, column string, methods []string, seed uint64, maxPerClass int, keepModels bool) ([]CommittedRun, []*experiment.Run, error) {
 	t, err := registry.Grid(table)
 	if err != nil {
 		return nil, nil, err
@@ -53,7 +54,9 @@ func TrainCells(table, column string, methods []string, seed uint64, maxPerClass
 		}
 		p, _ := t.Value(m, column)
 		out = append(out, CommittedRun{Table: t.Name, Method: m, Column: column, Seed: seed, Paper: p, Result: run.Result})
-		runs = append(runs, run)
+		if keepModels {
+			runs = append(runs, run)
+		}
 	}
 	return out, runs, nil
 }

@@ -31,17 +31,31 @@ func sectionCap(dataset string) (int, error) {
 	return QuickPerClass, nil
 }
 
-// SectionRuns returns the runs of a table's cells for one column with their models: the
-// committed runs of committedPreset (results/<preset>/…, with their checkpoints) when every
-// method has one for the seed, else runs trained in the notebook preset (TrainCells, with
-// QuickPerClass in quick).
-func SectionRuns(committedPreset string, sel paper.Selection, seed uint64) ([]CommittedRun, []*experiment.Run, error) {
+// SectionRuns returns the finished runs of a table's cells for one column: the committed runs of
+// committedPreset (results/<preset>/…) when every method has one for the seed, else runs trained
+// (or loaded when finished) in the notebook preset (TrainCells, with QuickPerClass in quick). No
+// network is kept in memory: a section trains its runs one after the other in one process.
+func SectionRuns(committedPreset string, sel paper.Selection, seed uint64) ([]CommittedRun, error) {
+	runs, _, err := sectionRuns(committedPreset, sel, seed, false)
+	return runs, err
+}
+
+// SectionModels is [SectionRuns] with the trained networks, reopened from their last checkpoints
+// (Fig. 2 measures their training error).
+func SectionModels(committedPreset string, sel paper.Selection, seed uint64) ([]CommittedRun, []*experiment.Run, error) {
+	return sectionRuns(committedPreset, sel, seed, true)
+}
+
+func sectionRuns(committedPreset string, sel paper.Selection, seed uint64, models bool) ([]CommittedRun, []*experiment.Run, error) {
 	table, column, methods := sel.Table, sel.Column, sel.Methods
 	committed, err := Committed(committedPreset, table, column, methods, seed)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(committed) == len(methods) {
+		if !models {
+			return committed, nil, nil
+		}
 		root, err := Root()
 		if err != nil {
 			return nil, nil, err
@@ -71,7 +85,7 @@ func SectionRuns(committedPreset string, sel paper.Selection, seed uint64) ([]Co
 	if err != nil {
 		return nil, nil, err
 	}
-	return TrainCells(table, column, methods, seed, limit)
+	return TrainCells(table, column, methods, seed, limit, models)
 }
 
 // Fig2 draws Figure 2: per-class error on the training split (left) and the balanced test set

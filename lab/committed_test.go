@@ -9,6 +9,7 @@ import (
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/paper"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
 )
@@ -54,6 +55,20 @@ func TestCommitted(t *testing.T) {
 	}
 	if _, _, err := CommittedFigures(nil); err == nil {
 		t.Error("no runs accepted")
+	}
+	// A section whose runs are all committed is read from their results; SectionModels also
+	// reopens their networks (on CIFAR-10: with $LDAMLAB_DATASETS).
+	sel := paper.Selection{Table: "table2", Methods: []string{"LDAM", "LDAM-DRW"}, Column: "C10 LT 100"}
+	section, err := SectionRuns("lite", sel, 0)
+	if err != nil || len(section) != 2 || section[1].Method != "LDAM-DRW" {
+		t.Errorf("section runs %+v, %v", section, err)
+	}
+	if os.Getenv("LDAMLAB_DATASETS") == "" {
+		return
+	}
+	withModels, models, err := SectionModels("lite", sel, 0)
+	if err != nil || len(withModels) != 2 || len(models) != 2 || models[1].Result.Config.TrainRule != "DRW" {
+		t.Errorf("section models: %d runs, %d models, %v", len(withModels), len(models), err)
 	}
 }
 

@@ -53,7 +53,7 @@ func Table4Runs(seed uint64) ([]CommittedRun, string, error) {
 		return nil, fmt.Sprintf("quick preset: not training Table 4 here — one quick Tiny ImageNet run takes about %.0f minutes on 2 CPU cores (10 epochs × %.1f), %d runs about %.1f hours; use LDAMLAB_PRESET=lite with a GPU, or `ldam sweep --table table4 --preset lite`",
 			10*Table4QuickEpochMinutes, Table4QuickEpochMinutes, len(paper.Table4LT100.Methods), float64(len(paper.Table4LT100.Methods))*10*Table4QuickEpochMinutes/60), nil
 	}
-	runs, _, err := TrainCells(paper.Table4LT100.Table, paper.Table4LT100.Column, paper.Table4LT100.Methods, seed, 0)
+	runs, _, err := TrainCells(paper.Table4LT100.Table, paper.Table4LT100.Column, paper.Table4LT100.Methods, seed, 0, false)
 	return runs, "", err
 }
 
