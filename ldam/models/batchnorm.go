@@ -41,8 +41,8 @@ func BatchNormRelu(scope *model.Scope, x *Node) *Node {
 // (and the ReLU); backward the ReLU's mask (r > 0 for its output r), Σdy, Σdy·(x − μ) and
 // A·dy + B·(x − μ) + c. The variance is the two-pass one, Σ(x − μ)²/M, as PyTorch computes it
 // (Σx²/M − μ² loses digits when the mean is large against the spread). Against GoMLX's autodiff
-// of the same formula it keeps 3 instead of ~8 activation-sized tensors per batch norm for the
-// backward pass (README, Performance).
+// of the same formula the backward pass keeps fewer activation-sized tensors: ResNet-32's peak
+// memory in training went from 0.77 to 0.61 GB (README, Performance).
 func batchNorm(scope *model.Scope, x *Node, axis int, relu bool) *Node {
 	g := x.Graph()
 	dims := x.Shape().Dimensions

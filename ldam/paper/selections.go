@@ -26,8 +26,3 @@ var (
 	// first test permutation.
 	Table6LT100a = Selection{Table: "table6", Methods: []string{"ERM", "CB RW", "LDAM-DRW"}, Column: "LT 100 seed a"}
 )
-
-// Selections are the selections above, for tests and listings.
-var Selections = map[string]Selection{
-	"Fig2": Fig2, "Fig3": Fig3, "Fig6": Fig6, "Table1Mean": Table1Mean, "Table4LT100": Table4LT100, "Table6LT100a": Table6LT100a,
-}
