@@ -39,9 +39,18 @@ func WeightBalancing(head probe.Classifier, train Features, counts []int, seed u
 	if err != nil {
 		return probe.Classifier{}, 0, err
 	}
+	return maxNorm(seed, true).Run(head, train.X, train.Labels, w)
+}
+
+// maxNorm is weight balancing's fine-tune as its authors run it (probe.AuthorsMaxNorm) with the
+// run's seed, without its weight decay of 0.1 for the ablation.
+func maxNorm(seed uint64, weightDecay bool) probe.MaxNormFineTune {
 	f := probe.AuthorsMaxNorm()
 	f.Seed = seed
-	return f.Run(head, train.X, train.Labels, w)
+	if !weightDecay {
+		f.WeightDecay = 0
+	}
+	return f
 }
 
 // MiSLASSettings returns the second-stage settings of MiSLAS's configs
@@ -158,18 +167,14 @@ func PostTraining(head probe.Classifier, train, test Features, run Run, lambda f
 	if err != nil {
 		return nil, err
 	}
-	f := probe.AuthorsMaxNorm()
-	f.Seed = run.Seed
-	ablation := f
-	ablation.WeightDecay = 0
 	for _, s := range []struct {
-		method string
-		f      probe.MaxNormFineTune
+		method      string
+		weightDecay bool
 	}{
-		{"weight balancing, classifier stage (MaxNorm fine-tune)", f},
-		{"the same without its weight decay (ablation)", ablation},
+		{"weight balancing, classifier stage (MaxNorm fine-tune)", true},
+		{"the same without its weight decay (ablation)", false},
 	} {
-		wb, _, err := s.f.Run(head, train.X, train.Labels, cb)
+		wb, _, err := maxNorm(run.Seed, s.weightDecay).Run(head, train.X, train.Labels, cb)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.method, err)
 		}
