@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -23,26 +24,16 @@ type Job struct {
 }
 
 // Config is the job's training configuration in a preset: base (the command line's defaults,
-// or a zero Config for resolve's) with the cell's setting and method, the seed, the run
-// directory (resumed) and the first stage it branches from.
+// or a zero Config for resolve's) with every field the cell sets (its setting, method and
+// options: a field left zero keeps base's value), the seed, the run directory (resumed) and the
+// first stage it branches from.
 func (j Job) Config(base experiment.Config, preset string) experiment.Config {
-	c, cell := base, j.Run.Config
-	c.Dataset, c.ImbType, c.ImbFactor = cell.Dataset, cell.ImbType, cell.ImbFactor
-	c.LossType, c.TrainRule = cell.LossType, cell.TrainRule
-	if cell.SAMRho > 0 {
-		c.SAMRho = cell.SAMRho
-	}
-	if cell.Mixup > 0 {
-		c.Mixup = cell.Mixup
-	}
-	if cell.Stage2 != "" {
-		c.Stage2 = cell.Stage2
-	}
-	if cell.WeightDecay > 0 {
-		c.WeightDecay = cell.WeightDecay
-	}
-	if cell.TestImbSeed > 0 {
-		c.TestImbSeed = cell.TestImbSeed
+	c := base
+	out, cell := reflect.ValueOf(&c).Elem(), reflect.ValueOf(j.Run.Config)
+	for i := range cell.NumField() {
+		if f := cell.Field(i); !f.IsZero() {
+			out.Field(i).Set(f)
+		}
 	}
 	c.Preset, c.Seed, c.Out, c.Resume, c.Progress = preset, j.Seed, j.Dir, true, false
 	c.BranchFrom = j.BranchFrom
