@@ -23,15 +23,6 @@ var (
 	CIFARStd  = [3]float32{0.2023, 0.1994, 0.2010}
 )
 
-// The official binary archives (https://www.cs.toronto.edu/~kriz/cifar.html) with their
-// published MD5 checksums.
-var (
-	CIFAR10Binary = fetch.File{Name: "cifar-10-binary.tar.gz", URL: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
-		MD5: "c32a1d4ab5d03f1284b67883e8d87530", Size: 170052171}
-	CIFAR100Binary = fetch.File{Name: "cifar-100-binary.tar.gz", URL: "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",
-		MD5: "03b5dce01913d631647c71ecec9e9cb8", Size: 168513733}
-)
-
 const cifarPixels = 32 * 32 * 3
 
 // ParseCIFARBinary parses records of the CIFAR binary format: per image, labelBytes label bytes

@@ -6,8 +6,6 @@ package datasets
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 )
 
 // Images is an in-memory image classification set: pixels are uint8 in NHWC order.
@@ -94,41 +92,4 @@ func CountLabels(labels []int, classes int) []int {
 // Split is a train/test pair.
 type Split struct {
 	Train, Test *Images
-}
-
-// EnvOffline names the environment variable that points at the offline copies
-// (../shared/datasets in this project's checkouts).
-const EnvOffline = "LDAMLAB_DATASETS"
-
-// EnvDataDir overrides the download and cache directory.
-const EnvDataDir = "LDAMLAB_DATA"
-
-// DataDir returns the directory for downloads and caches: flagValue if set, else $LDAMLAB_DATA,
-// else <user cache dir>/ldamlab.
-func DataDir(flagValue string) (string, error) {
-	if flagValue != "" {
-		return flagValue, nil
-	}
-	if d := os.Getenv(EnvDataDir); d != "" {
-		return d, nil
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("datasets: no data directory: set --data_dir or %s (%v)", EnvDataDir, err)
-	}
-	return filepath.Join(base, "ldamlab"), nil
-}
-
-// OfflineFile returns the path of a file in $LDAMLAB_DATASETS, or an error that says the variable
-// is unset or the file is missing.
-func OfflineFile(name string) (string, error) {
-	dir := os.Getenv(EnvOffline)
-	if dir == "" {
-		return "", fmt.Errorf("datasets: %s is not set; point it at the offline copies (e.g. ../shared/datasets) to read %s", EnvOffline, name)
-	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("datasets: %s is missing from %s=%s: %v", name, EnvOffline, dir, err)
-	}
-	return p, nil
 }

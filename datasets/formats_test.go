@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/datasets/fetch"
 )
 
@@ -96,7 +97,7 @@ func TestCIFAR100BinaryArchive(t *testing.T) {
 	}
 	// Records hold (coarse, fine) labels; fine = i % 100, coarse = fine / 5.
 	rec := func(i int) []byte { return []byte{byte((i % 100) / 5), byte(i % 100)} }
-	file := filepath.Join(dir, CIFAR100Binary.Name)
+	file := filepath.Join(dir, catalog.CIFAR100Binary.Name)
 	writeTarGz(t, file, []tarMember{
 		{name: "cifar-100-binary/", typ: tar.TypeDir},
 		{name: "cifar-100-binary/fine_label_names.txt", body: []byte(strings.Join(names, "\n") + "\n")},

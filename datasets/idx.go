@@ -10,20 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/datasets/fetch"
 )
-
-// MNIST files (the official site often refuses downloads; this is the mirror torchvision uses),
-// with their published MD5 checksums.
-var MNISTFiles = []fetch.File{
-	{Name: "train-images-idx3-ubyte.gz", URL: "https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz", MD5: "f68b3c2dcbeaaa9fbdd348bbdeb94873"},
-	{Name: "train-labels-idx1-ubyte.gz", URL: "https://ossci-datasets.s3.amazonaws.com/mnist/train-labels-idx1-ubyte.gz", MD5: "d53e105ee54ea40749a09fcbcd1e9432"},
-	{Name: "t10k-images-idx3-ubyte.gz", URL: "https://ossci-datasets.s3.amazonaws.com/mnist/t10k-images-idx3-ubyte.gz", MD5: "9fb629c4189551a2d022fa330f9573f3"},
-	{Name: "t10k-labels-idx1-ubyte.gz", URL: "https://ossci-datasets.s3.amazonaws.com/mnist/t10k-labels-idx1-ubyte.gz", MD5: "ec29112dd5afa0611ce80d1b7f02629c"},
-}
-
-// FashionMNISTDebianDir is where Debian's dataset-fashion-mnist package installs the IDX files.
-const FashionMNISTDebianDir = "/usr/share/datasets/fashion-mnist"
 
 // Class names.
 var (
@@ -137,16 +126,16 @@ func LoadMNISTDir(dir, name string, classes []string) (Split, error) {
 
 // LoadFashionMNIST reads Fashion-MNIST from Debian's dataset-fashion-mnist package.
 func LoadFashionMNIST() (Split, error) {
-	if _, err := os.Stat(FashionMNISTDebianDir); err != nil {
-		return Split{}, fmt.Errorf("Fashion-MNIST is not installed at %s; install it with: apt-get install dataset-fashion-mnist", FashionMNISTDebianDir)
+	if _, err := os.Stat(catalog.FashionMNISTDebianDir); err != nil {
+		return Split{}, fmt.Errorf("Fashion-MNIST is not installed at %s; install it with: apt-get install dataset-fashion-mnist", catalog.FashionMNISTDebianDir)
 	}
-	return LoadMNISTDir(FashionMNISTDebianDir, "fashion-mnist", FashionMNISTClasses)
+	return LoadMNISTDir(catalog.FashionMNISTDebianDir, "fashion-mnist", FashionMNISTClasses)
 }
 
 // LoadMNIST downloads (once, verified) and reads MNIST in dataDir/mnist.
 func LoadMNIST(dataDir string) (Split, error) {
 	dir := filepath.Join(dataDir, "mnist")
-	for _, f := range MNISTFiles {
+	for _, f := range catalog.MNISTFiles {
 		if _, err := (fetch.Client{}).Ensure(dir, f); err != nil {
 			return Split{}, err
 		}

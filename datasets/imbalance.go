@@ -108,9 +108,6 @@ func byClass(labels []int, counts []int) ([][]int, error) {
 	return by, nil
 }
 
-// Selection names the way [SelectPerClass] chooses examples, as results record it.
-const Selection = "numpy RandomState(seed), one shuffle per class in class order (the official imbalance_cifar.py)"
-
 // SelectPerClass returns the indices of a subset with counts[c] examples of each class c, chosen
 // as the official code's gen_imbalanced_data does: numpy's legacy generator seeded once with
 // seed ([NewNumpyRandomState]; numpy.random.seed(rand_number)), then for each class in order its

@@ -11,13 +11,6 @@ import (
 	"github.com/ldamlab/ldamlab/datasets/fetch"
 )
 
-// IMDB archives: the official aclImdb v1 tarball and the offline labelled copy.
-var (
-	IMDBArchive = fetch.File{Name: "aclImdb_v1.tar.gz", URL: "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
-		SHA256: "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe", Size: 84125825}
-	IMDBOffline = "imdb-aclImdb-v1-labeled.tar.gz"
-)
-
 // IMDBClasses are the IMDB labels: 0 negative, 1 positive.
 var IMDBClasses = []string{"negative", "positive"}
 

@@ -5,19 +5,21 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 )
 
 // offlineDirOrSkip returns $LDAMLAB_DATASETS. When it is set, a missing file fails the test;
 // only when it is unset may the test skip.
 func offlineDirOrSkip(t *testing.T, files ...string) string {
 	t.Helper()
-	dir := os.Getenv(EnvOffline)
+	dir := os.Getenv(catalog.EnvOffline)
 	if dir == "" {
-		t.Skipf("%s is not set: the offline copies are not available", EnvOffline)
+		t.Skipf("%s is not set: the offline copies are not available", catalog.EnvOffline)
 	}
 	for _, f := range files {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			t.Fatalf("%s is set but %v", EnvOffline, err)
+			t.Fatalf("%s is set but %v", catalog.EnvOffline, err)
 		}
 	}
 	return dir
@@ -63,7 +65,7 @@ func TestOfflineTinyImageNet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("decodes 110,000 JPEGs")
 	}
-	dir := offlineDirOrSkip(t, TinyImageNetOffline.Meta, TinyImageNetOffline.Val, TinyImageNetOffline.Train[0], TinyImageNetOffline.Train[1])
+	dir := offlineDirOrSkip(t, catalog.TinyImageNetOffline.Meta, catalog.TinyImageNetOffline.Val, catalog.TinyImageNetOffline.Train[0], catalog.TinyImageNetOffline.Train[1])
 	s, err := LoadTinyImageNetOffline(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +87,8 @@ func TestOfflineTinyImageNet(t *testing.T) {
 }
 
 func TestOfflineIMDB(t *testing.T) {
-	dir := offlineDirOrSkip(t, IMDBOffline)
-	train, test, err := LoadIMDB(filepath.Join(dir, IMDBOffline))
+	dir := offlineDirOrSkip(t, catalog.IMDBOffline)
+	train, test, err := LoadIMDB(filepath.Join(dir, catalog.IMDBOffline))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +109,7 @@ func TestOfflineIMDB(t *testing.T) {
 }
 
 func TestOfflineFashionMNIST(t *testing.T) {
-	if _, err := os.Stat(FashionMNISTDebianDir); err != nil && os.Getenv(EnvOffline) == "" {
+	if _, err := os.Stat(catalog.FashionMNISTDebianDir); err != nil && os.Getenv(catalog.EnvOffline) == "" {
 		t.Skip("dataset-fashion-mnist is not installed")
 	}
 	s, err := LoadFashionMNIST()

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/datasets/fetch"
 )
 
@@ -41,7 +42,7 @@ func exists(p string) bool {
 
 // offlineDir returns $LDAMLAB_DATASETS if it holds all of files.
 func offlineDir(files ...string) (string, bool) {
-	dir := os.Getenv(EnvOffline)
+	dir := os.Getenv(catalog.EnvOffline)
 	if dir == "" {
 		return "", false
 	}
@@ -66,37 +67,37 @@ type Source struct {
 func LoadImages(name, dataDir string) (Split, Source, error) {
 	switch name {
 	case "cifar10":
-		official := filepath.Join(dataDir, CIFAR10Binary.Name)
+		official := filepath.Join(dataDir, catalog.CIFAR10Binary.Name)
 		if !exists(official) {
-			if dir, ok := offlineDir("cifar10-jpeg-train.tar.gz", "cifar10-jpeg-test.tar.gz"); ok {
+			if dir, ok := offlineDir(catalog.CIFAR10JPEG[0], catalog.CIFAR10JPEG[1]); ok {
 				s, err := LoadCIFAR10JPEG(dir)
 				return s, Source{Files: []string{filepath.Join(dir, "cifar10-jpeg-*.tar.gz")},
 					Note: "offline CIFAR-10 JPEG re-encode (q75, 4:2:0), not the original pixels"}, err
 			}
 		}
-		p, err := (fetch.Client{}).Ensure(dataDir, CIFAR10Binary)
+		p, err := (fetch.Client{}).Ensure(dataDir, catalog.CIFAR10Binary)
 		if err != nil {
 			return Split{}, Source{}, err
 		}
 		s, err := LoadCIFARBinaryArchive(p, false)
 		return s, Source{Files: []string{p}, Note: "official CIFAR-10 binary"}, err
 	case "cifar100":
-		p, err := (fetch.Client{}).Ensure(dataDir, CIFAR100Binary)
+		p, err := (fetch.Client{}).Ensure(dataDir, catalog.CIFAR100Binary)
 		if err != nil {
 			return Split{}, Source{}, err
 		}
 		s, err := LoadCIFARBinaryArchive(p, true)
 		return s, Source{Files: []string{p}, Note: "official CIFAR-100 binary, fine labels"}, err
 	case "tinyimagenet":
-		official := filepath.Join(dataDir, TinyImageNetZip.Name)
+		official := filepath.Join(dataDir, catalog.TinyImageNetZip.Name)
 		if !exists(official) {
-			files := append([]string{TinyImageNetOffline.Meta, TinyImageNetOffline.Val}, TinyImageNetOffline.Train...)
+			files := append([]string{catalog.TinyImageNetOffline.Meta, catalog.TinyImageNetOffline.Val}, catalog.TinyImageNetOffline.Train...)
 			if dir, ok := offlineDir(files...); ok {
 				s, err := LoadTinyImageNetOffline(dir)
 				return s, Source{Files: []string{filepath.Join(dir, "tinyimagenet200-*.tar.gz")}, Note: "offline Tiny ImageNet-200 (original JPEGs), wnids.txt class order"}, err
 			}
 		}
-		p, err := (fetch.Client{}).Ensure(dataDir, TinyImageNetZip)
+		p, err := (fetch.Client{}).Ensure(dataDir, catalog.TinyImageNetZip)
 		if err != nil {
 			return Split{}, Source{}, err
 		}
@@ -107,7 +108,7 @@ func LoadImages(name, dataDir string) (Split, Source, error) {
 		return s, Source{Files: []string{filepath.Join(dataDir, "mnist")}, Note: "MNIST IDX"}, err
 	case "fashion-mnist":
 		s, err := LoadFashionMNIST()
-		return s, Source{Files: []string{FashionMNISTDebianDir}, Note: "Fashion-MNIST from Debian's dataset-fashion-mnist"}, err
+		return s, Source{Files: []string{catalog.FashionMNISTDebianDir}, Note: "Fashion-MNIST from Debian's dataset-fashion-mnist"}, err
 	case "inat2018":
 		return Split{}, Source{}, fmt.Errorf("inat2018 is read lazily from disk: use LoadINat(<dir>, \"train\"|\"val\")")
 	case "imdb":
@@ -119,15 +120,15 @@ func LoadImages(name, dataDir string) (Split, Source, error) {
 // LoadIMDBReviews reads IMDB from the official tarball in dataDir, else the offline copy, else
 // downloads the official tarball.
 func LoadIMDBReviews(dataDir string) (train, test Reviews, src Source, err error) {
-	official := filepath.Join(dataDir, IMDBArchive.Name)
+	official := filepath.Join(dataDir, catalog.IMDBArchive.Name)
 	p := official
 	if !exists(official) {
-		if dir, ok := offlineDir(IMDBOffline); ok {
-			p = filepath.Join(dir, IMDBOffline)
+		if dir, ok := offlineDir(catalog.IMDBOffline); ok {
+			p = filepath.Join(dir, catalog.IMDBOffline)
 		}
 	}
 	if p == official {
-		if p, err = (fetch.Client{}).Ensure(dataDir, IMDBArchive); err != nil {
+		if p, err = (fetch.Client{}).Ensure(dataDir, catalog.IMDBArchive); err != nil {
 			return
 		}
 	}

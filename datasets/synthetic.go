@@ -77,3 +77,17 @@ func RingMeans(k, dim int, radius float64) [][]float64 {
 	}
 	return out
 }
+
+// RandomCIFAR returns n random 32×32×3 images with random labels of 10 classes, balanced.
+func RandomCIFAR(n int, seed uint64) *Images {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	d := &Images{Name: "random-cifar", Classes: CIFAR10Classes, Height: 32, Width: 32, Channels: 3,
+		Pixels: make([]uint8, n*32*32*3), Labels: make([]int, n)}
+	for i := range d.Pixels {
+		d.Pixels[i] = uint8(rng.IntN(256))
+	}
+	for i := range d.Labels {
+		d.Labels[i] = i % 10
+	}
+	return d
+}

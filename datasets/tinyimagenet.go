@@ -7,21 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/datasets/fetch"
-)
-
-// TinyImageNet archives: the offline copies in $LDAMLAB_DATASETS and the official zip.
-var (
-	TinyImageNetOffline = struct {
-		Meta, Val string
-		Train     []string
-	}{
-		Meta:  "tinyimagenet200-meta.tar.gz",
-		Val:   "tinyimagenet200-val.tar.gz",
-		Train: []string{"tinyimagenet200-train-part1of2.tar.gz", "tinyimagenet200-train-part2of2.tar.gz"},
-	}
-	TinyImageNetZip = fetch.File{Name: "tiny-imagenet-200.zip", URL: "http://cs231n.stanford.edu/tiny-imagenet-200.zip",
-		MD5: "90528d7ca1a48142e341f4ef8d21d0de"}
 )
 
 // TinyImageNet normalization (ImageNet statistics).
@@ -34,16 +21,16 @@ var (
 // (500 images per class), the val split sorted into class folders (50 per class), and the class
 // order from the line order of wnids.txt. Grayscale images are converted to RGB.
 func LoadTinyImageNetOffline(dir string) (Split, error) {
-	meta := filepath.Join(dir, TinyImageNetOffline.Meta)
+	meta := filepath.Join(dir, catalog.TinyImageNetOffline.Meta)
 	wnids, err := readArchiveLines(meta, "wnids.txt")
 	if err != nil {
 		return Split{}, err
 	}
 	var train []string
-	for _, t := range TinyImageNetOffline.Train {
+	for _, t := range catalog.TinyImageNetOffline.Train {
 		train = append(train, filepath.Join(dir, t))
 	}
-	return loadTiny(wnids, train, []string{filepath.Join(dir, TinyImageNetOffline.Val)}, nil, 500, 50)
+	return loadTiny(wnids, train, []string{filepath.Join(dir, catalog.TinyImageNetOffline.Val)}, nil, 500, 50)
 }
 
 // LoadTinyImageNetZip reads the official tiny-imagenet-200.zip layout

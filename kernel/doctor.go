@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/lab/env"
-	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 )
 
 func doctorCmd(args []string, out io.Writer) error {
@@ -44,13 +44,13 @@ func doctorCmd(args []string, out io.Writer) error {
 	}
 	line("jupyter nbconvert", run("jupyter", "nbconvert", "--version"))
 	line("jupyter notebook", run("jupyter", "notebook", "--version"))
-	line("backend (default)", backend.Resolve(""))
+	line("backend (default)", spec.Resolve(""))
 	ort := "not installed (go run ./kernel install puts it in the user cache; the default is then the pure-Go backend)"
-	if p := backend.ORT.Installed(); p != "" {
+	if p := spec.ORT.Installed(); p != "" {
 		ort = p
 	}
-	line("ONNX Runtime "+backend.ORT.Version, ort)
-	line("ONNX Runtime threads", backend.ONNXThreads())
+	line("ONNX Runtime "+spec.ORT.Version, ort)
+	line("ONNX Runtime threads", spec.IntraOpThreadsNote())
 	plotly := "not installed (go run ./kernel install; live 3-d views then load it from " + env.PlotlyCDN + ")"
 	if p, err := loc.plotlyJS(); err == nil {
 		if _, err := os.Stat(p); err == nil {
@@ -58,8 +58,8 @@ func doctorCmd(args []string, out io.Writer) error {
 		}
 	}
 	line("plotly.js", plotly)
-	line("ONNX in this build", fmt.Sprint(backend.ONNXCompiled())+" (needs cgo and gcc)")
-	line("XLA in this build", fmt.Sprint(backend.Validate("xla:cpu") == nil)+" (build with -tags xla)")
+	line("ONNX Runtime in cells", cgoNote(run("go", "env", "CGO_ENABLED")))
+	line("XLA", "in an ldam binary built with -tags xla (needs cgo); notebook cells build without it")
 	home, _ := os.UserHomeDir()
 	plugins, _ := filepath.Glob(filepath.Join(home, ".local", "lib", "go-xla", "*.so"))
 	if p := os.Getenv("PJRT_PLUGIN_LIBRARY_PATH"); p != "" {
@@ -67,23 +67,32 @@ func doctorCmd(args []string, out io.Writer) error {
 		plugins = append(plugins, more...)
 	}
 	line("PJRT plugins found", fmt.Sprint(plugins))
-	dir, err := datasets.DataDir("")
+	dir, err := catalog.DataDir("")
 	if err != nil {
 		dir = err.Error()
 	}
 	line("data directory", dir)
-	off := os.Getenv(datasets.EnvOffline)
-	line(datasets.EnvOffline, off)
-	for _, f := range []string{"cifar10-jpeg-train.tar.gz", "cifar10-jpeg-test.tar.gz", datasets.TinyImageNetOffline.Meta, datasets.TinyImageNetOffline.Val,
-		datasets.TinyImageNetOffline.Train[0], datasets.TinyImageNetOffline.Train[1], datasets.IMDBOffline} {
+	off := os.Getenv(catalog.EnvOffline)
+	line(catalog.EnvOffline, off)
+	for _, f := range []string{"cifar10-jpeg-train.tar.gz", "cifar10-jpeg-test.tar.gz", catalog.TinyImageNetOffline.Meta, catalog.TinyImageNetOffline.Val,
+		catalog.TinyImageNetOffline.Train[0], catalog.TinyImageNetOffline.Train[1], catalog.IMDBOffline} {
 		line("  "+f, present(filepath.Join(off, f), off != ""))
 	}
-	for _, f := range []string{datasets.CIFAR10Binary.Name, datasets.CIFAR100Binary.Name, datasets.TinyImageNetZip.Name, datasets.IMDBArchive.Name} {
+	for _, f := range []string{catalog.CIFAR10Binary.Name, catalog.CIFAR100Binary.Name, catalog.TinyImageNetZip.Name, catalog.IMDBArchive.Name} {
 		line("  "+f, present(filepath.Join(dir, f), true))
 	}
-	line("  fashion-mnist", present(datasets.FashionMNISTDebianDir, true))
+	line("  fashion-mnist", present(catalog.FashionMNISTDebianDir, true))
 	line("  inat2018", present(filepath.Join(dir, "inat2018", "train2018.json"), true))
 	return nil
+}
+
+// cgoNote says whether the notebooks' cells, which GoNB builds with the go command's defaults,
+// can use ONNX Runtime: it needs cgo, which the go command enables when it finds a C compiler.
+func cgoNote(cgoEnabled string) string {
+	if cgoEnabled == "1" {
+		return "yes (go env CGO_ENABLED=1)"
+	}
+	return "no (go env CGO_ENABLED=" + cgoEnabled + "): install gcc, or set CGO_ENABLED=1 in the kernel's environment"
 }
 
 func present(p string, check bool) string {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets/fetch"
 	"github.com/ldamlab/ldamlab/lab/env"
-	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 )
 
 // KernelName is the Jupyter kernel LDAM Lab registers.
@@ -29,7 +29,7 @@ type location struct {
 	// noORT skips installing ONNX Runtime's library, an optional engine (the default; install
 	// --onnx installs it).
 	noORT bool
-	// backend, when set, is the kernel's GOMLX_BACKEND instead of backend.Resolve("") (the
+	// backend, when set, is the kernel's GOMLX_BACKEND instead of spec.Resolve("") (the
 	// tests' kernel runs the notebooks on the main job's default engine whatever the tests'
 	// own GOMLX_BACKEND is).
 	backend string
@@ -40,7 +40,7 @@ func (loc location) backendConfig() string {
 	if loc.backend != "" {
 		return loc.backend
 	}
-	return backend.Resolve("")
+	return spec.Resolve("")
 }
 
 // locationFlags registers --user and --prefix.
@@ -134,8 +134,8 @@ func install(loc location, out io.Writer) error {
 	}
 	// ONNX Runtime's library, an optional engine (--backend onnx), on request (install --onnx;
 	// from the pinned npm package).
-	if backend.ORT.Supported() && !loc.noORT {
-		if _, err := backend.ORT.Install(out); err != nil {
+	if spec.ORT.Supported() && !loc.noORT {
+		if _, err := spec.ORT.Install(out); err != nil {
 			fmt.Fprintf(out, "warning: ONNX Runtime not installed, notebooks use the pure-Go backend: %v\n", err)
 		}
 	}

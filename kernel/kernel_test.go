@@ -16,7 +16,7 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets/fetch"
 	"github.com/ldamlab/ldamlab/lab/env"
-	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 )
 
 func TestScan(t *testing.T) {
@@ -91,7 +91,7 @@ func installed(t *testing.T) location {
 // testKernelBackend is the engine of the tests' kernel: the main job's default (ONNX Runtime
 // when .ci/run has installed it, else the Go backend), whatever GOMLX_BACKEND the tests run
 // with, so TestRepositoryNotebooks executes the notebooks as `go run ./kernel` does.
-var testKernelBackend = backend.DefaultConfig()
+var testKernelBackend = spec.Default
 
 func TestMain(m *testing.M) {
 	code := m.Run()

@@ -12,7 +12,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/ldamlab/ldamlab/ldam/analysis"
-	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/ldam/stage2"
 )
@@ -59,7 +59,7 @@ func CommittedSecondStages(preset, table, method, column string, seeds []uint64,
 	var dirs []string
 	for _, seed := range seeds {
 		dir := cell.Dir(root, preset, seed)
-		r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
+		r, err := record.ReadResult(filepath.Join(dir, record.ResultsFile))
 		if errors.Is(err, os.ErrNotExist) || err == nil && !r.Done {
 			continue
 		}

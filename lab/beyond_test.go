@@ -12,6 +12,7 @@ import (
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/stage2"
 )
 
@@ -101,7 +102,7 @@ func TestSecondStagesOfRuns(t *testing.T) {
 		t.Errorf("table (%v):\n%s", err, tb.Markdown())
 	}
 	unfinished := t.TempDir()
-	if err := experiment.WriteJSON(filepath.Join(unfinished, experiment.ResultsFile), &experiment.Result{}); err != nil {
+	if err := record.WriteJSON(filepath.Join(unfinished, record.ResultsFile), &experiment.Result{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := analysis.SecondStagesOfRuns([]string{unfinished}, 1e-3); err == nil || !strings.Contains(err.Error(), unfinished) {

@@ -11,6 +11,7 @@ import (
 	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
@@ -100,9 +101,9 @@ func TestCellDirAndPaperTables(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	r := &experiment.Result{Backend: "Go Backend", Done: true, Data: experiment.DataSummary{Source: "aclImdb v1"},
+	r := &experiment.Result{Backend: "Go Backend", Done: true, Data: record.DataSummary{Source: "aclImdb v1"},
 		Final: &metrics.Result{Top1Error: 0.365, PerClassError: []float64{0.70, 0.03}}}
-	if err := experiment.WriteJSON(filepath.Join(dir, experiment.ResultsFile), r); err != nil {
+	if err := record.WriteJSON(filepath.Join(dir, record.ResultsFile), r); err != nil {
 		t.Fatal(err)
 	}
 	cmp, err := PaperComparison("table1", "lite", []string{"negative", "mean"})
@@ -133,7 +134,7 @@ func TestPaperComparisonOfWithReference(t *testing.T) {
 		if e := os.MkdirAll(dir, 0o755); e != nil {
 			t.Fatal(e)
 		}
-		if e := experiment.WriteJSON(filepath.Join(dir, experiment.ResultsFile), r); e != nil {
+		if e := record.WriteJSON(filepath.Join(dir, record.ResultsFile), r); e != nil {
 			t.Fatal(e)
 		}
 	}

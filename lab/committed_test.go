@@ -6,10 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/paper"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
 )
@@ -24,14 +25,14 @@ func TestCommitted(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &experiment.Result{Config: experiment.Config{TrainRule: cell.Config.TrainRule}, Preset: schedule.Lite, Backend: "Go Backend", Done: done,
-			Data:    experiment.DataSummary{Name: "cifar10", Source: "JPEG", Classes: []string{"a", "b"}, Selection: datasets.Selection},
-			History: []experiment.Epoch{{Epoch: 0, TrainError: 0.5, Test: metrics.Result{Top1Error: 0.6}}, {Epoch: 1, TrainError: 0.4, Test: metrics.Result{Top1Error: 0.5}}},
+			Data:    record.DataSummary{Name: "cifar10", Source: "JPEG", Classes: []string{"a", "b"}, Selection: catalog.Selection},
+			History: []record.Epoch{{Epoch: 0, TrainError: 0.5, Test: metrics.Result{Top1Error: 0.6}}, {Epoch: 1, TrainError: 0.4, Test: metrics.Result{Top1Error: 0.5}}},
 			Final:   &metrics.Result{Top1Error: 0.5, PerClassError: []float64{0.1, 0.9}}}
 		dir := cell.Dir(root, "lite", 0)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := experiment.WriteJSON(dir+"/"+experiment.ResultsFile, r); err != nil {
+		if err := record.WriteJSON(dir+"/"+record.ResultsFile, r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -78,12 +79,12 @@ func TestSectionModels(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &experiment.Result{Config: cell.Config, Preset: schedule.Lite, Done: true,
-			Data: experiment.DataSummary{Name: "cifar10", Selection: datasets.Selection}, Final: &metrics.Result{Top1Error: 0.5}}
+			Data: record.DataSummary{Name: "cifar10", Selection: catalog.Selection}, Final: &metrics.Result{Top1Error: 0.5}}
 		dir := cell.Dir(root, "lite", 0)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := experiment.WriteJSON(dir+"/"+experiment.ResultsFile, r); err != nil {
+		if err := record.WriteJSON(dir+"/"+record.ResultsFile, r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -106,13 +107,13 @@ func TestSeedsTable(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &experiment.Result{Config: experiment.Config{Seed: seed}, Preset: schedule.Lite, Backend: "onnxruntime", Done: done,
-			Data:  experiment.DataSummary{Name: "cifar10", Source: "JPEG", Selection: datasets.Selection},
+			Data:  record.DataSummary{Name: "cifar10", Source: "JPEG", Selection: catalog.Selection},
 			Final: &metrics.Result{Top1Error: top1, ManyShotError: &many, MediumShotError: &medium}}
 		dir := cell.Dir(root, "lite", seed)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := experiment.WriteJSON(dir+"/"+experiment.ResultsFile, r); err != nil {
+		if err := record.WriteJSON(dir+"/"+record.ResultsFile, r); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // smallImages is a 10-class set of random 28×28 gray images, every class present.
@@ -54,7 +55,7 @@ func TestRunModelAndSphereFeatures(t *testing.T) {
 			t.Fatalf("feature %v is not a unit vector", f)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(root, "results", "quick", "sphere", experiment.CheckpointFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(root, "results", "quick", "sphere", record.CheckpointFile)); err != nil {
 		t.Fatal(err)
 	}
 	again, err := RunModel("sphere", cfg) // restored, not retrained

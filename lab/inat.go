@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/plot"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/figures"
 )
 
@@ -28,7 +29,7 @@ type INatData struct {
 // FindINat looks for iNaturalist 2018 under the data directory: the annotation file, and
 // which of its images are on disk. Absent data is not an error: Counts stays nil.
 func FindINat() (*INatData, error) {
-	base, err := datasets.DataDir("")
+	base, err := catalog.DataDir("")
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/lab/env"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // The environment variables of the notebooks (package env).
@@ -60,7 +61,7 @@ func RunOrLoad(name string, cfg experiment.Config) (*experiment.Result, error) {
 		return r, nil
 	}
 	if full, err := ResultsDir("paper", name); err == nil {
-		if r, err := experiment.ReadResult(filepath.Join(full, experiment.ResultsFile)); err == nil && r.Done {
+		if r, err := record.ReadResult(filepath.Join(full, record.ResultsFile)); err == nil && r.Done {
 			return loaded(r)
 		}
 	}
@@ -84,13 +85,13 @@ func presetRun(preset, name string, cfg experiment.Config) (experiment.Config, *
 		return cfg, nil, err
 	}
 	cfg.Preset, cfg.Out, cfg.Resume = preset, dir, true
-	r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
+	r, err := record.ReadResult(filepath.Join(dir, record.ResultsFile))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return cfg, nil, nil
 	case err != nil:
 		return cfg, nil, err
-	case !experiment.SameRun(r.Config, cfg) || experiment.StaleSelection(r):
+	case !experiment.SameRun(r.Config, cfg) || record.StaleSelection(r):
 		// Another configuration, or the same on images chosen by the earlier selection.
 		return cfg, nil, os.RemoveAll(dir)
 	case r.Done:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 func TestPresetAndRoot(t *testing.T) {
@@ -67,7 +68,7 @@ func TestRunOrLoad(t *testing.T) {
 	if figs := live[3]; len(figs) != 2 || !strings.Contains(figs[0].SVG, "<svg") || !bytes.HasPrefix(figs[1].PNG, []byte("\x89PNG")) {
 		t.Errorf("last live update: %d figures", len(figs))
 	}
-	file := filepath.Join(root, "results", "quick", "toy", experiment.ResultsFile)
+	file := filepath.Join(root, "results", "quick", "toy", record.ResultsFile)
 	st1, err := os.Stat(file)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +95,7 @@ func TestRunOrLoad(t *testing.T) {
 	os.MkdirAll(paper, 0o755)
 	r1.Done = true
 	r1.Preset.Name = "paper"
-	if err := experiment.WriteJSON(filepath.Join(paper, experiment.ResultsFile), r1); err != nil {
+	if err := record.WriteJSON(filepath.Join(paper, record.ResultsFile), r1); err != nil {
 		t.Fatal(err)
 	}
 	r4, err := RunOrLoad("toy", cfg)
@@ -114,7 +115,7 @@ func TestRunOrLoad(t *testing.T) {
 }
 
 func TestFigureOutputIsAnImage(t *testing.T) {
-	curves, _, err := ProgressPlots("x", &experiment.Result{History: []experiment.Epoch{{Epoch: 0}, {Epoch: 1}}})
+	curves, _, err := ProgressPlots("x", &experiment.Result{History: []record.Epoch{{Epoch: 0}, {Epoch: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}

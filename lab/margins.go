@@ -7,6 +7,7 @@ import (
 
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
@@ -26,7 +27,7 @@ func CommittedMargins(preset, method, column string, seed uint64) (*analysis.Net
 		return nil, err
 	}
 	dir := cell.Dir(root, preset, seed)
-	r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
+	r, err := record.ReadResult(filepath.Join(dir, record.ResultsFile))
 	if err != nil {
 		return nil, fmt.Errorf("lab: no committed %s run of %s %q: %w", preset, method, column, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/registry"
@@ -48,8 +49,8 @@ func TestMarginsOf(t *testing.T) {
 // TestCommittedMargins restores a finished Table 2 run from its directory, as the committed lite
 // runs are, and checks the margins equal those of the model that wrote it.
 func TestCommittedMargins(t *testing.T) {
-	if os.Getenv(datasets.EnvOffline) == "" {
-		t.Skipf("$%s is not set", datasets.EnvOffline)
+	if os.Getenv(catalog.EnvOffline) == "" {
+		t.Skipf("$%s is not set", catalog.EnvOffline)
 	}
 	root := t.TempDir()
 	t.Setenv(EnvRoot, root)

@@ -12,6 +12,7 @@ import (
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/paper"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
@@ -45,9 +46,9 @@ func Stage1Backbone(name string, cfg experiment.Config) (*experiment.Run, error)
 
 // loadStage1 loads the first-stage checkpoint of the run directory dir into run.
 func loadStage1(run *experiment.Run, dir string) error {
-	p := filepath.Join(dir, experiment.Stage1File)
+	p := filepath.Join(dir, record.Stage1File)
 	if _, err := os.Stat(p); err != nil {
-		return fmt.Errorf("lab: %s has no first-stage checkpoint %s (the run went past T0 without one); delete the directory to retrain it", dir, experiment.Stage1File)
+		return fmt.Errorf("lab: %s has no first-stage checkpoint %s (the run went past T0 without one); delete the directory to retrain it", dir, record.Stage1File)
 	}
 	return run.LoadWeights(p)
 }
@@ -64,7 +65,7 @@ func committedStage1(preset, method string, seed uint64) (*experiment.Run, error
 		return nil, err
 	}
 	dir := cell.Dir(root, preset, seed)
-	if _, err := os.Stat(filepath.Join(dir, experiment.Stage1File)); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, record.Stage1File)); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	run, r, err := experiment.Open(dir, func(c *experiment.Config) { c.Out, c.Resume, c.Seed = "", false, seed })

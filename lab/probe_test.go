@@ -10,6 +10,7 @@ import (
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // TestStage1BackboneAndProbe trains a backbone to T0, probes it, trains the run to its end,
@@ -31,7 +32,7 @@ func TestStage1BackboneAndProbe(t *testing.T) {
 		t.Fatalf("stage 1 ran %d epochs, T0 = %d (want 4 and 4)", len(run.Result.History), t0)
 	}
 	dir := filepath.Join(root, "results", "quick", "probe")
-	if _, err := os.Stat(filepath.Join(dir, experiment.Stage1File)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, record.Stage1File)); err != nil {
 		t.Fatalf("no first-stage checkpoint: %v", err)
 	}
 	before, _, _, err := analysis.Features(run, true)

@@ -10,6 +10,7 @@ import (
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/paper"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 func TestRecipeTable(t *testing.T) {
@@ -36,7 +37,7 @@ func result(perClass []float64, trainCounts, testCounts []int) *experiment.Resul
 	}
 	f.OverallError = wrong / float64(n)
 	return &experiment.Result{Backend: "Go Backend", Done: true, Final: f, Config: experiment.Config{Seed: 2},
-		Data: experiment.DataSummary{Source: "test data", TrainCounts: trainCounts, TestCounts: testCounts}}
+		Data: record.DataSummary{Source: "test data", TrainCounts: trainCounts, TestCounts: testCounts}}
 }
 
 func TestIMDBAndTable6Tables(t *testing.T) {

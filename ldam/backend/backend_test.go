@@ -5,24 +5,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 )
 
-func TestResolveAndErrors(t *testing.T) {
-	t.Setenv("GOMLX_BACKEND", "")
-	t.Setenv(EnvORTDir, t.TempDir()) // no ONNX Runtime library: the default is the Go backend
-	t.Setenv(onnxLibraryEnv, "")
-	cases := []struct{ flag, want string }{
-		{"", "go"}, {"go", "go"}, {"xla:cuda", "xla:cuda"}, {"/opt/x/xla_cuda_plugin.so", "xla:/opt/x/xla_cuda_plugin.so"},
-	}
-	for _, tc := range cases {
-		if got := Resolve(tc.flag); got != tc.want {
-			t.Errorf("Resolve(%q) = %q, want %q", tc.flag, got, tc.want)
-		}
-	}
-	t.Setenv("GOMLX_BACKEND", "xla:cpu")
-	if got := Resolve(""); got != "xla:cpu" {
-		t.Errorf("GOMLX_BACKEND ignored: %q", got)
+// TestNewErrors: New starts the Go backend and refuses an unknown one, or XLA in a build
+// without it, with an error that says what to do.
+func TestNewErrors(t *testing.T) {
+	if spec.EnvVar != compute.ConfigEnvVar {
+		t.Errorf("spec.EnvVar = %q, GoMLX reads %q", spec.EnvVar, compute.ConfigEnvVar)
 	}
 	b, err := New("go")
 	if err != nil || b == nil {
@@ -34,14 +26,6 @@ func TestResolveAndErrors(t *testing.T) {
 	if !xlaCompiled {
 		if _, err := New("xla:cpu"); err == nil || !strings.Contains(err.Error(), "-tags xla") {
 			t.Errorf("xla without the tag: %v", err)
-		}
-	}
-}
-
-func TestIsONNX(t *testing.T) {
-	for config, want := range map[string]bool{"onnx:cpu,/x/libonnxruntime.so.1": true, "onnxruntime": true, "go": false, "xla:cuda": false, "go:ops_sequential": false} {
-		if IsONNX(config) != want {
-			t.Errorf("IsONNX(%q) = %v", config, !want)
 		}
 	}
 }
@@ -94,23 +78,9 @@ func TestGoBackendDoesNotDeadlock(t *testing.T) {
 	}
 }
 
-func TestSequential(t *testing.T) {
-	t.Setenv("GOMLX_BACKEND", "")
-	t.Setenv(EnvORTDir, t.TempDir())
-	t.Setenv(onnxLibraryEnv, "")
-	for _, c := range []struct{ in, want string }{
-		{"", "go:ops_sequential"},
-		{"go", "go:ops_sequential"},
-		{"go:parallelism=4", "go:parallelism=4,ops_sequential"},
-		{"go:ops_sequential", "go:ops_sequential"},
-		{"xla:cpu", "xla:cpu"},
-		{"/x/xla_cuda_plugin.so", "xla:/x/xla_cuda_plugin.so"},
-	} {
-		if got := Sequential(c.in); got != c.want {
-			t.Errorf("Sequential(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-	b, err := New(Sequential("go"))
+// TestSequentialStarts: the Go backend starts with ops_sequential, as the benchmark's floor uses it.
+func TestSequentialStarts(t *testing.T) {
+	b, err := New(spec.Sequential("go"))
 	if err != nil {
 		t.Fatalf("the sequential Go backend does not start: %v", err)
 	}

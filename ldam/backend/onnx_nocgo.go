@@ -10,6 +10,3 @@ import (
 
 // SaveONNX needs the ONNX Runtime backend, which needs cgo.
 func SaveONNX(g *graph.Graph, w io.Writer) error { return noONNXError("onnx") }
-
-// ONNXThreads: this build has no ONNX Runtime.
-func ONNXThreads() string { return "none (no ONNX Runtime in a build without cgo)" }

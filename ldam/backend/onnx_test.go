@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 )
 
 func TestONNXErrors(t *testing.T) {
@@ -46,18 +47,18 @@ func TestIntraOpThreads(t *testing.T) {
 		{"other backends unchanged", "1", "go", "go", ""},
 		{"refused", "two", "onnx:cpu", "onnx:cpu,intra_op_num_threads=two", "intra_op_num_threads"},
 	}
-	lib := ORT.Installed()
+	lib := spec.ORT.Installed()
 	if lib == "" && os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
 		t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install --onnx")
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(IntraOpThreadsEnv, tc.env)
+			t.Setenv(spec.IntraOpThreadsEnv, tc.env)
 			if tc.env == "" {
-				os.Unsetenv(IntraOpThreadsEnv)
+				os.Unsetenv(spec.IntraOpThreadsEnv)
 			}
-			if got := withIntraOpThreads(tc.config); got != tc.want {
-				t.Fatalf("withIntraOpThreads(%q) = %q, want %q", tc.config, got, tc.want)
+			if got := spec.WithIntraOpThreads(tc.config); got != tc.want {
+				t.Fatalf("spec.WithIntraOpThreads(%q) = %q, want %q", tc.config, got, tc.want)
 			}
 			if lib == "" || !strings.HasPrefix(tc.config, "onnx:cpu") || strings.Contains(tc.config, "/x/") {
 				return // the arithmetic above is all that runs without the library

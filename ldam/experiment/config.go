@@ -8,7 +8,6 @@ package experiment
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,9 +16,11 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/losses"
 	"github.com/ldamlab/ldamlab/ldam/models"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
 	"github.com/ldamlab/ldamlab/ldam/stage2"
 )
@@ -63,119 +64,9 @@ func ParseLossType(s string) (LossType, error) {
 // cosine reports whether the loss uses the cosine (NormedLinear) head with margins and scale.
 func (l LossType) cosine() bool { return l == LDAM || l == LDAMHG || l == Uniform || l == HG }
 
-// Config is one training run. Zero values take the preset's or the paper's defaults.
-type Config struct {
-	// Dataset is one of datasets.Names, or "synthetic" with Data set.
-	Dataset string
-	// ImbType is "exp" (long-tailed) or "step"; ImbFactor = 1/ρ ∈ (0, 1] (1 = balanced);
-	// StepMu is the fraction of minority classes of the step profile (0.5).
-	ImbType   string
-	ImbFactor float64
-	StepMu    float64
-	// DataSeed picks the imbalanced subset (the official rand_number).
-	DataSeed uint64
-	// TestImbSeed ≥ 1 makes the test set imbalanced as in Table 6 and Fig. 7 (appendix C.5):
-	// the balanced test split is subsampled to the training profile and ratio, the counts
-	// randomly permuted over the classes with this seed (datasets.PermutedTestCounts), and LDAM
-	// uses the margins of Eq. 15, Δ_i ∝ (n'_i/n_i)^{1/4}. The error to report is then
-	// metrics.Result.OverallError (the plain error on that test set). 0: the balanced test set.
-	TestImbSeed uint64 `json:",omitempty"`
-
-	LossType  string
-	TrainRule string
-	// Beta selects the re-balancing weights: 0.9999 (official code, default) or 1 (inverse
-	// frequency, Algorithm 1).
-	Beta float64
-	// Gamma is the focal loss γ (1 as in the official code).
-	Gamma float64
-	// MaxMargin is Δ_max (0.5; 0.3 for iNaturalist), Scale is s (30), and UniformMargin the
-	// margin of the M and HG baselines (default MaxMargin).
-	MaxMargin, Scale, UniformMargin float64
-	// Tau is the τ of the logit-adjusted and VS losses (1); VSGamma the VS loss's γ (0.3, as
-	// the authors' code).
-	Tau, VSGamma float64
-	// SAMRho > 0 trains with sharpness-aware minimization of that radius around SGD
-	// (optim.SAM; Rangwani et al. 2022 use 0.8 with LDAM-DRW on CIFAR); 0 is plain SGD.
-	SAMRho float64
-	// Mixup > 0 trains on mixup batches with α = Mixup (datasets.LoaderConfig.Mixup): the loss
-	// is λ·ℓ(y) + (1 − λ)·ℓ(y[π]) with one λ ~ Beta(α, α) per batch; MiSLAS's first stage uses
-	// α = 1. Images and points only; 0 is none.
-	Mixup float64 `json:",omitempty"`
-	// Stage2 is a second stage applied after the last epoch: "MiSLAS" fine-tunes the linear
-	// classifier and a per-class scale on the frozen features of the training images with
-	// class-aware sampling and label-aware smoothing from SmoothHead (the largest class) to
-	// SmoothTail (the smallest) (see Run.misLAS), writes it into the network, and reports the
-	// evaluation after it as Result.Final (the first stage's is Result.Stage1). Both smoothings
-	// 0 take the authors' values (stage2.MiSLASSettings). "WB" is weight balancing's classifier stage
-	// (see Run.weightBalancing). Both need a loss with a linear head; the network before the
-	// stage is kept in TrainedFile.
-	Stage2                 string  `json:",omitempty"`
-	SmoothHead, SmoothTail float64 `json:",omitempty"`
-
-	// Preset is "quick" (default), "lite" or "paper"; Epochs, BatchSize, LR, WeightDecay and
-	// Optimizer override it.
-	Preset string
-	// Optimizer is "sgd" or "adam" (default: the dataset's recipe: Adam for IMDB, else SGD).
-	Optimizer   string `json:",omitempty"`
-	Epochs      int
-	BatchSize   int
-	LR          float64
-	WeightDecay float64
-	// MaxPerClass and TestPerClass override the preset's data caps (−1: no cap).
-	MaxPerClass, TestPerClass int
-	// Arch overrides the dataset's network; Width scales ResNet-32; CheckpointBlocks recomputes
-	// residual blocks in the backward pass (less memory, more compute; the numbers do not change).
-	Arch             string
-	Width            float64
-	CheckpointBlocks bool
-	// MicroBatches splits every batch into that many micro-batches whose gradients are
-	// accumulated before one update (optim.Accumulate): the memory of a micro-batch, the update
-	// of the batch; batch norm sees micro-batches, so the numbers change. 0 is the default: 4
-	// for ResNet-18 on a CPU backend (Tiny ImageNet at batch 128 within memory), else 1.
-	MicroBatches int `json:",omitempty"`
-
-	Seed    uint64
-	Backend string
-	// MemoryLimit is the resident memory in GB the run may use before it stops with an error
-	// that says what to change (0: 90 % of the memory available when it starts); see guardMemory.
-	MemoryLimit float64 `json:"-"`
-	// DataDir is where downloads are cached; like Out it says where a run happens, not what it
-	// computes, so results.json leaves both out (committed results hold no machine paths).
-	DataDir string `json:"-"`
-	// Out is the run directory (results.json, checkpoint.ckpt); empty writes nothing.
-	Out    string `json:"-"`
-	Resume bool
-	// BranchFrom is the run directory of a run that differs from this one only from T0 on (ERM
-	// for ERM-DRW or ERM-DRS, LDAM for LDAM-DRW): when Out holds no checkpoint yet, training
-	// starts from that run's first-stage checkpoint (Stage1File) instead of from scratch, with
-	// the same result as an unbranched run. Like Out it is not part of the run's identity.
-	BranchFrom string `json:"-"`
-	// NCHW runs the ResNets in ONNX Runtime's NCHW formulation on any backend (ONNX Runtime
-	// always uses it): on the pure-Go backend the same network with other float32 rounding, to
-	// compare the formulations. Like the memory options it is not part of the run's identity.
-	NCHW bool `json:"-"`
-	// EarlierSelection chooses the imbalanced subsets as builds did before the selection was the
-	// official code's (datasets.SelectPerClassEarlier: other images of the same counts), so that
-	// a run made then reopens on its own data; [Open] sets it from the run's results. New runs
-	// leave it false. Which images a run used is recorded in its results (DataSummary.Selection).
-	EarlierSelection bool `json:"-"`
-	// StopAfter ends the run after this many epochs of this call (0 = run to the end); with
-	// Resume it lets a run be split, as an interruption would.
-	StopAfter int
-	// Progress attaches GoMLX's progress bar; Log receives one line per epoch (nil: none).
-	Progress bool
-	Log      io.Writer `json:"-"`
-	// OnEpoch, if set, is called after every epoch with the result so far (live plots).
-	OnEpoch func(*Result) `json:"-"`
-	// OnOutOfMemory, if set, is called (from the memory guard's goroutine, at once) when the run
-	// passes its memory budget; the run itself stops with that error at the end of the current
-	// step. A command-line program that must not wait for the step — a step that keeps growing
-	// would meet the kernel's out-of-memory killer — exits here (ldam train does).
-	OnOutOfMemory func(error) `json:"-"`
-
-	// Data, if set, is used instead of loading Dataset (notebooks and tests).
-	Data *Data `json:"-"`
-}
+// Config is one training run (record.Config: the configuration a run records in its results).
+// Zero values take the preset's or the paper's defaults.
+type Config = record.Config
 
 // Data is a pre-loaded train/test pair: images (in memory or read lazily), points or texts.
 // Exactly one pair must be set.
@@ -187,10 +78,13 @@ type Data struct {
 	TrainText, TestText     *datasets.Text
 	Info                    datasets.Info
 	Source                  datasets.Source
-	// Selection names how the imbalanced subsets were chosen (datasets.Selection), "" when the
+	// Selection names how the imbalanced subsets were chosen (catalog.Selection), "" when the
 	// data came as they are (a dataset's natural imbalance, or data given in Config.Data).
 	Selection string
 }
+
+// DataName names the data in the run's results (record.Data).
+func (d *Data) DataName() string { return d.Name }
 
 // labels returns the labels of the train (test=false) or test split.
 func (d *Data) labels(test bool) []int {
@@ -311,7 +205,7 @@ func (r *resolved) resolveSchedule() error {
 	}
 	dataset := r.Dataset
 	if dataset == "" && r.Data != nil {
-		dataset = r.Data.Name
+		dataset = r.Data.DataName()
 	}
 	p = p.ForDataset(dataset)
 	if r.Epochs > 0 {
@@ -443,8 +337,8 @@ func (r *resolved) resolveStage2() error {
 		if r.SmoothHead != 0 || r.SmoothTail != 0 {
 			return fmt.Errorf("--smooth_head %g, --smooth_tail %g: label-aware smoothing belongs to --stage2 MiSLAS; add it or drop them", r.SmoothHead, r.SmoothTail)
 		}
-	case strings.EqualFold(r.Stage2, Stage2MiSLAS):
-		r.Stage2 = Stage2MiSLAS
+	case strings.EqualFold(r.Stage2, record.Stage2MiSLAS):
+		r.Stage2 = record.Stage2MiSLAS
 		if r.loss.cosine() {
 			return fmt.Errorf("--stage2 MiSLAS re-fits a linear classifier, and --loss_type %s has the cosine head; use CE (MiSLAS's first stage) or another loss with a linear head", r.loss)
 		}
@@ -456,8 +350,8 @@ func (r *resolved) resolveStage2() error {
 				return fmt.Errorf("--smooth_head %g and --smooth_tail %g must lie in [0, 1]", r.SmoothHead, r.SmoothTail)
 			}
 		}
-	case strings.EqualFold(r.Stage2, Stage2WB):
-		r.Stage2 = Stage2WB
+	case strings.EqualFold(r.Stage2, record.Stage2WB):
+		r.Stage2 = record.Stage2WB
 		if r.loss.cosine() {
 			return fmt.Errorf("--stage2 WB re-fits a linear classifier, and --loss_type %s has the cosine head; use CE (weight balancing's first stage) or another loss with a linear head", r.loss)
 		}
@@ -465,7 +359,7 @@ func (r *resolved) resolveStage2() error {
 			return fmt.Errorf("--smooth_head %g, --smooth_tail %g: label-aware smoothing belongs to --stage2 MiSLAS, not WB; drop them", r.SmoothHead, r.SmoothTail)
 		}
 	default:
-		return fmt.Errorf("--stage2 %q: the second stages known are %s and %s (or none)", r.Stage2, Stage2MiSLAS, Stage2WB)
+		return fmt.Errorf("--stage2 %q: the second stages known are %s and %s (or none)", r.Stage2, record.Stage2MiSLAS, record.Stage2WB)
 	}
 	return nil
 }
@@ -477,7 +371,7 @@ func (r *resolved) resolveDataset() error {
 		r.Dataset = "cifar10"
 	}
 	if r.Data != nil && r.Dataset == "" {
-		r.Dataset = r.Data.Name
+		r.Dataset = r.Data.DataName()
 	}
 	if r.Data == nil && !slices.Contains(datasets.Names, r.Dataset) {
 		return fmt.Errorf("unknown dataset %q; use one of %s", r.Dataset, strings.Join(datasets.Names, ", "))
@@ -498,7 +392,7 @@ func (r *resolved) resolveEngine() error {
 	}
 	if r.MicroBatches == 0 {
 		r.MicroBatches = 1
-		if name, _, _ := strings.Cut(backend.Resolve(r.Backend), ":"); r.arch == models.ResNet18 && name != "xla" {
+		if name, _, _ := strings.Cut(spec.Resolve(r.Backend), ":"); r.arch == models.ResNet18 && name != "xla" {
 			r.MicroBatches = DefaultResNet18MicroBatches
 		}
 	}
@@ -517,9 +411,9 @@ func (r *resolved) resolveEngine() error {
 func (r *resolved) resolveRun() error {
 	if r.BranchFrom != "" {
 		// Checked before the data is loaded; branch() checks that the runs match.
-		_, errOut := os.Stat(filepath.Join(r.Out, CheckpointFile))
-		if _, err := os.Stat(filepath.Join(r.BranchFrom, Stage1File)); err != nil && (r.Out == "" || errOut != nil) {
-			return fmt.Errorf("branching from %s: no first-stage checkpoint there (train that run first, or drop --branch_from)", filepath.Join(r.BranchFrom, Stage1File))
+		_, errOut := os.Stat(filepath.Join(r.Out, record.CheckpointFile))
+		if _, err := os.Stat(filepath.Join(r.BranchFrom, record.Stage1File)); err != nil && (r.Out == "" || errOut != nil) {
+			return fmt.Errorf("branching from %s: no first-stage checkpoint there (train that run first, or drop --branch_from)", filepath.Join(r.BranchFrom, record.Stage1File))
 		}
 	}
 	if r.StopAfter < 0 {
@@ -527,12 +421,6 @@ func (r *resolved) resolveRun() error {
 	}
 	return nil
 }
-
-// Stage2MiSLAS is Config.Stage2 for MiSLAS's second stage.
-const Stage2MiSLAS = "MiSLAS"
-
-// Stage2WB is Config.Stage2 for weight balancing's second stage (Alshammari et al. 2022).
-const Stage2WB = "WB"
 
 // DefaultResNet18MicroBatches is ResNet-18's default number of micro-batches on a CPU backend:
 // batch 128 as 4 × 32 trains Tiny ImageNet in about PyTorch's memory (README, Performance).

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 )
 
 // Defaults of the IMDB pipeline (the paper gives none).
@@ -69,9 +70,13 @@ func imbalancedTest(d *Data, r resolved) (*Data, error) {
 
 func loadSplits(r resolved) (*Data, error) {
 	if r.Data != nil {
-		return r.Data, r.Data.validate()
+		d, ok := r.Data.(*Data)
+		if !ok {
+			return nil, fmt.Errorf("Config.Data is a %T; give the run an *experiment.Data (or name the data set in Config.Dataset)", r.Data)
+		}
+		return d, d.validate()
 	}
-	dataDir, err := datasets.DataDir(r.DataDir)
+	dataDir, err := catalog.DataDir(r.DataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -162,17 +167,5 @@ func (r resolved) selectionName() string {
 	if r.EarlierSelection {
 		return ""
 	}
-	return datasets.Selection
+	return catalog.Selection
 }
-
-// StaleSelection reports whether a run's images were chosen otherwise than new runs choose them:
-// before the selection was the official code's (its results record no selection). Such a run
-// reopens with Config.EarlierSelection ([Open] sets it); a sweep trains the cell again. Runs on
-// data used as they are (iNaturalist's natural imbalance, data given in Config.Data) are never
-// stale.
-func StaleSelection(r *Result) bool {
-	return selectedDatasets[r.Data.Name] && r.Data.Selection != datasets.Selection
-}
-
-// selectedDatasets are the datasets whose training (and capped test) subsets a run selects.
-var selectedDatasets = map[string]bool{"cifar10": true, "cifar100": true, "tinyimagenet": true, "imdb": true, "mnist": true, "fashion-mnist": true}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/datasets/catalog"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // randomImages is a labelled image set of the given shape with every class present.
@@ -98,20 +100,20 @@ func TestEveryDatasetTrains(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains every network")
 	}
-	offline := os.Getenv(datasets.EnvOffline) != ""
+	offline := os.Getenv(catalog.EnvOffline) != ""
 	for _, name := range datasets.Names {
 		t.Run(name, func(t *testing.T) {
 			cfg := Config{Dataset: name, Preset: "quick", Epochs: 1, ImbFactor: 1, MaxPerClass: 2, TestPerClass: 1, BatchSize: 16, Out: t.TempDir()}
 			switch name {
 			case "cifar10", "tinyimagenet", "imdb":
 				if !offline {
-					t.Skipf("$%s is not set", datasets.EnvOffline)
+					t.Skipf("$%s is not set", catalog.EnvOffline)
 				}
 				if name == "imdb" {
 					cfg.ImbFactor, cfg.MaxPerClass, cfg.TestPerClass = 0, 16, 8
 				}
 			case "fashion-mnist":
-				if _, err := os.Stat(datasets.FashionMNISTDebianDir); err != nil && !offline {
+				if _, err := os.Stat(catalog.FashionMNISTDebianDir); err != nil && !offline {
 					t.Skip("dataset-fashion-mnist is not installed")
 				}
 			case "cifar100":
@@ -124,8 +126,8 @@ func TestEveryDatasetTrains(t *testing.T) {
 				cfg.DataDir, cfg.BatchSize = t.TempDir(), 4
 				writeINatTree(t, filepath.Join(cfg.DataDir, "inat2018"), 2, 2)
 			}
-			if cfg.Data != nil {
-				cfg.Data.Classes = cfg.Data.TrainImages.(*datasets.Images).Classes
+			if d, ok := cfg.Data.(*Data); ok {
+				d.Classes = d.TrainImages.(*datasets.Images).Classes
 			}
 			t0 := time.Now()
 			res, err := Train(cfg)
@@ -135,7 +137,7 @@ func TestEveryDatasetTrains(t *testing.T) {
 			if len(res.History) != 1 || math.IsNaN(res.History[0].TrainLoss) || math.IsInf(res.History[0].TrainLoss, 0) {
 				t.Fatalf("history %+v", res.History)
 			}
-			r, err := ReadResult(filepath.Join(cfg.Out, ResultsFile))
+			r, err := record.ReadResult(filepath.Join(cfg.Out, record.ResultsFile))
 			if err != nil || !r.Done || r.Final == nil {
 				t.Fatalf("results.json: %v (done %v)", err, r != nil && r.Done)
 			}
@@ -157,8 +159,8 @@ func sumInts(xs []int) int {
 // plain resume with the official selection is refused. A run on the official selection records
 // it and is not stale; the two selections train on other images of the same counts.
 func TestOpenReopensTheEarlierSelection(t *testing.T) {
-	if os.Getenv(datasets.EnvOffline) == "" {
-		t.Skipf("$%s is not set", datasets.EnvOffline)
+	if os.Getenv(catalog.EnvOffline) == "" {
+		t.Skipf("$%s is not set", catalog.EnvOffline)
 	}
 	base := Config{Dataset: "cifar10", Preset: "quick", Epochs: 2, MaxPerClass: 200, TestPerClass: 2, BatchSize: 16, Resume: true, StopAfter: 1}
 	earlier := base
@@ -167,8 +169,8 @@ func TestOpenReopensTheEarlierSelection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Data.Selection != "" || !StaleSelection(res) {
-		t.Fatalf("earlier selection: recorded %q, stale %v", res.Data.Selection, StaleSelection(res))
+	if res.Data.Selection != "" || !record.StaleSelection(res) {
+		t.Fatalf("earlier selection: recorded %q, stale %v", res.Data.Selection, record.StaleSelection(res))
 	}
 	run, r, err := Open(earlier.Out, nil)
 	if err != nil {
@@ -188,8 +190,8 @@ func TestOpenReopensTheEarlierSelection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res2.Data.Selection != datasets.Selection || StaleSelection(res2) {
-		t.Errorf("official selection: recorded %q, stale %v", res2.Data.Selection, StaleSelection(res2))
+	if res2.Data.Selection != catalog.Selection || record.StaleSelection(res2) {
+		t.Errorf("official selection: recorded %q, stale %v", res2.Data.Selection, record.StaleSelection(res2))
 	}
 	if fmt.Sprint(res.Data.TrainCounts) != fmt.Sprint(res2.Data.TrainCounts) {
 		t.Errorf("counts differ: %v and %v", res.Data.TrainCounts, res2.Data.TrainCounts)

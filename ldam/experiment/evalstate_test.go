@@ -8,6 +8,8 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // TestEvaluationSeesTrainedState: on every backend, the evaluation inside a training process
@@ -30,7 +32,7 @@ func TestEvaluationSeesTrainedState(t *testing.T) {
 }
 
 func evaluationSeesTrainedState(t *testing.T, be string) {
-	data := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(96, 1), TestImages: RandomCIFAR(40, 2), Info: datasets.InfoFor("cifar10")}
+	data := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: datasets.RandomCIFAR(96, 1), TestImages: datasets.RandomCIFAR(40, 2), Info: datasets.InfoFor("cifar10")}
 	cfg := Config{Data: data, LossType: "LDAM", TrainRule: "None", Epochs: 3, BatchSize: 16, Width: 0.25, Seed: 5, Backend: be, Out: t.TempDir()}
 	run, err := Prepare(cfg)
 	if err != nil {
@@ -66,7 +68,7 @@ func evaluationSeesTrainedState(t *testing.T, be string) {
 	if _, err := untrained.Evaluate(); err != nil {
 		t.Fatal(err)
 	}
-	if err := untrained.LoadWeights(filepath.Join(cfg.Out, CheckpointFile)); err != nil {
+	if err := untrained.LoadWeights(filepath.Join(cfg.Out, record.CheckpointFile)); err != nil {
 		t.Fatal(err)
 	}
 	loaded, err := untrained.Evaluate()
@@ -82,7 +84,7 @@ func evaluationSeesTrainedState(t *testing.T, be string) {
 // where LDAMLAB_REQUIRE_ONNX says it must be (.ci/run).
 func requireORT(t *testing.T) {
 	t.Helper()
-	if backend.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
+	if spec.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
 		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
 			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
 		}

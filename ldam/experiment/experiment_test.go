@@ -4,19 +4,17 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/losses"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // mixture is a 3-class 2-d Gaussian mixture, imbalanced 64/16/4 for training.
@@ -105,7 +103,7 @@ func TestResumeGivesTheSameWeights(t *testing.T) {
 	if _, err := Train(part); err != nil {
 		t.Fatal(err)
 	}
-	r, _ := ReadResult(filepath.Join(splitDir, ResultsFile))
+	r, _ := record.ReadResult(filepath.Join(splitDir, record.ResultsFile))
 	if r.Done || len(r.History) != 4 {
 		t.Fatalf("after the interruption: done=%v, %d epochs", r.Done, len(r.History))
 	}
@@ -142,7 +140,7 @@ func TestResumeGivesTheSameWeights(t *testing.T) {
 	if runA.Result.Final.Top1Error != runB.Result.Final.Top1Error {
 		t.Errorf("final error %g vs %g", runA.Result.Final.Top1Error, runB.Result.Final.Top1Error)
 	}
-	if _, err := os.Stat(filepath.Join(splitDir, CheckpointFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(splitDir, record.CheckpointFile)); err != nil {
 		t.Error(err)
 	}
 	// Resuming a finished run trains nothing and reports it as done.
@@ -191,7 +189,7 @@ func rawBytes(t *tensors.Tensor) []byte {
 func TestImagesAndTextEndToEnd(t *testing.T) {
 	// Tiny 8×8 images through the image loader (pad-crop-flip, normalization), a narrow
 	// ResNet-32 with the cosine head and LDAM-DRW.
-	imgs := RandomCIFAR(60, 4)
+	imgs := datasets.RandomCIFAR(60, 4)
 	imgs.Height, imgs.Width = 8, 8
 	imgs.Pixels = imgs.Pixels[:60*8*8*3]
 	info := datasets.InfoFor("cifar10")
@@ -234,7 +232,7 @@ func TestMemoryOptionsTrainTheSame(t *testing.T) {
 	// activations must not change the training: bit for bit on the pure-Go backend (pinned
 	// here; ONNX Runtime fuses the differing graphs differently, so there the weights agree only
 	// to float32 rounding).
-	imgs := RandomCIFAR(32, 6)
+	imgs := datasets.RandomCIFAR(32, 6)
 	imgs.Height, imgs.Width = 8, 8
 	imgs.Pixels = imgs.Pixels[:32*8*8*3]
 	var finals []float64
@@ -285,7 +283,7 @@ func TestSameRunIgnoresMemoryOptions(t *testing.T) {
 func TestFitWithProgressBarOverEpochs(t *testing.T) {
 	// GoMLX's command-line progress bar panicked ("send on closed channel") on the second
 	// epoch when one loop ran every epoch: ldam train crashed at epoch 2 outside notebooks.
-	imgs := RandomCIFAR(16, 3)
+	imgs := datasets.RandomCIFAR(16, 3)
 	imgs.Height, imgs.Width = 8, 8
 	imgs.Pixels = imgs.Pixels[:16*8*8*3]
 	run, err := Prepare(Config{Data: &Data{Name: "tiny", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs, Info: datasets.InfoFor("cifar10")},
@@ -311,7 +309,7 @@ func TestBranchIsBitIdentical(t *testing.T) {
 	if _, err := Train(ldam); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(ldam.Out, Stage1File)); err != nil {
+	if _, err := os.Stat(filepath.Join(ldam.Out, record.Stage1File)); err != nil {
 		t.Fatalf("no first-stage checkpoint: %v", err)
 	}
 	straight := base
@@ -410,7 +408,7 @@ func TestSAM(t *testing.T) {
 	if h[len(h)-1].TrainLoss == sgd.History[len(h)-1].TrainLoss {
 		t.Error("SAM with ρ = 0.05 took exactly SGD's steps")
 	}
-	images := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(32, 1), TestImages: RandomCIFAR(10, 2), Info: datasets.InfoFor("cifar10")}
+	images := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: datasets.RandomCIFAR(32, 1), TestImages: datasets.RandomCIFAR(10, 2), Info: datasets.InfoFor("cifar10")}
 	res, err := Train(Config{Data: images, LossType: "LDAM", TrainRule: "DRW", Epochs: 1, BatchSize: 16, Width: 0.25, Seed: 5, SAMRho: 0.8})
 	if err != nil {
 		t.Fatal(err)
@@ -544,17 +542,17 @@ func TestDatasetDefaults(t *testing.T) {
 // names the holder's PID and host; once the first lets go, the directory can be taken again.
 func TestOneWriterPerRunDirectory(t *testing.T) {
 	dir := t.TempDir()
-	first, err := lockRun(dir)
+	first, err := record.LockRun(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	host, _ := os.Hostname()
-	_, err = lockRun(dir)
+	_, err = record.LockRun(dir)
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("PID %d on host %s", os.Getpid(), host)) || !strings.Contains(err.Error(), "two processes") {
 		t.Fatalf("second writer: %v", err)
 	}
 	// A run started on the locked directory stops before training.
-	imgs := RandomCIFAR(16, 3)
+	imgs := datasets.RandomCIFAR(16, 3)
 	imgs.Height, imgs.Width = 8, 8
 	imgs.Pixels = imgs.Pixels[:16*8*8*3]
 	cfg := Config{Data: &Data{Name: "tiny", Classes: imgs.Classes, TrainImages: imgs, TestImages: imgs, Info: datasets.InfoFor("cifar10")},
@@ -562,93 +560,13 @@ func TestOneWriterPerRunDirectory(t *testing.T) {
 	if _, err := Train(cfg); err == nil || !strings.Contains(err.Error(), "being trained by") {
 		t.Fatalf("training into a locked directory: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ResultsFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, record.ResultsFile)); err == nil {
 		t.Error("the refused run wrote results.json")
 	}
-	first.unlock()
+	first.Unlock()
 	if _, err := Train(cfg); err != nil {
 		t.Fatalf("after the first writer let go: %v", err)
 	}
-}
-
-// TestLockOfDeadProcessIsTaken: the lock of a process that died is released by the kernel, so a
-// later run takes the directory (util-linux's flock(1) holds the same flock(2) lock here).
-func TestLockOfDeadProcessIsTaken(t *testing.T) {
-	bin, err := exec.LookPath("flock")
-	if err != nil {
-		t.Fatal("flock(1) is missing: it is in util-linux, an essential Debian package")
-	}
-	dir := t.TempDir()
-	child := exec.Command(bin, "--close", filepath.Join(dir, LockFile), "sleep", "60") // the lock stays with flock, not sleep
-	child.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}                            // killed with its sleep below
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	kill := func() { syscall.Kill(-child.Process.Pid, syscall.SIGKILL) }
-	held := false
-	for range 100 {
-		if l, err := lockRun(dir); err != nil {
-			held = true
-			break
-		} else {
-			l.unlock()
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if !held {
-		kill()
-		t.Fatal("the child never held the lock")
-	}
-	kill()
-	child.Wait()
-	l, err := lockRun(dir)
-	if err != nil {
-		t.Fatalf("after the holder died: %v", err)
-	}
-	l.unlock()
-}
-
-// TestTrainingReportsTheHolder: Training sees a directory's trainer (and names it) while the lock
-// is held, and no trainer before and after; probing does not take the lock from a trainer that
-// starts at the same moment.
-func TestTrainingReportsTheHolder(t *testing.T) {
-	dir := t.TempDir()
-	if who, ok := Training(dir); ok {
-		t.Fatalf("an empty directory is trained by %q", who)
-	}
-	l, err := lockRun(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	who, ok := Training(dir)
-	if !ok || !strings.Contains(who, fmt.Sprintf("PID %d", os.Getpid())) {
-		t.Errorf("while locked: Training = %q, %v", who, ok)
-	}
-	l.unlock()
-	if who, ok := Training(dir); ok {
-		t.Errorf("after unlock: trained by %q", who)
-	}
-	// Probes racing with lockRun never make it fail.
-	stop := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				Training(dir)
-			}
-		}
-	}()
-	for range 50 {
-		l, err := lockRun(dir)
-		if err != nil {
-			close(stop)
-			t.Fatalf("lockRun while probed: %v", err)
-		}
-		l.unlock()
-	}
-	close(stop)
 }
 
 // TestResumeRefusesAnotherSelection: a checkpoint written on images chosen by another selection

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/ckpt"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // TestTrainingAgreesAcrossBackends trains ResNet-32 (LDAM-DRW, cosine head) for one epoch on
@@ -33,7 +34,7 @@ func TestTrainingAgreesAcrossBackends(t *testing.T) {
 }
 
 func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
-	data := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(64, 1), TestImages: RandomCIFAR(20, 2), Info: datasets.InfoFor("cifar10")}
+	data := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: datasets.RandomCIFAR(64, 1), TestImages: datasets.RandomCIFAR(20, 2), Info: datasets.InfoFor("cifar10")}
 	base := Config{Data: data, LossType: "LDAM", TrainRule: "DRW", Epochs: 4, BatchSize: 64, Width: 0.25, Seed: 5, Backend: "go", StopAfter: 1, Resume: true, SAMRho: samRho}
 	first := base
 	first.Out = t.TempDir()
@@ -50,11 +51,11 @@ func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 		if b == "go-nchw" {
 			cfg.Backend, cfg.NCHW = "go", true
 		}
-		src, err := os.ReadFile(filepath.Join(first.Out, CheckpointFile))
+		src, err := os.ReadFile(filepath.Join(first.Out, record.CheckpointFile))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(cfg.Out, CheckpointFile), src, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(cfg.Out, record.CheckpointFile), src, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		run, err := Prepare(cfg)
@@ -128,7 +129,7 @@ func trainingAgreesAcrossBackends(t *testing.T, samRho float64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ckpt.Load(filepath.Join(runs["onnx:cpu"].cfg.Out, CheckpointFile), run.Store, &st); err != nil {
+	if err := ckpt.Load(filepath.Join(runs["onnx:cpu"].cfg.Out, record.CheckpointFile), run.Store, &st); err != nil {
 		t.Fatal(err)
 	}
 	if st.NextEpoch != 2 {
@@ -145,7 +146,7 @@ func TestFreshRunsAgreeAcrossBackends(t *testing.T) {
 	requireORT(t)
 	train, _ := datasets.GaussianMixture(datasets.RingMeans(3, 2, 3), 0.5, []int{200, 40, 8}, 1)
 	test, _ := datasets.GaussianMixture(datasets.RingMeans(3, 2, 3), 0.5, []int{50, 50, 50}, 2)
-	images := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(64, 1), TestImages: RandomCIFAR(20, 2), Info: datasets.InfoFor("cifar10")}
+	images := &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: datasets.RandomCIFAR(64, 1), TestImages: datasets.RandomCIFAR(20, 2), Info: datasets.InfoFor("cifar10")}
 	cases := []struct {
 		name string
 		cfg  Config
@@ -205,7 +206,7 @@ func TestBiLSTMDefaultsToGo(t *testing.T) {
 		}
 	}
 	// A convolutional network keeps the default engine.
-	run, err := Prepare(Config{Data: &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: RandomCIFAR(20, 1), TestImages: RandomCIFAR(10, 2), Info: datasets.InfoFor("cifar10")}, Epochs: 1, BatchSize: 4, Width: 0.25})
+	run, err := Prepare(Config{Data: &Data{Name: "random", Classes: datasets.CIFAR10Classes, TrainImages: datasets.RandomCIFAR(20, 1), TestImages: datasets.RandomCIFAR(10, 2), Info: datasets.InfoFor("cifar10")}, Epochs: 1, BatchSize: 4, Width: 0.25})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // Restage re-runs the second stage (Config.Stage2) of a finished run from the network it kept
@@ -19,11 +20,11 @@ import (
 func (run *Run) Restage() (before metrics.Result, err error) {
 	r, res := run.cfg, run.Result
 	if r.Out != "" {
-		lock, err := lockRun(r.Out)
+		lock, err := record.LockRun(r.Out)
 		if err != nil {
 			return before, err
 		}
-		defer lock.unlock()
+		defer lock.Unlock()
 	}
 	switch {
 	case r.Stage2 == "":
@@ -31,9 +32,9 @@ func (run *Run) Restage() (before metrics.Result, err error) {
 	case !res.Done || res.Final == nil || res.Stage1 == nil || len(res.History) == 0:
 		return before, fmt.Errorf("restage: the run in %s is not finished (%d of %d epochs); finish it with ldam train --resume, which runs its second stage", r.Out, len(res.History), r.preset.Epochs)
 	}
-	p := filepath.Join(r.Out, TrainedFile)
+	p := filepath.Join(r.Out, record.TrainedFile)
 	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-		return before, fmt.Errorf("restage: %s has no %s (runs trained before 2026-12-03 did not keep the network before their second stage); re-run its last stage with ldam train --branch_from %s into a fresh --out", r.Out, TrainedFile, r.Out)
+		return before, fmt.Errorf("restage: %s has no %s (runs trained before 2026-12-03 did not keep the network before their second stage); re-run its last stage with ldam train --branch_from %s into a fresh --out", r.Out, record.TrainedFile, r.Out)
 	}
 	if err := run.LoadWeights(p); err != nil {
 		return before, err
@@ -75,13 +76,13 @@ func (run *Run) Stage2Note() string { return run.stage2Note }
 // run without its checkpoint). It returns the run and its results as read; nothing is trained or
 // written until the caller does.
 func Open(dir string, edit func(*Config)) (*Run, *Result, error) {
-	r, err := ReadResult(filepath.Join(dir, ResultsFile))
+	r, err := record.ReadResult(filepath.Join(dir, record.ResultsFile))
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg := r.Config
 	cfg.Out, cfg.Resume = dir, true
-	cfg.EarlierSelection = StaleSelection(r)
+	cfg.EarlierSelection = record.StaleSelection(r)
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/probe"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/stage2"
 )
 
@@ -117,7 +118,7 @@ func (run *Run) SplitOutputs(test bool, f func(...*tensors.Tensor) (*tensors.Ten
 func (run *Run) secondStage() (metrics.Result, error) {
 	r := run.cfg
 	fit := map[string]func(x []float64, d int, labels []int) (probe.Classifier, error){
-		Stage2MiSLAS: run.misLAS, Stage2WB: run.weightBalancing,
+		record.Stage2MiSLAS: run.misLAS, record.Stage2WB: run.weightBalancing,
 	}[r.Stage2]
 	if fit == nil {
 		return metrics.Result{}, fmt.Errorf("experiment: unknown second stage %q", r.Stage2)

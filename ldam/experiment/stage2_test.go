@@ -12,6 +12,7 @@ import (
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/probe"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/stage2"
 )
 
@@ -76,7 +77,7 @@ func TestMiSLASSecondStage(t *testing.T) {
 	if res.Stage1 == nil || res.Final == nil || !res.Done {
 		t.Fatalf("stage1 %v, final %v, done %v", res.Stage1, res.Final, res.Done)
 	}
-	if c := res.Config; c.Stage2 != Stage2MiSLAS || c.SmoothHead != 0.3 || c.SmoothTail != 0 {
+	if c := res.Config; c.Stage2 != record.Stage2MiSLAS || c.SmoothHead != 0.3 || c.SmoothTail != 0 {
 		t.Errorf("recorded stage 2 %q, smoothing %g → %g; want MiSLAS, 0.3 → 0", c.Stage2, c.SmoothHead, c.SmoothTail)
 	}
 	// The head is MiSLAS's fine-tune of the trained head (kept in TrainedFile) on the trained
@@ -85,7 +86,7 @@ func TestMiSLASSecondStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := run.LoadWeights(filepath.Join(dir, TrainedFile)); err != nil {
+	if err := run.LoadWeights(filepath.Join(dir, record.TrainedFile)); err != nil {
 		t.Fatal(err)
 	}
 	head, err := run.LinearHead()
@@ -148,7 +149,7 @@ func TestWeightBalancingSecondStage(t *testing.T) {
 	if err := run.Fit(); err != nil {
 		t.Fatal(err)
 	}
-	if run.Result.Config.Stage2 != Stage2WB || run.Result.Stage1 == nil {
+	if run.Result.Config.Stage2 != record.Stage2WB || run.Result.Stage1 == nil {
 		t.Fatalf("recorded stage 2 %q, stage 1 result %v", run.Result.Config.Stage2, run.Result.Stage1)
 	}
 	got, err := run.LinearHead()
@@ -156,7 +157,7 @@ func TestWeightBalancingSecondStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The trained network, reloaded from TrainedFile: its head and features give the stage.
-	if err := run.LoadWeights(filepath.Join(cfg.Out, TrainedFile)); err != nil {
+	if err := run.LoadWeights(filepath.Join(cfg.Out, record.TrainedFile)); err != nil {
 		t.Fatal(err)
 	}
 	head, err := run.LinearHead()
@@ -171,7 +172,7 @@ func TestWeightBalancingSecondStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if trained.Top1Error != run.Result.Stage1.Top1Error {
-		t.Errorf("the network in %s scores %g, the recorded first stage %g", TrainedFile, trained.Top1Error, run.Result.Stage1.Top1Error)
+		t.Errorf("the network in %s scores %g, the recorded first stage %g", record.TrainedFile, trained.Top1Error, run.Result.Stage1.Top1Error)
 	}
 	x, _, labels, err := run.SplitOutputs(false, run.Features)
 	if err != nil {
@@ -246,7 +247,7 @@ func TestRestage(t *testing.T) {
 			t.Fatalf("head weight %d: %g restaged, %g from the run", i, head2.W[i], head.W[i])
 		}
 	}
-	saved, err := ReadResult(filepath.Join(dir, ResultsFile))
+	saved, err := record.ReadResult(filepath.Join(dir, record.ResultsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestRestage(t *testing.T) {
 		t.Errorf("results.json after restage: final %v, done %v, %d epochs", saved.Final, saved.Done, len(saved.History))
 	}
 	t.Run("no kept network", func(t *testing.T) {
-		if err := os.Remove(filepath.Join(dir, TrainedFile)); err != nil {
+		if err := os.Remove(filepath.Join(dir, record.TrainedFile)); err != nil {
 			t.Fatal(err)
 		}
 		run3, err := Prepare(again)

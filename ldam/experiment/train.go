@@ -4,13 +4,14 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"github.com/gomlx/compute/gobackend"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/gomlx/compute/gobackend"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -24,26 +25,15 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/ckpt"
 	"github.com/ldamlab/ldamlab/ldam/losses"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/models"
 	"github.com/ldamlab/ldamlab/ldam/optim"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
-)
-
-// Files written in Config.Out.
-const (
-	ResultsFile    = "results.json"
-	CheckpointFile = "checkpoint.ckpt"
-	// Stage1File is the checkpoint after the first stage (epochs before T0, the preset's
-	// DeferEpoch): runs that differ only from T0 on (ERM and ERM-DRW, LDAM and LDAM-DRW) branch
-	// from it.
-	Stage1File = "stage1.ckpt"
-	// TrainedFile is the network as trained, before Config.Stage2 re-fitted its classifier
-	// (runs with a second stage only): the second stage can be inspected or redone from it.
-	TrainedFile = "trained.ckpt"
 )
 
 // Store paths of the graph inputs that change during a run without recompiling.
@@ -164,12 +154,12 @@ func Prepare(c Config) (*Run, error) {
 		}
 	}
 	backendConfig := r.Backend
-	if r.arch == models.BiLSTM && r.Backend == "" && backend.IsONNX(backend.Resolve("")) {
+	if r.arch == models.BiLSTM && r.Backend == "" && spec.IsONNX(spec.Resolve("")) {
 		// The BiLSTM's graph unrolls 256 steps per direction and layer, with its hand-written
 		// backward pass; ONNX Runtime did not finish one training step of it in 8 minutes where
 		// the Go backend takes about 6 s (README, Performance). So the default engine for it is
 		// the Go backend; --backend onnx still forces ONNX Runtime.
-		backendConfig = backend.Default
+		backendConfig = spec.Default
 	}
 	if run.Backend, err = backend.New(backendConfig); err != nil {
 		return nil, err
@@ -178,7 +168,7 @@ func Prepare(c Config) (*Run, error) {
 		fmt.Fprintln(r.Log, w)
 	}
 	run.Result = &Result{Config: r.Config, Preset: r.preset, Backend: run.Backend.Name(), Engine: Engine(run.Backend, r.NCHW), Margins: margins,
-		Data: DataSummary{Name: data.Name, Source: data.Source.Note, Classes: data.Classes, TrainCounts: counts,
+		Data: record.DataSummary{Name: data.Name, Source: data.Source.Note, Classes: data.Classes, TrainCounts: counts,
 			TestCounts: datasets.CountLabels(data.labels(true), classes), Selection: data.Selection}}
 	run.Result.Config.Preset = r.Preset
 	run.labels = trainLabels
@@ -254,7 +244,7 @@ func (run *Run) initializeOnGo() error {
 // rule, and rules whose weights and samplers agree on every epoch before T0.
 func (run *Run) branch() error {
 	r := run.cfg
-	p := filepath.Join(r.BranchFrom, Stage1File)
+	p := filepath.Join(r.BranchFrom, record.Stage1File)
 	var st state
 	if err := ckpt.Load(p, run.Store, &st); err != nil {
 		return fmt.Errorf("branching from %s: %w (train that run first, or drop --branch_from)", p, err)
@@ -282,6 +272,12 @@ func (run *Run) branch() error {
 	}
 	res := run.Result
 	res.History, res.Best, res.BestEpoch, res.Final, res.Params = st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final, st.Result.Params
+	res.WallSeconds = st.Result.WallSeconds
+	if r.Out != "" {
+		if rel, err := filepath.Rel(r.Out, r.BranchFrom); err == nil {
+			res.BranchedFrom = rel
+		}
+	}
 	run.start = st.NextEpoch
 	run.from = p
 	return nil
@@ -459,14 +455,14 @@ func (run *Run) refreshInference() error {
 // rebuilds these executables whenever the variables have changed, so the constants are
 // always the current values.
 func (run *Run) infer(exec *model.Exec, args []any) ([]*tensors.Tensor, error) {
-	defer run.constantVariables()()
+	defer run.ConstantVariables()()
 	return exec.Call(args...)
 }
 
-// constantVariables makes the graphs built from now on embed the variables' values as
+// ConstantVariables makes the graphs built from now on embed the variables' values as
 // constants when the backend prefers that (see infer), and returns what restores the store's
 // setting.
-func (run *Run) constantVariables() (restore func()) {
+func (run *Run) ConstantVariables() (restore func()) {
 	if !run.Backend.Capabilities().PreferConstantsForVariables {
 		return func() {}
 	}
@@ -508,11 +504,11 @@ func (run *Run) loaders() error {
 	return err
 }
 
-func (run *Run) checkpointPath() string { return filepath.Join(run.cfg.Out, CheckpointFile) }
+func (run *Run) checkpointPath() string { return filepath.Join(run.cfg.Out, record.CheckpointFile) }
 
 func (run *Run) restore() error {
 	if run.cfg.Out == "" {
-		return fmt.Errorf("--resume needs --out, the run directory holding %s", CheckpointFile)
+		return fmt.Errorf("--resume needs --out, the run directory holding %s", record.CheckpointFile)
 	}
 	p := run.checkpointPath()
 	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
@@ -572,11 +568,11 @@ func (run *Run) FitUntil(end int) error {
 	end = min(end, r.preset.Epochs)
 	if r.Out != "" {
 		// One writer per run directory: a second process training into it stops here.
-		lock, err := lockRun(r.Out)
+		lock, err := record.LockRun(r.Out)
 		if err != nil {
 			return err
 		}
-		defer lock.unlock()
+		defer lock.Unlock()
 	}
 	// Past the memory budget the run stops at the end of the step with the guard's error.
 	var outOfMemory atomic.Pointer[error]
@@ -662,12 +658,13 @@ func (run *Run) FitUntil(end int) error {
 				return err
 			}
 		}
-		ep := Epoch{Epoch: epoch, LR: lr, Reweighted: !isUniform(w), Resampled: run.Plan.Sampler(epoch).Kind == balance.Weighted,
+		ep := record.Epoch{Epoch: epoch, LR: lr, Reweighted: !isUniform(w), Resampled: run.Plan.Sampler(epoch).Kind == balance.Weighted,
 			TrainLoss: lossSum / float64(max(1, steps)), TrainError: errSum / float64(max(1, steps)),
 			Test: test, Seconds: time.Since(t0).Seconds(), ImagesPerSecond: float64(examples) / trainSeconds}
 		ep.Test.Confusion = nil
 		res := run.Result
 		res.History = append(res.History, ep)
+		res.WallSeconds += ep.Seconds
 		res.Final, res.Stage1 = &full, stage1
 		if res.Best == nil || full.Top1Error < res.Best.Top1Error {
 			res.Best, res.BestEpoch = &full, epoch
@@ -679,7 +676,7 @@ func (run *Run) FitUntil(end int) error {
 				epoch+1, r.preset.Epochs, lr, ep.TrainLoss, ep.TrainError, test.Top1Error, test.Top5Error, ep.Seconds, ep.ImagesPerSecond)
 			if stage1 != nil {
 				what := r.Stage2
-				if r.Stage2 == Stage2MiSLAS {
+				if r.Stage2 == record.Stage2MiSLAS {
 					what += fmt.Sprintf(" (smoothing %g → %g; %s)", r.SmoothHead, r.SmoothTail, run.stage2Note)
 				}
 				fmt.Fprintf(r.Log, "second stage %s: test balanced top-1 err %.4f  top-5 %.4f\n", what, full.Top1Error, full.Top5Error)
@@ -706,11 +703,11 @@ func (run *Run) save(nextEpoch int) error {
 		return fmt.Errorf("saving checkpoint: %w", err)
 	}
 	if nextEpoch == run.cfg.preset.DeferEpoch && nextEpoch < run.cfg.preset.Epochs {
-		if err := ckpt.Save(filepath.Join(run.cfg.Out, Stage1File), run.Store, st); err != nil {
+		if err := ckpt.Save(filepath.Join(run.cfg.Out, record.Stage1File), run.Store, st); err != nil {
 			return fmt.Errorf("saving the first-stage checkpoint: %w", err)
 		}
 	}
-	return WriteJSON(filepath.Join(run.cfg.Out, ResultsFile), run.Result)
+	return record.WriteJSON(filepath.Join(run.cfg.Out, record.ResultsFile), run.Result)
 }
 
 // saveTrained writes TrainedFile: the network before its second stage.
@@ -718,11 +715,35 @@ func (run *Run) saveTrained(nextEpoch int) error {
 	if run.cfg.Out == "" {
 		return nil
 	}
-	if err := ckpt.Save(filepath.Join(run.cfg.Out, TrainedFile), run.Store, state{NextEpoch: nextEpoch, Result: run.Result}); err != nil {
+	if err := ckpt.Save(filepath.Join(run.cfg.Out, record.TrainedFile), run.Store, state{NextEpoch: nextEpoch, Result: run.Result}); err != nil {
 		return fmt.Errorf("saving the network before its second stage: %w", err)
 	}
 	return nil
 }
+
+// Step runs one training step on a batch (the trainer takes ownership of its tensors).
+// With micro-batches it runs each micro-batch's step and then the update.
+func (run *Run) Step(b train.Batch) error {
+	run.inferStale = true
+	if run.accum == nil {
+		_, err := run.trainer.TrainStep(b)
+		return err
+	}
+	parts, err := splitBatch(b, run.accum.K)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		if _, err := run.trainer.TrainStep(p); err != nil {
+			return err
+		}
+	}
+	return run.accum.Apply(run.Backend, run.Store)
+}
+
+// MicroBatches is the number of micro-batches of each training step (1: none), as the run
+// resolved Config.MicroBatches.
+func (run *Run) MicroBatches() int { return run.cfg.MicroBatches }
 
 // Evaluate runs the model in evaluation mode (batch-norm running statistics) on the test split.
 func (run *Run) Evaluate() (metrics.Result, error) {

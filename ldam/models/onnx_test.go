@@ -13,13 +13,14 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 )
 
 // onnxBackend starts ONNX Runtime with the installed library ($LDAMLAB_REQUIRE_ONNX makes its
 // absence a failure, as in CI after `kernel install`).
 func onnxBackend(t *testing.T) compute.Backend {
 	t.Helper()
-	if backend.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
+	if spec.ORT.Installed() == "" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
 		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
 			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")
 		}

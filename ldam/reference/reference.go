@@ -21,7 +21,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
 )
@@ -80,7 +80,7 @@ type Job struct {
 
 // Done reports whether the job's results.json says the run finished.
 func (j Job) Done() bool {
-	r, err := experiment.ReadResult(filepath.Join(j.Dir, experiment.ResultsFile))
+	r, err := record.ReadResult(filepath.Join(j.Dir, record.ResultsFile))
 	return err == nil && r.Done
 }
 

@@ -18,9 +18,11 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/ldam/balance"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/losses"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
 )
 
@@ -68,8 +70,8 @@ func TestRecipeArithmetic(t *testing.T) {
 		}
 	}
 	var selection string
-	if err := json.Unmarshal(raw["selection"], &selection); err != nil || selection != datasets.Selection {
-		t.Errorf("the reference names its selection %q, the library %q (%v)", selection, datasets.Selection, err)
+	if err := json.Unmarshal(raw["selection"], &selection); err != nil || selection != catalog.Selection {
+		t.Errorf("the reference names its selection %q, the library %q (%v)", selection, catalog.Selection, err)
 	}
 	counts, _ := datasets.ClassCounts(datasets.LongTailed, 5000, 10, 0.01, 0.5)
 	if fmt.Sprint(got.Counts) != fmt.Sprint(counts) {
@@ -168,7 +170,7 @@ func TestRunsBranchesAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := func(dir string) *experiment.Result {
-		r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
+		r, err := record.ReadResult(filepath.Join(dir, record.ResultsFile))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,8 +21,8 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/paper"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // Method is a row of the paper's tables as a loss and a train rule (the official flags).
@@ -43,11 +43,11 @@ var Methods = map[string]Method{
 
 // stage2 lists the methods whose runs end with a second stage (Config.Stage2): MiSLAS, after a
 // first stage with mixup α = 1 (the authors' configs; the smoothing takes their per-dataset
-// values, experiment.Config.SmoothHead).
+// values, record.Config.SmoothHead).
 var stage2 = map[string]struct {
 	Stage2 string
 	Mixup  float64
-}{"MiSLAS": {experiment.Stage2MiSLAS, 1}, "WB": {experiment.Stage2WB, 0}}
+}{"MiSLAS": {record.Stage2MiSLAS, 1}, "WB": {record.Stage2WB, 0}}
 
 // weightDecay is the weight decay of the methods that tune it (0: the preset's): weight
 // balancing's first stage, 5e-3 as the authors' code (ShadeAlsha/LTR-weight-balancing, demo1;
@@ -133,7 +133,7 @@ type Run struct {
 	Metric string
 	// Name is <setting>-<method>; Config the training configuration (preset and seed unset).
 	Name   string
-	Config experiment.Config
+	Config record.Config
 }
 
 // Dir is the run's directory for a preset and seed under root.
@@ -182,7 +182,7 @@ func Cell(table, method, column string) (Run, error) {
 		return Run{}, err
 	}
 	name := s.Slug() + "-" + slug(method)
-	cfg := experiment.Config{Dataset: s.Dataset, ImbType: s.Profile, ImbFactor: 1 / s.Rho, LossType: m.Loss, TrainRule: m.Rule, SAMRho: samRho[method], TestImbSeed: s.TestImbSeed,
+	cfg := record.Config{Dataset: s.Dataset, ImbType: s.Profile, ImbFactor: 1 / s.Rho, LossType: m.Loss, TrainRule: m.Rule, SAMRho: samRho[method], TestImbSeed: s.TestImbSeed,
 		Stage2: stage2[method].Stage2, Mixup: stage2[method].Mixup, WeightDecay: weightDecay[method]}
 	return Run{Table: dirTable(t.Name), Method: method, Column: column, Setting: s, Metric: metric, Name: name, Config: cfg}, nil
 }
@@ -212,7 +212,7 @@ func (s Seeds) Std() float64 {
 }
 
 // metricOf reads a run's final metric in percent.
-func metricOf(r *experiment.Result, metric string) (float64, error) {
+func metricOf(r *record.Result, metric string) (float64, error) {
 	f := r.Final
 	switch metric {
 	case "top1", "mean":
@@ -242,7 +242,7 @@ func (r Run) Read(root, preset string) (Seeds, error) {
 	dirs, _ := filepath.Glob(filepath.Join(root, "results", preset, r.Table, r.Name, "seed-*"))
 	sort.Strings(dirs)
 	for _, d := range dirs {
-		res, err := experiment.ReadResult(filepath.Join(d, experiment.ResultsFile))
+		res, err := record.ReadResult(filepath.Join(d, record.ResultsFile))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
@@ -261,7 +261,7 @@ func (r Run) Read(root, preset string) (Seeds, error) {
 		s.Seeds = append(s.Seeds, res.Config.Seed)
 		s.Backends = append(s.Backends, res.Backend)
 		data := res.Data.Source
-		if experiment.StaleSelection(res) {
+		if record.StaleSelection(res) {
 			data += " (images chosen by the earlier selection, not the official one)"
 		}
 		s.Data = append(s.Data, data)
@@ -400,7 +400,7 @@ type Finished struct {
 	Table, Method, Column string
 	Seed                  uint64
 	Paper                 float64 // the paper's error (%) for the cell; 0 when the paper has none
-	Result                *experiment.Result
+	Result                *record.Result
 }
 
 // FinishedRuns returns the finished runs of the given cells (methods in one column) of a table
@@ -416,7 +416,7 @@ func FinishedRuns(root, preset, table, column string, methods []string, seed uin
 		if err != nil {
 			return nil, err
 		}
-		r, err := experiment.ReadResult(filepath.Join(cell.Dir(root, preset, seed), experiment.ResultsFile))
+		r, err := record.ReadResult(filepath.Join(cell.Dir(root, preset, seed), record.ResultsFile))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 func TestCells(t *testing.T) {
@@ -48,19 +48,19 @@ func TestCells(t *testing.T) {
 	// stage, the weight decay, Table 6's test permutation; the job's seed, directory and preset.
 	for _, c := range []struct {
 		table, method, column string
-		check                 func(experiment.Config) bool
+		check                 func(record.Config) bool
 	}{
-		{"beyond", "LDAM-DRW-SAM", "C10 LT 100", func(c experiment.Config) bool { return c.SAMRho == 0.8 && c.LossType == "LDAM" && c.TrainRule == "DRW" }},
-		{"beyond", "MiSLAS", "C100 LT 100", func(c experiment.Config) bool { return c.Mixup == 1 && c.Stage2 == "MiSLAS" && c.Dataset == "cifar100" }},
-		{"beyond", "WB", "C10 LT 100", func(c experiment.Config) bool { return c.Stage2 == "WB" && c.WeightDecay == 0.005 }},
-		{"beyond", "LA-AM", "C10 LT 100", func(c experiment.Config) bool { return c.LossType == "LA-AM" && c.TrainRule == "None" && c.Beta == 0.5 }},
-		{"table6", "CB RW", "LT 10 seed a", func(c experiment.Config) bool { return c.TestImbSeed == 1 && c.ImbFactor == 0.1 }},
+		{"beyond", "LDAM-DRW-SAM", "C10 LT 100", func(c record.Config) bool { return c.SAMRho == 0.8 && c.LossType == "LDAM" && c.TrainRule == "DRW" }},
+		{"beyond", "MiSLAS", "C100 LT 100", func(c record.Config) bool { return c.Mixup == 1 && c.Stage2 == "MiSLAS" && c.Dataset == "cifar100" }},
+		{"beyond", "WB", "C10 LT 100", func(c record.Config) bool { return c.Stage2 == "WB" && c.WeightDecay == 0.005 }},
+		{"beyond", "LA-AM", "C10 LT 100", func(c record.Config) bool { return c.LossType == "LA-AM" && c.TrainRule == "None" && c.Beta == 0.5 }},
+		{"table6", "CB RW", "LT 10 seed a", func(c record.Config) bool { return c.TestImbSeed == 1 && c.ImbFactor == 0.1 }},
 	} {
 		r, err := Cell(c.table, c.method, c.column)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := Job{Run: r, Dir: "d", Seed: 4}.Config(experiment.Config{Beta: 0.5}, "lite")
+		cfg := Job{Run: r, Dir: "d", Seed: 4}.Config(record.Config{Beta: 0.5}, "lite")
 		if !c.check(cfg) || cfg.Seed != 4 || cfg.Out != "d" || !cfg.Resume || cfg.Preset != "lite" || cfg.Progress {
 			t.Errorf("%s %s: config %+v", c.table, c.method, cfg)
 		}
@@ -73,12 +73,12 @@ func TestCells(t *testing.T) {
 // writeResult writes a results.json for a seed of a run.
 func writeResult(t *testing.T, dir string, seed uint64, top1 float64, done bool) {
 	t.Helper()
-	r := &experiment.Result{Config: experiment.Config{Seed: seed}, Backend: "Go Backend", Done: done,
-		Data: experiment.DataSummary{Source: "offline CIFAR-10 JPEG re-encode"}, Final: &metrics.Result{Top1Error: top1}}
+	r := &record.Result{Config: record.Config{Seed: seed}, Backend: "Go Backend", Done: done,
+		Data: record.DataSummary{Source: "offline CIFAR-10 JPEG re-encode"}, Final: &metrics.Result{Top1Error: top1}}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := experiment.WriteJSON(filepath.Join(dir, experiment.ResultsFile), r); err != nil {
+	if err := record.WriteJSON(filepath.Join(dir, record.ResultsFile), r); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -90,7 +90,7 @@ func TestCompareOverSeeds(t *testing.T) {
 	writeResult(t, run.Dir(root, "lite", 1), 1, 0.34, true)
 	writeResult(t, run.Dir(root, "lite", 2), 2, 0.90, false) // interrupted: not counted
 	// A truncated results.json is skipped and named, not an error of the whole table.
-	bad := filepath.Join(run.Dir(root, "lite", 3), experiment.ResultsFile)
+	bad := filepath.Join(run.Dir(root, "lite", 3), record.ResultsFile)
 	os.MkdirAll(filepath.Dir(bad), 0o755)
 	os.WriteFile(bad, []byte(`{"config": {"Seed": 3`), 0o644)
 	ref := run
@@ -156,7 +156,7 @@ func TestPlanBranchesAndSweepOrder(t *testing.T) {
 			if base < 0 || jobs[base].Run.Method != "ERM" || jobs[base].Seed != j.Seed || j.BranchFrom != jobs[base].Dir {
 				t.Errorf("%s seed %d: base %d, branch %q", j.Run.Method, j.Seed, base, j.BranchFrom)
 			}
-			if c := j.Config(experiment.Config{}, "quick"); c.BranchFrom != jobs[base].Dir {
+			if c := j.Config(record.Config{}, "quick"); c.BranchFrom != jobs[base].Dir {
 				t.Errorf("%s seed %d branches from %q", j.Run.Method, j.Seed, c.BranchFrom)
 			}
 		}
@@ -207,7 +207,7 @@ func TestPlanBranchesAndSweepOrder(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, experiment.Stage1File), []byte("x"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, record.Stage1File), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if j := alone(); j.BranchFrom != dir {
@@ -272,7 +272,7 @@ func TestJobState(t *testing.T) {
 	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(j.Dir, experiment.CheckpointFile), []byte("x"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(j.Dir, record.CheckpointFile), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	check(StateInterrupted, "")

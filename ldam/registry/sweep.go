@@ -10,8 +10,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/paper"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // Job is one run of a sweep: a table cell, a seed, and the run it branches from (empty when it
@@ -27,7 +27,7 @@ type Job struct {
 // or a zero Config for resolve's) with every field the cell sets (its setting, method and
 // options: a field left zero keeps base's value), the seed, the run directory (resumed) and the
 // first stage it branches from.
-func (j Job) Config(base experiment.Config, preset string) experiment.Config {
+func (j Job) Config(base record.Config, preset string) record.Config {
 	c := base
 	out, cell := reflect.ValueOf(&c).Elem(), reflect.ValueOf(j.Run.Config)
 	for i := range cell.NumField() {
@@ -109,7 +109,7 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 				continue
 			}
 			dir := base.Dir(root, preset, j.Seed)
-			if _, err := os.Stat(filepath.Join(dir, experiment.Stage1File)); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, record.Stage1File)); err == nil {
 				jobs[i].BranchFrom = dir
 				break
 			}
@@ -121,16 +121,16 @@ func Plan(root, table, preset string, seeds []uint64, methods, columns []string)
 // Done reports whether a job's run has finished (its results.json says so) on the images this
 // build selects (a stale run is not done: see [Job.Stale]).
 func (j Job) Done() bool {
-	r, err := experiment.ReadResult(filepath.Join(j.Dir, experiment.ResultsFile))
-	return err == nil && r.Done && !experiment.StaleSelection(r)
+	r, err := record.ReadResult(filepath.Join(j.Dir, record.ResultsFile))
+	return err == nil && r.Done && !record.StaleSelection(r)
 }
 
 // Stale reports whether the job's directory holds a run (finished or not) made on images
 // chosen by an earlier selection; a sweep moves such a run aside ([Job.Archive]) and trains
 // the cell again.
 func (j Job) Stale() bool {
-	r, err := experiment.ReadResult(filepath.Join(j.Dir, experiment.ResultsFile))
-	return err == nil && experiment.StaleSelection(r)
+	r, err := record.ReadResult(filepath.Join(j.Dir, record.ResultsFile))
+	return err == nil && record.StaleSelection(r)
 }
 
 // ArchivePrefix names, beside seed-<n>, a run directory moved aside by [Job.Archive]; the
@@ -242,7 +242,7 @@ func (j Job) State() (State, string) {
 	if j.Done() {
 		return StateDone, ""
 	}
-	if who, ok := experiment.Training(j.Dir); ok {
+	if who, ok := record.Training(j.Dir); ok {
 		return StateRunning, who
 	}
 	if j.Stale() {
@@ -251,7 +251,7 @@ func (j Job) State() (State, string) {
 	if b, err := os.ReadFile(filepath.Join(j.Dir, FailedFile)); err == nil {
 		return StateFailed, strings.TrimSpace(string(b))
 	}
-	for _, f := range []string{experiment.CheckpointFile, experiment.ResultsFile} {
+	for _, f := range []string{record.CheckpointFile, record.ResultsFile} {
 		if _, err := os.Stat(filepath.Join(j.Dir, f)); err == nil {
 			return StateInterrupted, ""
 		}

@@ -22,7 +22,8 @@ import (
 	"github.com/ldamlab/ldamlab/datasets/fetch"
 
 	"github.com/ldamlab/ldamlab/ldam/backend"
-	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
+	"github.com/ldamlab/ldamlab/ldam/bench"
 	"github.com/ldamlab/ldamlab/ldam/reference"
 )
 
@@ -48,8 +49,8 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if !slices.Contains(experiment.BenchArchs, *arch) {
-		fmt.Fprintf(stderr, "ldam bench: unknown --arch %q; use one of %s\n", *arch, strings.Join(experiment.BenchArchs, ", "))
+	if !slices.Contains(bench.Archs, *arch) {
+		fmt.Fprintf(stderr, "ldam bench: unknown --arch %q; use one of %s\n", *arch, strings.Join(bench.Archs, ", "))
 		return 2
 	}
 	if *batch < 1 || *steps < 1 {
@@ -61,7 +62,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *saveONNX != "" {
-		if err := saveGradientGraph(experiment.BenchConfig{Arch: *arch, Backend: *backendName, Batch: *batch,
+		if err := saveGradientGraph(bench.Config{Arch: *arch, Backend: *backendName, Batch: *batch,
 			CheckpointBlocks: *checkpoint}, !*saveEval, *saveONNX); err != nil {
 			fmt.Fprintf(stderr, "ldam bench: %v\n", err)
 			return 1
@@ -69,7 +70,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "saved %s and %s.json: profile with `node scripts/ort-profile.js %s`\n", *saveONNX, *saveONNX, *saveONNX)
 		return 0
 	}
-	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, built with GOEXPERIMENT=%q, backend %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), buildExperiment(), backend.Resolve(*backendName))
+	fmt.Fprintf(stdout, "machine: %s/%s, %d CPUs, built with GOEXPERIMENT=%q, backend %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), buildExperiment(), spec.Resolve(*backendName))
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -92,7 +93,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 			}
 		}()
 	}
-	st, err := experiment.Bench(experiment.BenchConfig{Arch: *arch, Backend: *backendName, Batch: *batch, Steps: *steps,
+	st, err := bench.Time(bench.Config{Arch: *arch, Backend: *backendName, Batch: *batch, Steps: *steps,
 		CheckpointBlocks: *checkpoint, MicroBatches: *micro})
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
@@ -140,10 +141,10 @@ var archNames = map[string]string{"resnet32": "ResNet-32", "resnet18": "ResNet-1
 
 // resnet32Floor prints the matrix-product floor of ResNet-32's convolutions and the CIFAR data
 // pipeline's throughput; it returns the floor's training and evaluation images/s.
-func resnet32Floor(stdout io.Writer, backendName string, batch, steps int, st experiment.StepTimes) (floorTrain, floorEval float64, err error) {
+func resnet32Floor(stdout io.Writer, backendName string, batch, steps int, st bench.StepTimes) (floorTrain, floorEval float64, err error) {
 	trainIPS, _ := st.ImagesPerSecond()
-	products := experiment.ResNet32Products(batch)
-	floor, err := experiment.MatMulFloor(backendName, products, steps)
+	products := bench.ResNet32Products(batch)
+	floor, err := bench.MatMulFloor(backendName, products, steps)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -155,7 +156,7 @@ func resnet32Floor(stdout io.Writer, backendName string, batch, steps int, st ex
 	fmt.Fprintf(stdout, "GoMLX   convolution matrix products alone, as GoMLX products (the floor of an im2col formulation; an engine's own convolutions can beat it): train %v (≤ %.1f images/s, %.0f%% of the step, %.1f GFLOP/s), eval %v (≤ %.1f images/s, %.0f%% of the pass, %.1f GFLOP/s)\n",
 		floor.Train, floorTrain, 100*floor.Train.Seconds()/st.Train.Seconds(), 3*flops/floor.Train.Seconds()/1e9,
 		floor.Forward, floorEval, 100*floor.Forward.Seconds()/st.Eval.Seconds(), flops/floor.Forward.Seconds()/1e9)
-	loaderIPS, err := experiment.BenchLoader(max(4096, 8*batch), batch, 2)
+	loaderIPS, err := bench.Loader(max(4096, 8*batch), batch, 2)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -300,14 +301,14 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
-// saveGradientGraph writes experiment.GradientGraph's ONNX model (training or evaluation) to
+// saveGradientGraph writes bench.GradientGraph's ONNX model (training or evaluation) to
 // path and its parameters' dimensions (JSON) to path.json, each atomically.
-func saveGradientGraph(c experiment.BenchConfig, training bool, path string) error {
-	if !backend.IsONNX(backend.Resolve(c.Backend)) {
-		return fmt.Errorf("--save_onnx needs the ONNX Runtime backend; this run's is %q (use --backend onnx)", backend.Resolve(c.Backend))
+func saveGradientGraph(c bench.Config, training bool, path string) error {
+	if !spec.IsONNX(spec.Resolve(c.Backend)) {
+		return fmt.Errorf("--save_onnx needs the ONNX Runtime backend; this run's is %q (use --backend onnx)", spec.Resolve(c.Backend))
 	}
 	var model bytes.Buffer
-	dims, err := experiment.GradientGraph(c, training, func(g *graph.Graph) error { return backend.SaveONNX(g, &model) })
+	dims, err := bench.GradientGraph(c, training, func(g *graph.Graph) error { return backend.SaveONNX(g, &model) })
 	if err != nil {
 		return err
 	}

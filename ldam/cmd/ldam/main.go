@@ -20,7 +20,9 @@ import (
 	"strings"
 
 	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 func main() {
@@ -210,8 +212,8 @@ func trainRun(c experiment.Config, stdout, stderr io.Writer) int {
 	d := run.Result.Data
 	fmt.Fprintf(stdout, "data: %s (%s), %d classes, train counts %v, test counts %v\n", d.Name, d.Source, len(d.Classes), d.TrainCounts, d.TestCounts)
 	be := run.Result.Backend
-	if backend.IsONNX(be) { // the thread count changes the speed, and float rounding
-		be += ", " + backend.IntraOpThreads() + " intra-op threads"
+	if spec.IsONNX(be) { // the thread count changes the speed, and float rounding
+		be += ", " + spec.IntraOpThreads() + " intra-op threads"
 	}
 	if w := backend.SIMDWarning(run.Backend); w != "" {
 		fmt.Fprintln(stderr, w)
@@ -227,7 +229,7 @@ func trainRun(c experiment.Config, stdout, stderr io.Writer) int {
 	}
 	printFinal(stdout, run.Result)
 	if c.Out != "" {
-		fmt.Fprintf(stdout, "wrote %s/%s and %s/%s\n", c.Out, experiment.ResultsFile, c.Out, experiment.CheckpointFile)
+		fmt.Fprintf(stdout, "wrote %s/%s and %s/%s\n", c.Out, record.ResultsFile, c.Out, record.CheckpointFile)
 	}
 	return 0
 }

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
@@ -161,9 +161,9 @@ func TestGPUTablesScriptOnCPU(t *testing.T) {
 
 // TestSweepSplitsThreads: a sweep's runs in separate processes share ONNX Runtime's threads.
 func TestSweepSplitsThreads(t *testing.T) {
-	t.Setenv(backend.IntraOpThreadsEnv, "")
-	os.Unsetenv(backend.IntraOpThreadsEnv)
-	want := backend.IntraOpThreadsEnv + "=" + strconv.Itoa(max(1, runtime.GOMAXPROCS(0)/2))
+	t.Setenv(spec.IntraOpThreadsEnv, "")
+	os.Unsetenv(spec.IntraOpThreadsEnv)
+	want := spec.IntraOpThreadsEnv + "=" + strconv.Itoa(max(1, runtime.GOMAXPROCS(0)/2))
 	if env := childCmd(context.Background(), "ldam", nil, 2).Env; !slices.Contains(env, want) {
 		t.Errorf("a run of two at once gets environment %q, want it to hold %q", env, want)
 	}

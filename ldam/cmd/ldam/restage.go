@@ -8,8 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // restageCmd re-runs the second stage of finished run directories (experiment.Run.Restage) and
@@ -17,9 +18,9 @@ import (
 func restageCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ldam restage", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	be := fs.String("backend", "", "the backend (and $"+backend.IntraOpThreadsEnv+") the runs were trained on: the trained network must score here what it scored there")
+	be := fs.String("backend", "", "the backend (and $"+spec.IntraOpThreadsEnv+") the runs were trained on: the trained network must score here what it scored there")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: ldam restage [--backend B] RUN_DIR...\n\nRe-runs the second stage (--stage2 MiSLAS or WB) of each finished run from the network it kept\nbefore the stage (%s), as this build runs the stage; replaces its results.json and\n%s and appends the change to its train.log.\n\n", experiment.TrainedFile, experiment.CheckpointFile)
+		fmt.Fprintf(stderr, "usage: ldam restage [--backend B] RUN_DIR...\n\nRe-runs the second stage (--stage2 MiSLAS or WB) of each finished run from the network it kept\nbefore the stage (%s), as this build runs the stage; replaces its results.json and\n%s and appends the change to its train.log.\n\n", record.TrainedFile, record.CheckpointFile)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -57,11 +58,11 @@ func restage(dir, be string, stdout io.Writer) error {
 	w := io.MultiWriter(stdout, log)
 	r := run.Result
 	fmt.Fprintf(w, "(second stage %s re-run on %s by ldam restage from %s, as the stage runs now; backend %s)\n",
-		cfg.Stage2, time.Now().UTC().Format("2006-01-02 15:04 UTC"), experiment.TrainedFile, r.Backend)
+		cfg.Stage2, time.Now().UTC().Format("2006-01-02 15:04 UTC"), record.TrainedFile, r.Backend)
 	fmt.Fprintf(w, "second stage %s: test balanced top-1 err %.4f  top-5 %.4f (before: %.4f  top-5 %.4f)%s\n",
 		cfg.Stage2, r.Final.Top1Error, r.Final.Top5Error, before.Top1Error, before.Top5Error, noteOf(run))
 	printFinal(w, r)
-	fmt.Fprintf(w, "wrote %s/%s and %s/%s\n", dir, experiment.ResultsFile, dir, experiment.CheckpointFile)
+	fmt.Fprintf(w, "wrote %s/%s and %s/%s\n", dir, record.ResultsFile, dir, record.CheckpointFile)
 	return log.Close()
 }
 

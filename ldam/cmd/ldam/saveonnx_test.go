@@ -12,16 +12,15 @@ import (
 	"testing"
 
 	onnx "github.com/gomlx/compute-onnx/support/protos"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 	"google.golang.org/protobuf/proto"
-
-	"github.com/ldamlab/ldamlab/ldam/backend"
 )
 
 // TestBenchSavesONNXGraph: `ldam bench --save_onnx` writes a valid ONNX model of ResNet-32's
 // gradient graph and of its evaluation pass (NCHW convolutions, one input per parameter in the
 // JSON) for ONNX Runtime's profiler, and refuses backends that are not ONNX Runtime.
 func TestBenchSavesONNXGraph(t *testing.T) {
-	lib := backend.ORT.Installed()
+	lib := spec.ORT.Installed()
 	if lib == "" {
 		if os.Getenv("LDAMLAB_REQUIRE_ONNX") != "" {
 			t.Fatal("the ONNX Runtime library is not installed: go run ./kernel install")

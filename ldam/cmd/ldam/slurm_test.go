@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/slurm"
 )
 
@@ -120,7 +121,7 @@ func TestSweepOnSlurm(t *testing.T) {
 	cancelled := runDir("erm", "1")
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
-		if r, err := experiment.ReadResult(filepath.Join(cancelled, experiment.ResultsFile)); err == nil && len(r.History) >= 2 {
+		if r, err := record.ReadResult(filepath.Join(cancelled, record.ResultsFile)); err == nil && len(r.History) >= 2 {
 			if r.Done {
 				t.Fatal("the first stage finished before it could be cancelled")
 			}
@@ -167,7 +168,7 @@ func TestSweepOnSlurm(t *testing.T) {
 
 	// The resumed run ends as the uninterrupted one, to the bit.
 	read := func(dir string) *experiment.Result {
-		r, err := experiment.ReadResult(filepath.Join(dir, experiment.ResultsFile))
+		r, err := record.ReadResult(filepath.Join(dir, record.ResultsFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +213,7 @@ func TestSweepOnSlurm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		parent, err := os.Stat(filepath.Join(runDir("erm", seed), experiment.ResultsFile))
+		parent, err := os.Stat(filepath.Join(runDir("erm", seed), record.ResultsFile))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
 
@@ -150,10 +150,10 @@ func trainJobIn(j registry.Job, train func(logFile *os.File) error, done io.Writ
 }
 
 // childCmd is the process of one of parallel runs at once: ONNX Runtime's threads are split
-// between them (backend.ShareThreads).
+// between them (spec.ShareThreads).
 func childCmd(ctx context.Context, self string, args []string, parallel int) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, self, args...)
-	cmd.Env = backend.ShareThreads(os.Environ(), parallel)
+	cmd.Env = spec.ShareThreads(os.Environ(), parallel)
 	return cmd
 }
 

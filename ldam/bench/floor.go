@@ -1,4 +1,4 @@
-package experiment
+package bench
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/ldamlab/ldamlab/ldam/backend"
+	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 )
 
 // ConvProduct is the matrix product an im2col convolution performs: outputs [O, N] from a kernel
@@ -46,7 +47,7 @@ type FloorTimes struct {
 // normalization, no loss: a lower bound of the step time any graph formulation of the same
 // convolutions can reach on that backend. It returns the medians of `runs` runs after a warm-up.
 func MatMulFloor(backendName string, products []ConvProduct, runs int) (FloorTimes, error) {
-	b, err := backend.New(backend.Sequential(backendName))
+	b, err := backend.New(spec.Sequential(backendName))
 	if err != nil {
 		return FloorTimes{}, err
 	}

@@ -1,6 +1,7 @@
-package backend
+package spec
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"slices"
@@ -9,14 +10,14 @@ import (
 )
 
 // IntraOpThreadsEnv is the environment variable with the number of threads of every ONNX
-// Runtime session. New passes it to compute-onnx as its intra_op_num_threads option (one per
+// Runtime session. backend.New passes it to compute-onnx as its intra_op_num_threads option (one per
 // CPU Go may use when unset) unless the configuration sets that option itself.
 const IntraOpThreadsEnv = "GOMLX_ONNX_INTRA_OP_THREADS"
 
 // intraOpOption is compute-onnx's option for the intra-op threads of its sessions.
 const intraOpOption = "intra_op_num_threads"
 
-// IntraOpThreads is the number of ONNX Runtime intra-op threads New gives a session:
+// IntraOpThreads is the number of ONNX Runtime intra-op threads backend.New gives a session:
 // $GOMLX_ONNX_INTRA_OP_THREADS, else runtime.GOMAXPROCS(0).
 func IntraOpThreads() string {
 	if v := os.Getenv(IntraOpThreadsEnv); v != "" {
@@ -25,10 +26,10 @@ func IntraOpThreads() string {
 	return strconv.Itoa(runtime.GOMAXPROCS(0))
 }
 
-// withIntraOpThreads adds intra_op_num_threads=IntraOpThreads() to an ONNX Runtime
+// WithIntraOpThreads adds intra_op_num_threads=IntraOpThreads() to an ONNX Runtime
 // configuration ("onnx:cpu,<library>") that does not set it; other configurations are returned
 // unchanged.
-func withIntraOpThreads(config string) string {
+func WithIntraOpThreads(config string) string {
 	name, opts, _ := strings.Cut(config, ":")
 	if name != "onnx" && name != "onnxruntime" {
 		return config
@@ -63,4 +64,12 @@ func ShareThreads(environ []string, n int) []string {
 		}
 	}
 	return out
+}
+
+// IntraOpThreadsNote describes the intra-op threads ONNX Runtime's sessions get (kernel doctor).
+func IntraOpThreadsNote() string {
+	if v := os.Getenv(IntraOpThreadsEnv); v != "" {
+		return fmt.Sprintf("%s (from $%s)", v, IntraOpThreadsEnv)
+	}
+	return fmt.Sprintf("%s, one per CPU ($%s unset)", IntraOpThreads(), IntraOpThreadsEnv)
 }

@@ -1,4 +1,4 @@
-package experiment
+package bench
 
 import (
 	"testing"
@@ -9,7 +9,7 @@ import (
 // (forward, backward, SGD momentum) on the backend of $GOMLX_BACKEND (default go).
 func BenchmarkResNet32TrainStep(b *testing.B) {
 	for b.Loop() {
-		st, err := BenchResNet32("", 128, 2, false)
+		st, err := ResNet32("", 128, 2, false)
 		if err != nil {
 			b.Fatal(err)
 		}

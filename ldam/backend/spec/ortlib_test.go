@@ -1,4 +1,4 @@
-package backend
+package spec
 
 import (
 	"archive/tar"
@@ -93,7 +93,7 @@ func TestResolveONNX(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv(EnvORTDir, dir)
 	t.Setenv("GOMLX_BACKEND", "")
-	t.Setenv(onnxLibraryEnv, "")
+	t.Setenv(ONNXLibraryEnv, "")
 	lib := filepath.Join(dir, ORT.Library)
 	cases := []struct{ flag, want string }{
 		{"/opt/ort/libonnxruntime.so.1.30.0", "onnx:cpu,/opt/ort/libonnxruntime.so.1.30.0"},

@@ -1,4 +1,4 @@
-package experiment
+package record
 
 import (
 	"errors"
@@ -13,15 +13,15 @@ import (
 // LockFile is the file in a run directory that the process training the run holds locked.
 const LockFile = ".lock"
 
-// runLock is a held lock on a run directory.
-type runLock struct{ f *os.File }
+// Lock is a held lock on a run directory.
+type Lock struct{ f *os.File }
 
-// lockRun locks the run directory dir for this process, so that no second process trains into
+// LockRun locks the run directory dir for this process, so that no second process trains into
 // it: an advisory flock(2) on dir/.lock (Linux emulates it with POSIX record locks on NFS, so it
 // holds across the nodes of a shared file system), released by the kernel when the process
 // ends, however it ends — a lock left by a dead process is simply taken. The file names the
 // holder (host, PID, start time) for the message another process gets.
-func lockRun(dir string) (*runLock, error) {
+func LockRun(dir string) (*Lock, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -46,11 +46,11 @@ func lockRun(dir string) (*runLock, error) {
 	if err := f.Truncate(0); err == nil {
 		fmt.Fprintf(f, "PID %d on host %s (since %s)\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
 	}
-	return &runLock{f: f}, nil
+	return &Lock{f: f}, nil
 }
 
-// unlock releases the lock (closing the file releases it too).
-func (l *runLock) unlock() {
+// Unlock releases the lock (closing the file releases it too; so does the end of the process).
+func (l *Lock) Unlock() {
 	if l == nil || l.f == nil {
 		return
 	}

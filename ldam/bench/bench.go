@@ -1,4 +1,8 @@
-package experiment
+// Package bench times the networks of the paper on a backend, as `ldam bench` reports it: a
+// training step and an evaluation pass on random inputs of each dataset's shapes ([Time]), the
+// matrix-product floor of ResNet-32's convolutions ([MatMulFloor]), the CIFAR input pipeline
+// ([Loader]), and the step's graph for an engine's own profiler ([GradientGraph]).
+package bench
 
 import (
 	"fmt"
@@ -12,41 +16,8 @@ import (
 	"github.com/gomlx/gomlx/ml/train"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/ldam/experiment"
 )
-
-// RandomCIFAR returns n random 32×32×3 images with random labels of 10 classes, balanced.
-func RandomCIFAR(n int, seed uint64) *datasets.Images {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	d := &datasets.Images{Name: "random-cifar", Classes: datasets.CIFAR10Classes, Height: 32, Width: 32, Channels: 3,
-		Pixels: make([]uint8, n*32*32*3), Labels: make([]int, n)}
-	for i := range d.Pixels {
-		d.Pixels[i] = uint8(rng.IntN(256))
-	}
-	for i := range d.Labels {
-		d.Labels[i] = i % 10
-	}
-	return d
-}
-
-// Step runs one training step on a batch (the trainer takes ownership of its tensors).
-// With micro-batches it runs each micro-batch's step and then the update.
-func (run *Run) Step(b train.Batch) error {
-	run.inferStale = true
-	if run.accum == nil {
-		_, err := run.trainer.TrainStep(b)
-		return err
-	}
-	parts, err := splitBatch(b, run.accum.K)
-	if err != nil {
-		return err
-	}
-	for _, p := range parts {
-		if _, err := run.trainer.TrainStep(p); err != nil {
-			return err
-		}
-	}
-	return run.accum.Apply(run.Backend, run.Store)
-}
 
 // StepTimes are the measured durations of a benchmark.
 type StepTimes struct {
@@ -62,24 +33,24 @@ func (s StepTimes) ImagesPerSecond() (trainIPS, evalIPS float64) {
 	return float64(s.Batch) / s.Train.Seconds(), float64(s.Batch) / s.Eval.Seconds()
 }
 
-// BenchArchs are the networks `ldam bench` times, each on random inputs of its dataset's
+// Archs are the networks `ldam bench` times, each on random inputs of its dataset's
 // shapes: ResNet-32 on CIFAR (32×32, 10 classes), ResNet-18 on Tiny ImageNet (64×64, 200
 // classes), the BiLSTM on IMDB (256 tokens of a 20,000-word vocabulary, 2 classes).
-var BenchArchs = []string{"resnet32", "resnet18", "bilstm"}
+var Archs = []string{"resnet32", "resnet18", "bilstm"}
 
-// BenchConfig is one benchmark: a network of BenchArchs on the backend at a batch size, timed
+// Config is one benchmark: a network of Archs on the backend at a batch size, timed
 // over Steps steps after a warm-up step.
-type BenchConfig struct {
+type Config struct {
 	Arch, Backend    string
 	Batch, Steps     int
 	CheckpointBlocks bool
-	// MicroBatches is Config.MicroBatches (0: the training default).
+	// MicroBatches is experiment.Config.MicroBatches (0: the training default).
 	MicroBatches int
 }
 
 // benchData returns a random data set of the network's shapes with at least n examples and
 // every class present, and the inputs of its first batch of n.
-func benchData(arch string, n int) (*Data, func() []*tensors.Tensor, error) {
+func benchData(arch string, n int) (*experiment.Data, func() []*tensors.Tensor, error) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	switch arch {
 	case "resnet32", "resnet18":
@@ -106,35 +77,35 @@ func benchData(arch string, n int) (*Data, func() []*tensors.Tensor, error) {
 		inputs := func() []*tensors.Tensor {
 			return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(append([]float32(nil), x...), n, size, size, 3)}
 		}
-		return &Data{Name: "random", Classes: classes, TrainImages: imgs, TestImages: imgs}, inputs, nil
+		return &experiment.Data{Name: "random", Classes: classes, TrainImages: imgs, TestImages: imgs}, inputs, nil
 	case "bilstm":
 		m := max(n, 2)
-		t := &datasets.Text{Name: "random", Classes: datasets.IMDBClasses, MaxLen: IMDBMaxLen, Vocab: &datasets.Vocab{Words: make([]string, IMDBVocab)},
-			Tokens: make([]int32, m*IMDBMaxLen), Lengths: make([]int32, m), Labels: make([]int, m)}
+		t := &datasets.Text{Name: "random", Classes: datasets.IMDBClasses, MaxLen: experiment.IMDBMaxLen, Vocab: &datasets.Vocab{Words: make([]string, experiment.IMDBVocab)},
+			Tokens: make([]int32, m*experiment.IMDBMaxLen), Lengths: make([]int32, m), Labels: make([]int, m)}
 		for i := range t.Tokens {
-			t.Tokens[i] = int32(2 + rng.IntN(IMDBVocab-2))
+			t.Tokens[i] = int32(2 + rng.IntN(experiment.IMDBVocab-2))
 		}
 		for i := range t.Lengths {
-			t.Lengths[i], t.Labels[i] = IMDBMaxLen, i%2 // the longest reviews: every step runs
+			t.Lengths[i], t.Labels[i] = experiment.IMDBMaxLen, i%2 // the longest reviews: every step runs
 		}
 		inputs := func() []*tensors.Tensor {
-			return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(append([]int32(nil), t.Tokens[:n*IMDBMaxLen]...), n, IMDBMaxLen),
+			return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(append([]int32(nil), t.Tokens[:n*experiment.IMDBMaxLen]...), n, experiment.IMDBMaxLen),
 				tensors.FromFlatDataAndDimensions(append([]int32(nil), t.Lengths[:n]...), n)}
 		}
-		return &Data{Name: "random", Classes: t.Classes, TrainText: t, TestText: t}, inputs, nil
+		return &experiment.Data{Name: "random", Classes: t.Classes, TrainText: t, TestText: t}, inputs, nil
 	}
-	return nil, nil, fmt.Errorf("bench: unknown network %q; use one of %v", arch, BenchArchs)
+	return nil, nil, fmt.Errorf("bench: unknown network %q; use one of %v", arch, Archs)
 }
 
-// Bench times the training step (forward, backward, SGD-momentum update; CE loss) and an
+// Time times the training step (forward, backward, SGD-momentum update; CE loss) and an
 // evaluation forward pass of a network on random inputs of its dataset's shapes: the median of
 // Steps runs after one warm-up run (which includes compilation).
-func Bench(c BenchConfig) (StepTimes, error) {
+func Time(c Config) (StepTimes, error) {
 	data, inputs, err := benchData(c.Arch, c.Batch)
 	if err != nil {
 		return StepTimes{}, err
 	}
-	run, err := Prepare(Config{Data: data, Arch: c.Arch, LossType: "CE", Preset: "paper", BatchSize: c.Batch, Backend: c.Backend,
+	run, err := experiment.Prepare(experiment.Config{Data: data, Arch: c.Arch, LossType: "CE", Preset: "paper", BatchSize: c.Batch, Backend: c.Backend,
 		CheckpointBlocks: c.CheckpointBlocks, MicroBatches: c.MicroBatches})
 	if err != nil {
 		return StepTimes{}, err
@@ -146,7 +117,7 @@ func Bench(c BenchConfig) (StepTimes, error) {
 	newBatch := func() train.Batch {
 		return train.Batch{Inputs: inputs(), Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(append([]int32(nil), y...), c.Batch)}}
 	}
-	st := StepTimes{Batch: c.Batch, MicroBatches: run.cfg.MicroBatches, TrainSteps: c.Steps, EvalRuns: c.Steps}
+	st := StepTimes{Batch: c.Batch, MicroBatches: run.MicroBatches(), TrainSteps: c.Steps, EvalRuns: c.Steps}
 	var ts []time.Duration
 	for i := range c.Steps + 1 {
 		t0 := time.Now()
@@ -175,15 +146,15 @@ func Bench(c BenchConfig) (StepTimes, error) {
 	return st, nil
 }
 
-// BenchResNet32 is Bench of ResNet-32 on CIFAR shapes.
-func BenchResNet32(backendName string, batch, steps int, checkpointBlocks bool) (StepTimes, error) {
-	return Bench(BenchConfig{Arch: "resnet32", Backend: backendName, Batch: batch, Steps: steps, CheckpointBlocks: checkpointBlocks})
+// ResNet32 is Time of ResNet-32 on CIFAR shapes.
+func ResNet32(backendName string, batch, steps int, checkpointBlocks bool) (StepTimes, error) {
+	return Time(Config{Arch: "resnet32", Backend: backendName, Batch: batch, Steps: steps, CheckpointBlocks: checkpointBlocks})
 }
 
-// BenchLoader measures the images per second the CIFAR training pipeline (re-sampling order,
+// Loader measures the images per second the CIFAR training pipeline (re-sampling order,
 // pad-4 crop, flip, normalization, on all CPUs) delivers, over `epochs` epochs of n images.
-func BenchLoader(n, batch, epochs int) (float64, error) {
-	imgs := RandomCIFAR(n, 2)
+func Loader(n, batch, epochs int) (float64, error) {
+	imgs := datasets.RandomCIFAR(n, 2)
 	info := datasets.InfoFor("cifar10")
 	l, err := datasets.NewImageLoader("bench", imgs, datasets.LoaderConfig{BatchSize: batch,
 		Order:   func(_ int, rng *rand.Rand) ([]int, error) { return rng.Perm(n), nil },
@@ -218,14 +189,14 @@ func median(ds []time.Duration) time.Duration {
 // forward pass in training mode, the loss Σ logits² and the gradients of every trainable
 // variable (no optimizer update); without, it is the evaluation forward pass (running batch
 // statistics) that returns the logits, with the variables as constants where the backend
-// prefers them, as Evaluate runs it. It returns the dimensions of the graph's parameters in
+// prefers them, as experiment.Run.Evaluate runs it. It returns the dimensions of the graph's parameters in
 // order (the inputs, then the variables).
-func GradientGraph(c BenchConfig, training bool, save func(*Graph) error) ([][]int, error) {
+func GradientGraph(c Config, training bool, save func(*Graph) error) ([][]int, error) {
 	data, inputs, err := benchData(c.Arch, c.Batch)
 	if err != nil {
 		return nil, err
 	}
-	run, err := Prepare(Config{Data: data, Arch: c.Arch, LossType: "CE", Preset: "paper", BatchSize: c.Batch, Backend: c.Backend,
+	run, err := experiment.Prepare(experiment.Config{Data: data, Arch: c.Arch, LossType: "CE", Preset: "paper", BatchSize: c.Batch, Backend: c.Backend,
 		CheckpointBlocks: c.CheckpointBlocks, MicroBatches: 1})
 	if err != nil {
 		return nil, err
@@ -253,7 +224,7 @@ func GradientGraph(c BenchConfig, training bool, save func(*Graph) error) ([][]i
 		args[i] = t
 	}
 	if !training {
-		defer run.constantVariables()() // as Evaluate compiles it
+		defer run.ConstantVariables()() // as Evaluate compiles it
 	}
 	out, err := exec.Call(args...)
 	if err != nil {
