@@ -4,16 +4,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
-	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/record"
-	"github.com/ldamlab/ldamlab/ldam/stage2"
+	"github.com/ldamlab/ldamlab/tables"
 )
 
 // TestSecondStages runs every second stage on a small cross-entropy run and checks that "as
@@ -54,7 +52,7 @@ func TestSecondStages(t *testing.T) {
 			t.Errorf("%s: error %g", s.Method, e)
 		}
 	}
-	if md := SecondStagesTable(stages).Markdown(); !strings.Contains(md, "cRT") || !strings.Contains(md, "LWS") {
+	if md := tables.SecondStages(stages).Markdown(); !strings.Contains(md, "cRT") || !strings.Contains(md, "LWS") {
 		t.Errorf("table:\n%s", md)
 	}
 	cfg.LossType = "LDAM"
@@ -97,7 +95,7 @@ func TestSecondStagesOfRuns(t *testing.T) {
 			t.Errorf("seed %d: %q scores %g, the run's final error is %g", r.Seed, r.Stages[0].Method, got, finals[i])
 		}
 	}
-	tb, err := SecondStagesSeedsTable(runs)
+	tb, err := tables.SecondStagesSeeds(runs)
 	if err != nil || len(tb.Rows) != len(runs[0].Stages) || !strings.Contains(tb.Rows[0][1], "(2)") || !strings.Contains(tb.Rows[0][4], "seeds 0, 1") {
 		t.Errorf("table (%v):\n%s", err, tb.Markdown())
 	}
@@ -107,33 +105,5 @@ func TestSecondStagesOfRuns(t *testing.T) {
 	}
 	if _, err := analysis.SecondStagesOfRuns([]string{unfinished}, 1e-3); err == nil || !strings.Contains(err.Error(), unfinished) {
 		t.Errorf("an unfinished run: %v", err)
-	}
-}
-
-func TestSecondStagesSeedsTable(t *testing.T) {
-	res := func(bal, many, medium float64) metrics.Result {
-		return metrics.Result{Top1Error: bal, ManyShotError: &many, MediumShotError: &medium}
-	}
-	runs := []analysis.SeedStages{
-		{Seed: 0, Backend: "onnxruntime", Stages: []stage2.Stage{{Method: "as trained", Result: res(0.50, 0.4, 1), Norms: []float64{2, 4, 3}}, {Method: "cRT", Result: res(0.40, 0.40, 0.30), Norms: []float64{1, 1.5, 1.2}}}},
-		{Seed: 2, Backend: "Go Backend", Stages: []stage2.Stage{{Method: "as trained", Result: res(0.60, 0.5, 1), Norms: []float64{3, 5, 1}}, {Method: "cRT", Result: res(0.44, 0.42, 0.50), Norms: []float64{1.1, 1.3, 0.9}}}},
-	}
-	tb, err := SecondStagesSeedsTable(runs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := [][]string{
-		{"as trained", "55.00 ± 7.07 (2)", "45.0 ± 7.1 / 100.0 ± 0.0 / –", "1.5 – 4.5", "seeds 0, 2; onnxruntime, Go Backend"},
-		{"cRT", "42.00 ± 2.83 (2)", "41.0 ± 1.4 / 40.0 ± 14.1 / –", "0.95 – 1.4", "seeds 0, 2; onnxruntime, Go Backend"},
-	}
-	if !reflect.DeepEqual(tb.Rows, want) {
-		t.Errorf("rows\n%q\nwant\n%q", tb.Rows, want)
-	}
-	runs[1].Stages = runs[1].Stages[1:]
-	if _, err := SecondStagesSeedsTable(runs); err == nil {
-		t.Error("seeds with different stages were tabulated together")
-	}
-	if _, err := SecondStagesSeedsTable(nil); err == nil {
-		t.Error("no runs gave a table")
 	}
 }

@@ -4,19 +4,16 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 
-	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
-	"github.com/ldamlab/ldamlab/ldam/paper"
-	"github.com/ldamlab/ldamlab/ldam/probe"
 	"github.com/ldamlab/ldamlab/ldam/registry"
+	"github.com/ldamlab/ldamlab/tables"
 )
 
 // Table cells trained in the notebook preset: what the section notebooks 05–09 run live beside
 // the committed lite results.
 
-// CellDir is where TrainCells keeps a cell's run under results/<preset>/: the layout of
+// CellDir is where trainCells keeps a cell's run under results/<preset>/: the layout of
 // `ldam sweep` (<table>/<run>/seed-<n>), with "-cap<N>" after the table when the run caps the
 // head class below the preset's (so it never mixes with a sweep's run of the full preset).
 func CellDir(cell registry.Run, seed uint64, maxPerClass int) string {
@@ -27,11 +24,11 @@ func CellDir(cell registry.Run, seed uint64, maxPerClass int) string {
 	return filepath.Join(table, cell.Name, fmt.Sprintf("seed-%d", seed))
 }
 
-// TrainCells trains, or loads when finished, the runs of a table's cells for one column in the
+// trainCells trains, or loads when finished, the runs of a table's cells for one column in the
 // notebook preset (RunModel: an interrupted run resumes), maxPerClass > 0 capping the head
 // class. It returns the runs in the order of methods, with their models when keepModels is set
 // (otherwise each network is let go once its run is done: a BiLSTM run holds about 3 GB).
-func TrainCells(table, column string, methods []string, seed uint64, maxPerClass int, keepModels bool) ([]CommittedRun, []*experiment.Run, error) {
+func trainCells(table, column string, methods []string, seed uint64, maxPerClass int, keepModels bool) ([]CommittedRun, []*experiment.Run, error) {
 	t, err := registry.Grid(table)
 	if err != nil {
 		return nil, nil, err
@@ -61,47 +58,25 @@ func TrainCells(table, column string, methods []string, seed uint64, maxPerClass
 	return out, runs, nil
 }
 
-// PerClassTrainError is the per-class error of a trained run on its own (imbalanced,
-// un-augmented) training split, in evaluation mode: Fig. 2's "train err".
-func PerClassTrainError(run *experiment.Run) ([]float64, error) {
-	logits, k, labels, err := analysis.Logits(run, false)
-	if err != nil {
-		return nil, err
-	}
-	wrong, count := make([]float64, k), make([]float64, k)
-	for i, p := range probe.ArgMax(logits, k) {
-		count[labels[i]]++
-		if p != labels[i] {
-			wrong[labels[i]]++
-		}
-	}
-	for j := range wrong {
-		if count[j] > 0 {
-			wrong[j] /= count[j]
-		}
-	}
-	return wrong, nil
-}
-
 // PaperComparison is `ldam table` for the given columns of a table: for every method and
 // column, the paper's number, the official recipe's PyTorch reference under the same protocol
 // and ours as mean ± std over the finished seeds committed under results/<preset>/ of the
 // repository, the differences, and the backend and data of our runs ("not run" where no seed
 // has finished).
-func PaperComparison(table, preset string, columns []string) (Table, error) {
+func PaperComparison(table, preset string, columns []string) (tables.Table, error) {
 	return PaperComparisonOf(table, preset, columns, nil)
 }
 
 // PaperComparisonOf is [PaperComparison] restricted to the given methods (rows; all when nil),
 // in the table's row order.
-func PaperComparisonOf(table, preset string, columns, methods []string) (Table, error) {
+func PaperComparisonOf(table, preset string, columns, methods []string) (tables.Table, error) {
 	root, err := Root()
 	if err != nil {
-		return Table{}, err
+		return tables.Table{}, err
 	}
 	comps, err := registry.Compare(root, table, preset)
 	if err != nil {
-		return Table{}, err
+		return tables.Table{}, err
 	}
 	var keep []registry.Comparison
 	for _, c := range comps {
@@ -111,31 +86,5 @@ func PaperComparisonOf(table, preset string, columns, methods []string) (Table, 
 			}
 		}
 	}
-	return Table{Header: registry.Header, Rows: registry.Rows(keep)}, nil
-}
-
-// PaperTable is a table of the paper as published (rows × columns, errors in %).
-func PaperTable(name string) (Table, error) {
-	t, err := paper.Lookup(name)
-	if err != nil {
-		return Table{}, err
-	}
-	out := Table{Header: append([]string{"method"}, t.Columns...)}
-	for _, r := range t.Rows {
-		row := []string{r.Method}
-		for c := range t.Columns {
-			if v, ok := t.Value(r.Method, t.Columns[c]); ok {
-				row = append(row, fmt.Sprintf("%.2f", v))
-			} else {
-				row = append(row, "–")
-			}
-		}
-		out.Rows = append(out.Rows, row)
-	}
-	return out, nil
-}
-
-// provenance says where a result's numbers come from: preset, epochs, seed, backend and data.
-func provenance(r *experiment.Result) string {
-	return fmt.Sprintf("%s, %d epochs, seed %d, %s, %s", r.Preset.Name, r.Preset.Epochs, r.Config.Seed, r.Backend, strings.TrimSpace(r.Data.Source))
+	return tables.Table{Header: registry.Header, Rows: registry.Rows(keep)}, nil
 }

@@ -9,10 +9,12 @@ import (
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/figures"
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
+	"github.com/ldamlab/ldamlab/tables"
 )
 
 // TestFig2AndFig3 trains two small runs whose test split is their training split, so the
@@ -34,11 +36,13 @@ func TestFig2AndFig3(t *testing.T) {
 		runs = append(runs, CommittedRun{Table: "table2", Method: m.Name, Column: "C10 step 100", Result: run.Result})
 		models = append(models, run)
 	}
+	var trainErrors [][]float64
 	for i, run := range models {
-		got, err := PerClassTrainError(run)
+		got, err := analysis.PerClassTrainError(run)
 		if err != nil {
 			t.Fatal(err)
 		}
+		trainErrors = append(trainErrors, got)
 		want := runs[i].Result.Final.PerClassError
 		for j := range want {
 			if math.Abs(got[j]-want[j]) > 1e-12 {
@@ -46,7 +50,7 @@ func TestFig2AndFig3(t *testing.T) {
 			}
 		}
 	}
-	f, err := Fig2(runs, models)
+	f, err := figures.Fig2(runs, trainErrors)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,22 +60,15 @@ func TestFig2AndFig3(t *testing.T) {
 	if _, err := Render(f, 600, 300); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Fig2(runs, models[:1]); err == nil {
-		t.Error("Fig. 2 with a model missing: no error")
+	if _, err := figures.Fig2(runs, trainErrors[:1]); err == nil {
+		t.Error("Fig. 2 with a training error missing: no error")
 	}
-	p, err := Fig3(runs)
+	p, err := figures.Fig3(runs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if title := figures.Title(p); !strings.Contains(title, "Fig. 3") || !strings.Contains(title, "quick preset (3 epochs)") {
 		t.Errorf("Fig. 3 title %q", title)
-	}
-	runs[0].Result.Backend, runs[1].Result.Backend = "Go Backend", "onnxruntime"
-	if got := backends(runs); got != "Go Backend + onnxruntime" {
-		t.Errorf("backends %q", got)
-	}
-	if got := shotClassNames([]string{"a", "b", "c"}, []int{50, 50, 5}); strings.Join(got, " ") != "0-F 1-F 2-M" {
-		t.Errorf("class names %v", got)
 	}
 }
 
@@ -86,7 +83,7 @@ func TestCellDirAndPaperTables(t *testing.T) {
 	if got := CellDir(cell, 0, 0); got != filepath.Join("table2", "cifar10-step100-cb-rs", "seed-0") {
 		t.Errorf("cell dir %s: want the sweep's layout", got)
 	}
-	pt, err := PaperTable("table1")
+	pt, err := tables.Paper("table1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,14 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets/catalog"
+	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/paper"
 	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
+	"github.com/ldamlab/ldamlab/tables"
 )
 
 func TestCommitted(t *testing.T) {
@@ -46,15 +48,15 @@ func TestCommitted(t *testing.T) {
 	if len(runs) != 2 || runs[0].Method != "LDAM" || runs[1].Paper != 22.97 {
 		t.Fatalf("runs %+v", runs)
 	}
-	tb := CommittedTable(runs)
+	tb := tables.Committed(runs)
 	if tb.Rows[1][1] != "50.00" || tb.Rows[1][3] != "22.97" || !strings.Contains(tb.Rows[1][4], "lite, 20 epochs, seed 0") {
 		t.Errorf("table %q", tb.Rows)
 	}
-	curves, perClass, err := CommittedFigures(runs)
+	curves, perClass, err := figures.Committed(runs)
 	if err != nil || curves == nil || perClass == nil {
 		t.Errorf("figures: %v", err)
 	}
-	if _, _, err := CommittedFigures(nil); err == nil {
+	if _, _, err := figures.Committed(nil); err == nil {
 		t.Error("no runs accepted")
 	}
 	// A section whose runs are all committed is read from their results, no network opened.

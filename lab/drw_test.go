@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
@@ -73,29 +72,5 @@ func TestRunModelAndSphereFeatures(t *testing.T) {
 	}
 	if len(again.Result.History) != 2 {
 		t.Errorf("restored run has %d epochs", len(again.Result.History))
-	}
-}
-
-func TestDRWPlanTable(t *testing.T) {
-	counts := []int{5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50}
-	tb, err := DRWPlanTable("lite", "DRW", counts, 0.9999)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(tb.Rows) != 20 {
-		t.Fatalf("%d epochs", len(tb.Rows))
-	}
-	if r := tb.Rows[15]; r[1] != "0.1" || r[3] != "1.000" || r[4] != "1.000" {
-		t.Errorf("epoch 15 (stage 1): %q", r)
-	}
-	if r := tb.Rows[16]; r[1] != "0.001" || r[3] == "1.000" || !strings.HasPrefix(r[2], "2") || r[5] != "instance (every example once)" {
-		t.Errorf("epoch 16 (stage 2): %q", r)
-	}
-	drs, _ := DRWPlanTable("lite", "DRS", counts, 0.9999)
-	if r := drs.Rows[17]; r[3] != "1.000" || r[5] != "class-balanced re-sampling" {
-		t.Errorf("DRS epoch 17: %q", r)
-	}
-	if _, err := DRWPlanTable("lite", "Magic", counts, 0.9999); err == nil {
-		t.Error("unknown rule accepted")
 	}
 }

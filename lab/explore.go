@@ -86,7 +86,7 @@ func MarginExplorer(name string, n1, n2 int, beta float64, limit time.Duration) 
 			return err
 		}
 		f.Text = text
-		Update(id, f)
+		update(id, f)
 		gonbui.UpdateMarkdown(id+"-text", text)
 	}
 }

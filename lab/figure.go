@@ -88,9 +88,9 @@ func Show(f Figure) {
 	gonbui.Sync()
 }
 
-// Update replaces the output block with the given id by the figure (creating it the first
+// update replaces the output block with the given id by the figure (creating it the first
 // time): live plots redraw in place and the saved notebook keeps the last drawing.
-func Update(id string, f Figure) {
+func update(id string, f Figure) {
 	if !gonbui.IsNotebook {
 		return
 	}

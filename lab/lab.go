@@ -34,8 +34,8 @@ func Preset() (string, error) { return env.PresetName() }
 // directory whose go.mod declares module github.com/ldamlab/ldamlab.
 func Root() (string, error) { return env.RootDir() }
 
-// ResultsDir is results/<preset>/<name> under the repository root (or $LDAMLAB_OUT).
-func ResultsDir(preset, name string) (string, error) {
+// resultsDir is results/<preset>/<name> under the repository root (or $LDAMLAB_OUT).
+func resultsDir(preset, name string) (string, error) {
 	root, err := env.OutDir()
 	if err != nil {
 		return "", err
@@ -60,7 +60,7 @@ func RunOrLoad(name string, cfg experiment.Config) (*experiment.Result, error) {
 		}
 		return r, nil
 	}
-	if full, err := ResultsDir("paper", name); err == nil {
+	if full, err := resultsDir("paper", name); err == nil {
 		if r, err := record.ReadResult(filepath.Join(full, record.ResultsFile)); err == nil && r.Done {
 			return loaded(r)
 		}
@@ -80,7 +80,7 @@ func RunOrLoad(name string, cfg experiment.Config) (*experiment.Result, error) {
 // that directory, or of the same on images chosen by the earlier selection, is removed, so the
 // next training starts afresh.
 func presetRun(preset, name string, cfg experiment.Config) (experiment.Config, *experiment.Result, error) {
-	dir, err := ResultsDir(preset, name)
+	dir, err := resultsDir(preset, name)
 	if err != nil {
 		return cfg, nil, err
 	}
@@ -100,44 +100,6 @@ func presetRun(preset, name string, cfg experiment.Config) (experiment.Config, *
 	return cfg, nil, nil
 }
 
-// Curve returns the learning curve of a result for figures.LearningCurves.
-func Curve(name string, r *experiment.Result) figures.Curve {
-	c := figures.Curve{Name: name}
-	for _, e := range r.History {
-		c.Epochs = append(c.Epochs, e.Epoch)
-		c.TestError = append(c.TestError, e.Test.Top1Error)
-		c.TrainError = append(c.TrainError, e.TrainError)
-	}
-	return c
-}
-
-// ProgressPlots returns the live learning-curve and per-class-error plots of a partial result.
-func ProgressPlots(name string, r *experiment.Result) (curves, perClass *plot.Plot, err error) {
-	switchEpoch := -1
-	if r.Config.TrainRule == "DRW" || r.Config.TrainRule == "DRS" {
-		switchEpoch = r.Preset.DeferEpoch
-	}
-	if curves, err = figures.LearningCurves(name+": balanced test and training error", []figures.Curve{Curve(name, r)}, switchEpoch); err != nil {
-		return nil, nil, err
-	}
-	if r.Final == nil {
-		return curves, nil, nil
-	}
-	perClass, err = figures.PerClassBars(name+": per-class test error", shortClassNames(r.Data.Classes), []figures.Series{{Name: name, Values: r.Final.PerClassError}})
-	return curves, perClass, err
-}
-
-func shortClassNames(classes []string) []string {
-	out := make([]string, len(classes))
-	for i, c := range classes {
-		if len(c) > 6 {
-			c = c[:6]
-		}
-		out[i] = fmt.Sprintf("%d-%s", i, c)
-	}
-	return out
-}
-
 // LivePlot returns an experiment.Config.OnEpoch callback that redraws the learning curves and
 // the per-class error after every epoch, each in one image output updated in place, so the
 // saved notebook keeps the last drawing.
@@ -150,7 +112,7 @@ func LivePlot(name string) func(*experiment.Result) {
 			return
 		}
 		for i, f := range figs {
-			Update(ids[i], f)
+			update(ids[i], f)
 		}
 	}
 }
@@ -158,7 +120,7 @@ func LivePlot(name string) func(*experiment.Result) {
 // ProgressFigures renders the live plots of a partial result: the learning curves and, once an
 // epoch has been evaluated, the per-class test error.
 func ProgressFigures(name string, r *experiment.Result) ([]Figure, error) {
-	curves, perClass, err := ProgressPlots(name, r)
+	curves, perClass, err := figures.Progress(name, r)
 	if err != nil {
 		return nil, err
 	}
@@ -191,11 +153,11 @@ func StartHereConfig() experiment.Config {
 // returns the files' paths relative to the repository root.
 func StartHereFigures(prefix string, r *experiment.Result) ([]string, error) {
 	var files []string
-	hist, err := figures.ClassHistogram(fmt.Sprintf("%s training set (%s)", r.Data.Name, r.Preset.Name), r.Data.TrainCounts, shortClassNames(r.Data.Classes))
+	hist, err := figures.ClassHistogram(fmt.Sprintf("%s training set (%s)", r.Data.Name, r.Preset.Name), r.Data.TrainCounts, figures.ShortClassNames(r.Data.Classes))
 	if err != nil {
 		return nil, err
 	}
-	curves, perClass, err := ProgressPlots("LDAM-DRW", r)
+	curves, perClass, err := figures.Progress("LDAM-DRW", r)
 	if err != nil {
 		return nil, err
 	}
@@ -213,23 +175,4 @@ func StartHereFigures(prefix string, r *experiment.Result) ([]string, error) {
 		files = append(files, file)
 	}
 	return files, nil
-}
-
-// Summary is a one-paragraph text summary of a result, with its provenance.
-func Summary(r *experiment.Result) string {
-	if r.Final == nil {
-		return "no epoch finished yet"
-	}
-	return fmt.Sprintf("%s, %s/%s, preset %s (%d epochs), backend %s, data: %s; seed %d.\n"+
-		"final balanced top-1 error %.2f%% (top-5 %.2f%%); best %.2f%% at epoch %d; many/medium/few-shot error %s / %s / %s.",
-		r.Data.Name, r.Config.LossType, r.Config.TrainRule, r.Preset.Name, r.Preset.Epochs, r.Backend, r.Data.Source, r.Config.Seed,
-		100*r.Final.Top1Error, 100*r.Final.Top5Error, 100*r.Best.Top1Error, r.BestEpoch+1,
-		pct(r.Final.ManyShotError), pct(r.Final.MediumShotError), pct(r.Final.FewShotError))
-}
-
-func pct(p *float64) string {
-	if p == nil {
-		return "–"
-	}
-	return fmt.Sprintf("%.1f%%", 100**p)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/record"
 )
@@ -102,7 +103,7 @@ func TestRunOrLoad(t *testing.T) {
 	if err != nil || r4.Preset.Name != "paper" {
 		t.Errorf("full run not used: %v %v", err, r4.Preset.Name)
 	}
-	curves, perClass, err := ProgressPlots("x", r4)
+	curves, perClass, err := figures.Progress("x", r4)
 	if err != nil || curves == nil || perClass == nil {
 		t.Errorf("plots: %v", err)
 	}
@@ -115,7 +116,7 @@ func TestRunOrLoad(t *testing.T) {
 }
 
 func TestFigureOutputIsAnImage(t *testing.T) {
-	curves, _, err := ProgressPlots("x", &experiment.Result{History: []record.Epoch{{Epoch: 0}, {Epoch: 1}}})
+	curves, _, err := figures.Progress("x", &experiment.Result{History: []record.Epoch{{Epoch: 0}, {Epoch: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package lab
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 
 	"github.com/ldamlab/ldamlab/ldam/analysis"
@@ -39,28 +38,4 @@ func CommittedMargins(preset, method, column string, seed uint64) (*analysis.Net
 		return nil, err
 	}
 	return analysis.MarginsOf(method, run)
-}
-
-// MarginsTable lists, class by class, the networks' training margins beside the ratio Eq. 9
-// asks of γ_j/γ_0, (n_0/n_j)^{1/4}: per network the median and the analysis.MarginQuantile-quantile of
-// the class's example margins and the class's training error. Ratios of measured margins are
-// left out on purpose: they mean nothing once a class's margins are negative (the training set
-// is not separated). (Logit units differ between a linear and a cosine head.)
-func MarginsTable(ms []*analysis.NetworkMargins) Table {
-	t := Table{Header: []string{"class", "n_j", "Eq. 9: (n_0/n_j)^1/4"}}
-	for _, m := range ms {
-		t.Header = append(t.Header, m.Name+": median γ", fmt.Sprintf("%s: %g-quantile", m.Name, analysis.MarginQuantile), m.Name+": train err")
-	}
-	if len(ms) == 0 {
-		return t
-	}
-	counts := ms[0].Counts
-	for j := range counts {
-		row := []string{fmt.Sprint(j), fmt.Sprint(counts[j]), fmt.Sprintf("%.2f", math.Pow(float64(counts[0])/float64(counts[j]), 0.25))}
-		for _, m := range ms {
-			row = append(row, fmt.Sprintf("%.3f", m.Median[j]), fmt.Sprintf("%.3f", m.Low[j]), fmt.Sprintf("%.1f %%", 100*m.TrainError[j]))
-		}
-		t.Rows = append(t.Rows, row)
-	}
-	return t
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/registry"
+	"github.com/ldamlab/ldamlab/tables"
 )
 
 func TestMarginsOf(t *testing.T) {
@@ -40,7 +41,7 @@ func TestMarginsOf(t *testing.T) {
 	if m.Counts[0] != 6 || m.Preset != "quick" {
 		t.Errorf("counts %v, preset %q", m.Counts, m.Preset)
 	}
-	tb := MarginsTable([]*analysis.NetworkMargins{m})
+	tb := tables.Margins([]*analysis.NetworkMargins{m})
 	if len(tb.Rows) != 10 || tb.Rows[0][2] != "1.00" || !strings.Contains(tb.Header[3], "ERM") || tb.Rows[3][3] != fmt.Sprintf("%.3f", m.Median[3]) {
 		t.Errorf("table %q %q", tb.Header, tb.Rows[0])
 	}

@@ -6,9 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"gonum.org/v1/plot"
-
-	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/paper"
@@ -76,15 +73,15 @@ func committedStage1(preset, method string, seed uint64) (*experiment.Run, error
 	return run, loadStage1(run, dir)
 }
 
-// Fig6QuickPerClass caps the frequent classes of Fig. 6's runs in the quick preset (200 images,
+// fig6QuickPerClass caps the frequent classes of Fig. 6's runs in the quick preset (200 images,
 // so 2 for each rare class at ρ = 100): three first stages of 8 epochs then take a few minutes
 // on 2 cores instead of a quarter of an hour at the quick preset's 500.
-const Fig6QuickPerClass = 200
+const fig6QuickPerClass = 200
 
 // Fig6 probes the first-stage backbones of ERM, CB RS and CB RW on CIFAR-10 step ρ = 100: the
 // committed runs of the given preset when all three hold a stage-1 checkpoint (lite), else
 // runs trained to T0 in the notebook preset (results/<preset>/table2[-cap200]/…, CellDir; in the
-// quick preset with Fig6QuickPerClass images of each frequent class).
+// quick preset with fig6QuickPerClass images of each frequent class).
 func Fig6(committedPreset string, seed uint64) ([]*analysis.ProbeResult, error) {
 	var runs []*experiment.Run
 	for _, m := range paper.Fig6.Methods {
@@ -112,10 +109,10 @@ func Fig6(committedPreset string, seed uint64) ([]*analysis.ProbeResult, error) 
 			cfg.Seed = seed
 			limit := 0
 			if preset == "quick" {
-				limit = Fig6QuickPerClass
+				limit = fig6QuickPerClass
 			}
 			cfg.MaxPerClass = limit
-			// Where TrainCells keeps the cell: Fig. 2 (06-cifar) continues these runs.
+			// Where trainCells keeps the cell: Fig. 2 (06-cifar) continues these runs.
 			run, err := Stage1Backbone(CellDir(cell, seed, limit), cfg)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", m, err)
@@ -132,55 +129,4 @@ func Fig6(committedPreset string, seed uint64) ([]*analysis.ProbeResult, error) 
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-// Fig6Plot draws Fig. 6: per-class error of the probes, classes labelled as the paper's axis
-// (0-F … for frequent classes, 5-M … for the minority ones).
-func Fig6Plot(results []*analysis.ProbeResult) (*plot.Plot, error) {
-	if len(results) == 0 {
-		return nil, fmt.Errorf("lab: no probe results")
-	}
-	r0 := results[0]
-	labels := make([]string, len(r0.Classes))
-	top := 0
-	for _, n := range r0.Counts {
-		top = max(top, n)
-	}
-	for j, n := range r0.Counts {
-		tag := "F"
-		if 2*n < top {
-			tag = "M"
-		}
-		labels[j] = fmt.Sprintf("%d-%s", j, tag)
-	}
-	var series []figures.Series
-	for _, r := range results {
-		series = append(series, figures.Series{Name: r.Method, Values: r.Errors})
-	}
-	return figures.PerClassBars(fmt.Sprintf("Fig. 6: linear probe on stage-1 features, CIFAR-10 step ρ = 100 (%s, seed %d)", r0.Preset, r0.Seed), labels, series)
-}
-
-// ProbeTable lists, per backbone, the probe's error on frequent and minority classes, its
-// mean, and the backbone's own balanced error at T0.
-func ProbeTable(results []*analysis.ProbeResult) Table {
-	t := Table{Header: []string{"backbone (stage 1)", "preset, seed", "T0", "probe fit / held-out", "probe error: frequent", "minority", "mean", "backbone's own error at T0"}}
-	for _, r := range results {
-		top := 0
-		for _, n := range r.Counts {
-			top = max(top, n)
-		}
-		var f, m float64
-		var nf, nm int
-		for j, e := range r.Errors {
-			if 2*r.Counts[j] < top {
-				m, nm = m+e, nm+1
-			} else {
-				f, nf = f+e, nf+1
-			}
-		}
-		t.Rows = append(t.Rows, []string{r.Method, fmt.Sprintf("%s, %d", r.Preset, r.Seed), fmt.Sprint(r.Epoch),
-			fmt.Sprintf("%d / %d", r.Fit, r.Held), fmt.Sprintf("%.1f %%", 100*f/float64(max(1, nf))),
-			fmt.Sprintf("%.1f %%", 100*m/float64(max(1, nm))), fmt.Sprintf("%.1f %%", 100*r.MeanError), fmt.Sprintf("%.1f %%", 100*r.Backbone)})
-	}
-	return t
 }

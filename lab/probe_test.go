@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/datasets"
+	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/record"
+	"github.com/ldamlab/ldamlab/tables"
 )
 
 // TestStage1BackboneAndProbe trains a backbone to T0, probes it, trains the run to its end,
@@ -75,11 +77,11 @@ func TestStage1BackboneAndProbe(t *testing.T) {
 	if !slices.Equal(before, restored) {
 		t.Error("the restored stage-1 backbone's features differ from those at T0")
 	}
-	tb := ProbeTable([]*analysis.ProbeResult{r})
+	tb := tables.Probe([]*analysis.ProbeResult{r})
 	if md := tb.Markdown(); !strings.Contains(md, "ERM") || !strings.Contains(md, "quick, 0") {
 		t.Errorf("probe table:\n%s", md)
 	}
-	p, err := Fig6Plot([]*analysis.ProbeResult{r})
+	p, err := figures.Fig6([]*analysis.ProbeResult{r})
 	if err != nil || p == nil {
 		t.Fatal(err)
 	}

@@ -1,41 +1,16 @@
 package lab
 
 import (
-	"strings"
-
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
+	"github.com/ldamlab/ldamlab/tables"
 )
-
-// Table is a table of text cells that notebooks show and tests read.
-type Table struct {
-	Header []string
-	Rows   [][]string
-}
-
-// Markdown renders the table as a Markdown pipe table.
-func (t Table) Markdown() string {
-	var sb strings.Builder
-	row := func(cells []string) {
-		sb.WriteString("|")
-		for _, c := range cells {
-			sb.WriteString(" " + strings.ReplaceAll(c, "|", `\|`) + " |")
-		}
-		sb.WriteString("\n")
-	}
-	row(t.Header)
-	sb.WriteString(strings.Repeat("|---", len(t.Header)) + "|\n")
-	for _, r := range t.Rows {
-		row(r)
-	}
-	return sb.String()
-}
 
 // ShowTable displays a table in the notebook as Markdown, with the same text as plain text
 // beside it: JupyterLab, Notebook 7 and GitHub render the table; the classic Notebook shows an
 // untrusted notebook's text/markdown as its plain text, still a readable pipe table. (No HTML:
 // notebooks hold no text/html output, which untrusted viewers sanitize.)
-func ShowTable(t Table) {
+func ShowTable(t tables.Table) {
 	if !gonbui.IsNotebook {
 		return
 	}

@@ -1,32 +1,10 @@
 package lab
 
 import (
-	"math"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ldamlab/ldamlab/ldam/theory"
 )
-
-// TestTheorem3Table: the table's means, standard deviations and paired differences from
-// α = 1/4, on rows whose errors are known.
-func TestTheorem3Table(t *testing.T) {
-	res := &theory.Theorem3Result{Rows: []theory.Theorem3Row{
-		{Name: "γ ∝ n^-0", Alpha: 0, Errors: []float64{0.10, 0.20}},
-		{Name: "γ ∝ n^-1/4", Alpha: 0.25, Errors: []float64{0.08, 0.14}},
-		{Name: "re-weighting", Alpha: math.NaN(), Errors: []float64{0.12, 0.12}},
-	}}
-	want := [][]string{
-		{"γ ∝ n^-0", "15.00 ± 7.07", "+4.00 ± 2.00", "2"},
-		{"γ ∝ n^-1/4", "11.00 ± 4.24", "+0.00 ± 0.00", "2"},
-		{"re-weighting", "12.00 ± 0.00", "+1.00 ± 3.00", "2"},
-	}
-	if got := Theorem3Table(res).Rows; !reflect.DeepEqual(got, want) {
-		t.Errorf("rows\n%q\nwant\n%q", got, want)
-	}
-}
 
 func TestMarginExplorerHeadless(t *testing.T) {
 	t.Setenv(EnvOut, t.TempDir())

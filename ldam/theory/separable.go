@@ -3,6 +3,10 @@ package theory
 import (
 	"fmt"
 	"math"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
 )
 
 // Linear is a two-class linear classifier on R^d: class 0 where w·x + b > 0, class 1 otherwise.
@@ -67,7 +71,8 @@ func MarginsProportional(beta float64, n0, n1 int, alpha float64) (g0, g1 float6
 // 3.2). The direction is the shortest vector between the two classes' convex hulls (Gilbert's
 // algorithm, iterated to a relative change below tol); the bias then puts the boundary
 // midway between the classes along it, so the margins are exactly equal for that direction.
-// It fails when the classes are not separable.
+// It fails when the classes are not separable. (Gilbert's algorithm is written here because
+// gonum has no quadratic-programming solver for the hard-margin problem.)
 func MaxMargin(x [][]float64, y []int, tol float64, maxIter int) (Linear, error) {
 	if len(x) == 0 || len(x) != len(y) {
 		return Linear{}, fmt.Errorf("theory: %d points and %d labels", len(x), len(y))
@@ -142,89 +147,64 @@ func MaxMargin(x [][]float64, y []int, tol float64, maxIter int) (Linear, error)
 }
 
 // WeightedLogistic fits L2-regularized logistic regression with per-class example weights
-// (re-weighting: weight_j ∝ 1/n_j, normalized to mean 1 over the training set) by Newton's
-// method: minimize (1/n) Σ_i w_{y_i} log(1 + e^{−s_i·(v·x_i + c)}) + (λ/2)‖v‖², s_i = +1 for
-// class 0 and −1 for class 1.
+// (re-weighting: weight_j ∝ 1/n_j, normalized to mean 1 over the training set): it minimizes
+// (1/n) Σ_i w_{y_i} log(1 + e^{−s_i·(v·x_i + c)}) + (λ/2)‖v‖², s_i = +1 for class 0 and −1 for
+// class 1, with gonum's Newton method (the objective is strictly convex for λ > 0) in at most
+// iters iterations, to a gradient norm of 1e-10.
 func WeightedLogistic(x [][]float64, y []int, classWeight [2]float64, lambda float64, iters int) (Linear, error) {
 	n := len(x)
 	if n == 0 || n != len(y) {
 		return Linear{}, fmt.Errorf("theory: %d points and %d labels", n, len(y))
 	}
 	d := len(x[0]) + 1 // the bias is the last coordinate, not regularized
-	theta := make([]float64, d)
-	feat := func(xi []float64) []float64 { return append(append([]float64(nil), xi...), 1) }
-	for range iters {
-		grad := make([]float64, d)
-		hess := make([][]float64, d)
-		for i := range hess {
-			hess[i] = make([]float64, d)
-		}
-		for i, xi := range x {
-			f := feat(xi)
+	feats := make([][]float64, n)
+	for i, xi := range x {
+		feats[i] = append(append([]float64(nil), xi...), 1)
+	}
+	// each calls visit(f_i, s_i, w_i/n, m_i) for every example at θ.
+	each := func(theta []float64, visit func(f []float64, s, w, m float64)) {
+		for i, f := range feats {
 			s := 1.0
 			if y[i] == 1 {
 				s = -1
 			}
-			m := 0.0
-			for k := range f {
-				m += theta[k] * f[k]
-			}
-			p := 1 / (1 + math.Exp(s*m)) // σ(−s·m)
-			w := classWeight[y[i]] / float64(n)
-			for k := range f {
-				grad[k] -= w * s * p * f[k]
-				for l := range f {
-					hess[k][l] += w * p * (1 - p) * f[k] * f[l]
-				}
-			}
-		}
-		for k := range d - 1 {
-			grad[k] += lambda * theta[k]
-			hess[k][k] += lambda
-		}
-		step, err := solve(hess, grad)
-		if err != nil {
-			return Linear{}, err
-		}
-		for k := range theta {
-			theta[k] -= step[k]
+			visit(f, s, classWeight[y[i]]/float64(n), floats.Dot(theta, f))
 		}
 	}
-	return Linear{W: theta[:d-1], B: theta[d-1]}, nil
+	p := optimize.Problem{
+		Func: func(theta []float64) float64 {
+			v := 0.0
+			each(theta, func(_ []float64, s, w, m float64) { v += w * softplus(-s*m) })
+			return v + lambda/2*floats.Dot(theta[:d-1], theta[:d-1])
+		},
+		Grad: func(grad, theta []float64) {
+			clear(grad)
+			each(theta, func(f []float64, s, w, m float64) { floats.AddScaled(grad, -w*s/(1+math.Exp(s*m)), f) })
+			floats.AddScaled(grad[:d-1], lambda, theta[:d-1])
+		},
+		Hess: func(hess *mat.SymDense, theta []float64) {
+			h := mat.NewSymDense(d, nil)
+			each(theta, func(f []float64, s, w, m float64) {
+				q := 1 / (1 + math.Exp(s*m)) // σ(−s·m)
+				h.SymRankOne(h, w*q*(1-q), mat.NewVecDense(d, f))
+			})
+			for k := range d - 1 {
+				h.SetSym(k, k, h.At(k, k)+lambda)
+			}
+			hess.CopySym(h)
+		},
+	}
+	res, err := optimize.Minimize(p, make([]float64, d), &optimize.Settings{GradientThreshold: 1e-10, MajorIterations: iters}, &optimize.Newton{})
+	if err != nil {
+		return Linear{}, fmt.Errorf("theory: weighted logistic regression: %w", err)
+	}
+	return Linear{W: res.X[:d-1], B: res.X[d-1]}, nil
 }
 
-// solve solves A·x = b by Gaussian elimination with partial pivoting (small systems).
-func solve(a [][]float64, b []float64) ([]float64, error) {
-	n := len(b)
-	m := make([][]float64, n)
-	for i := range m {
-		m[i] = append(append([]float64(nil), a[i]...), b[i])
+// softplus is log(1 + e^t), without overflow for large t.
+func softplus(t float64) float64 {
+	if t > 30 {
+		return t + math.Log1p(math.Exp(-t))
 	}
-	for c := range n {
-		p := c
-		for r := c + 1; r < n; r++ {
-			if math.Abs(m[r][c]) > math.Abs(m[p][c]) {
-				p = r
-			}
-		}
-		if math.Abs(m[p][c]) < 1e-300 {
-			return nil, fmt.Errorf("theory: singular system")
-		}
-		m[c], m[p] = m[p], m[c]
-		for r := c + 1; r < n; r++ {
-			f := m[r][c] / m[c][c]
-			for k := c; k <= n; k++ {
-				m[r][k] -= f * m[c][k]
-			}
-		}
-	}
-	out := make([]float64, n)
-	for r := n - 1; r >= 0; r-- {
-		s := m[r][n]
-		for k := r + 1; k < n; k++ {
-			s -= m[r][k] * out[k]
-		}
-		out[r] = s / m[r][r]
-	}
-	return out, nil
+	return math.Log1p(math.Exp(t))
 }

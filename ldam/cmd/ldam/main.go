@@ -19,6 +19,8 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/term"
+
 	"github.com/ldamlab/ldamlab/ldam/backend"
 	"github.com/ldamlab/ldamlab/ldam/backend/spec"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
@@ -250,14 +252,11 @@ func printFinal(w io.Writer, res *experiment.Result) {
 	}
 }
 
-// isTerminal reports whether w is a character device (a terminal).
+// isTerminal reports whether w is a terminal (golang.org/x/term): not a file, a pipe, or a
+// character device such as /dev/null.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func opt(p *float64) string {

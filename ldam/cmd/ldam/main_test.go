@@ -76,6 +76,12 @@ func TestProgressBarOnlyOnATerminal(t *testing.T) {
 	if isTerminal(f) {
 		t.Error("a log file is not a terminal")
 	}
+	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		defer null.Close()
+		if isTerminal(null) {
+			t.Error("/dev/null is a character device, not a terminal")
+		}
+	}
 	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
 		defer tty.Close()
 		if !isTerminal(tty) {

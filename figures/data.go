@@ -1,43 +1,13 @@
-package lab
+package figures
 
 import (
 	"fmt"
-	"strings"
-
-	"gonum.org/v1/plot"
 
 	"github.com/ldamlab/ldamlab/datasets"
-	"github.com/ldamlab/ldamlab/figures"
+	"gonum.org/v1/plot"
 )
 
-// Section 1 of the paper (01-long-tailed-data.ipynb): the table of the imbalanced training sets
-// of section 4 and appendix B (datasets.ImbalancedSets), Figs. 4 and 7.
-
-// profileName is "long-tailed" or "step".
-func profileName(p datasets.Profile) string {
-	if p == datasets.Step {
-		return "step"
-	}
-	return "long-tailed"
-}
-
-// countsText lists every count of up to 10 classes, else the first and last three.
-func countsText(c []int) string {
-	if len(c) <= 10 {
-		return strings.Trim(fmt.Sprint(c), "[]")
-	}
-	return fmt.Sprintf("%d %d %d … %d %d %d", c[0], c[1], c[2], c[len(c)-3], c[len(c)-2], c[len(c)-1])
-}
-
-// ImbalancedSetsTable is the table of the sets: counts, total, head and tail shares.
-func ImbalancedSetsTable(sets []datasets.ImbalancedSet) Table {
-	t := Table{Header: []string{"dataset", "profile", "ρ", "training images per class", "total", "most frequent class", "rarer half of the classes"}}
-	for _, s := range sets {
-		t.Rows = append(t.Rows, []string{s.Dataset, profileName(s.Profile), fmt.Sprint(s.Rho), countsText(s.Counts), fmt.Sprint(s.Total()),
-			fmt.Sprintf("%.1f %%", 100*s.HeadShare()), fmt.Sprintf("%.1f %%", 100*s.TailShare())})
-	}
-	return t
-}
+// Figures of the data: Figs. 4 and 7, the Tiny ImageNet profiles.
 
 // histogram is one panel of Fig. 4 or 7.
 func histogram(title string, counts []int) (*plot.Plot, error) {
@@ -45,12 +15,12 @@ func histogram(title string, counts []int) (*plot.Plot, error) {
 	for i := range names {
 		names[i] = fmt.Sprint(i)
 	}
-	return figures.ClassHistogram(title, counts, names)
+	return ClassHistogram(title, counts, names)
 }
 
 // Fig4 is Figure 4 of the paper: the CIFAR-10 training set per class, (a) long-tailed ρ = 10,
 // (b) long-tailed ρ = 100, (c) step ρ = 10 with μ = 0.5.
-func Fig4() (*figures.Panels, error) {
+func Fig4() (*Panels, error) {
 	panels := []struct {
 		title string
 		p     datasets.Profile
@@ -68,13 +38,13 @@ func Fig4() (*figures.Panels, error) {
 		}
 		plots = append(plots, h)
 	}
-	return figures.Row("Fig. 4: CIFAR-10 training sets", plots...), nil
+	return Row("Fig. 4: CIFAR-10 training sets", plots...), nil
 }
 
 // Fig7 is Figure 7 of the paper (appendix C.5): (a) the CIFAR-10 long-tailed ρ = 100 training
 // set and (b), (c) two imbalanced test distributions of the same profile with 1000 images for
 // the most frequent class, their classes permuted with the two seeds.
-func Fig7(seeds [2]uint64) (*figures.Panels, error) {
+func Fig7(seeds [2]uint64) (*Panels, error) {
 	train, err := datasets.ClassCounts(datasets.LongTailed, 5000, 10, 0.01, 0.5)
 	if err != nil {
 		return nil, err
@@ -95,5 +65,29 @@ func Fig7(seeds [2]uint64) (*figures.Panels, error) {
 		}
 		plots = append(plots, h)
 	}
-	return figures.Row("Fig. 7: CIFAR-10-LT ρ = 100, training and permuted test distributions", plots...), nil
+	return Row("Fig. 7: CIFAR-10-LT ρ = 100, training and permuted test distributions", plots...), nil
 }
+
+// TinyImageNetProfiles draws Tiny ImageNet's four training profiles of Table 4 (long-tailed
+// and step, ρ = 100 and 10, the official formula with 500 images per class) as count profiles.
+func TinyImageNetProfiles() (*plot.Plot, error) {
+	sets, err := datasets.ImbalancedSets(100, 10)
+	if err != nil {
+		return nil, err
+	}
+	var series []Series
+	for _, s := range sets {
+		if s.Dataset != "Tiny ImageNet" {
+			continue
+		}
+		v := make([]float64, len(s.Counts))
+		for i, n := range s.Counts {
+			v[i] = float64(n)
+		}
+		series = append(series, Series{Name: fmt.Sprintf("%s ρ = %g (%d images)", profileName[s.Profile], s.Rho, s.Total()), Values: v})
+	}
+	return CountProfiles("Tiny ImageNet training sets of Table 4", series)
+}
+
+// profileName names an imbalance profile in a legend.
+var profileName = map[datasets.Profile]string{datasets.LongTailed: "long-tailed", datasets.Step: "step"}
