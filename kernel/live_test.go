@@ -94,6 +94,7 @@ func TestLiveWidgetsInBrowser(t *testing.T) {
 	os.Unsetenv("LDAMLAB_HEADLESS")
 	dir := t.TempDir()
 	sliders := committedCell(t, "../notebooks/02-margin-theory.ipynb", "lab.MarginExplorer(")
+	toySliders := committedCell(t, "../notebooks/03-ldam-loss.ipynb", "lab.ToyExplorer(")
 	sphere := `import (
 	"fmt"
 	"log"
@@ -115,6 +116,7 @@ if err != nil {
 fmt.Println("shown:", shown)
 `
 	liveNotebook(t, filepath.Join(dir, "live.ipynb"), sphere, sliders)
+	liveNotebook(t, filepath.Join(dir, "toy.ipynb"), toySliders)
 
 	port, err := freePort()
 	if err != nil {
@@ -226,6 +228,25 @@ fmt.Println("shown:", shown)
 	poll("moving β to 0.50 did not redraw the figure in place", fmt.Sprintf("%s != %q && %s == %d", last, drawn, figs, figures0+1), time.Minute)
 	final, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](outputs))
 	t.Logf("outputs after two slider moves:\n%s", strings.Join(final, "\n---\n"))
+
+	// The bridge toy's four sliders (03-ldam-loss's committed cell, in a notebook of its own: the
+	// trade-off cell above holds its kernel): moving Δ_max retrains the five methods and redraws.
+	// Leave without the "unsaved changes" dialog, then open the toy's notebook.
+	chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`Jupyter.notebook.set_dirty(false); window.onbeforeunload = null`))
+	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/notebooks/toy.ipynb?token=%s", base, token))); err != nil {
+		fail("opening the toy's notebook", err)
+	}
+	poll("the toy's kernel did not connect", `window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel && Jupyter.notebook.kernel.is_connected()`, 90*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`Jupyter.notebook.execute_all_cells()`)); err != nil {
+		fail("running the toy's cell", err)
+	}
+	toyCell := `document.querySelectorAll(".cell")[0]`
+	poll("the toy's four sliders did not appear", toyCell+`.querySelectorAll("input[type=range]").length == 4 && gonb_comm.websocket_is_opened`, 4*time.Minute)
+	moveToy := fmt.Sprintf(`(() => { const s = %s.querySelectorAll("input[type=range]")[0]; s.value = 0; s.dispatchEvent(new Event("input")); s.dispatchEvent(new Event("change")); })()`, toyCell)
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](moveToy)); err != nil {
+		fail("moving the toy's Δ_max slider", err)
+	}
+	poll("moving Δ_max to 0 did not retrain and redraw the toy", `Array.from(`+toyCell+`.querySelectorAll(".output_area")).some((o) => o.innerText.includes("= 0.00, s = 10, α = 0.25, T0 = 200")) && `+toyCell+`.querySelectorAll(".output_area img, .output_area .output_svg svg").length >= 4`, 2*time.Minute)
 }
 
 // stopServer interrupts a notebook server (which shuts its kernels down) and waits for it.
