@@ -20,20 +20,18 @@ import (
 // liveNotebook writes a notebook of the given Go cells with the lab's kernel selected.
 func liveNotebook(t *testing.T, file string, cells ...string) {
 	t.Helper()
-	type cell struct {
-		CellType       string         `json:"cell_type"`
-		ExecutionCount *int           `json:"execution_count"`
-		Metadata       map[string]any `json:"metadata"`
-		Outputs        []any          `json:"outputs"`
-		Source         string         `json:"source"`
-	}
 	nb := map[string]any{
 		"nbformat": 4, "nbformat_minor": 5,
 		"metadata": map[string]any{"kernelspec": map[string]string{"display_name": "Go (LDAM Lab)", "language": "go", "name": KernelName}},
 	}
-	var cs []cell
-	for _, src := range cells {
-		cs = append(cs, cell{CellType: "code", Metadata: map[string]any{}, Outputs: []any{}, Source: src})
+	var cs []map[string]any
+	for i, src := range cells {
+		id := fmt.Sprintf("cell-%d", i)
+		if md, ok := strings.CutPrefix(src, markdownCell); ok {
+			cs = append(cs, map[string]any{"cell_type": "markdown", "id": id, "metadata": map[string]any{}, "source": md})
+			continue
+		}
+		cs = append(cs, map[string]any{"cell_type": "code", "id": id, "execution_count": nil, "metadata": map[string]any{}, "outputs": []any{}, "source": src})
 	}
 	nb["cells"] = cs
 	b, err := json.Marshal(nb)
@@ -46,6 +44,9 @@ func liveNotebook(t *testing.T, file string, cells ...string) {
 }
 
 // committedCell returns the source of the code cell of a committed notebook that contains want.
+// markdownCell marks a liveNotebook cell as Markdown (the prefix is removed).
+const markdownCell = "<!-- markdown -->\n"
+
 func committedCell(t *testing.T, notebook, want string) string {
 	t.Helper()
 	b, err := os.ReadFile(notebook)
@@ -68,7 +69,14 @@ func committedCell(t *testing.T, notebook, want string) string {
 			json.Unmarshal(c.Source, &s)
 			lines = []string{s}
 		}
-		if src := strings.Join(lines, ""); c.CellType == "code" && strings.Contains(src, want) {
+		src := strings.Join(lines, "")
+		if md, ok := strings.CutPrefix(want, markdownCell); ok {
+			if c.CellType == "markdown" && strings.Contains(src, md) {
+				return markdownCell + src
+			}
+			continue
+		}
+		if c.CellType == "code" && strings.Contains(src, want) {
 			return src
 		}
 	}
@@ -116,7 +124,8 @@ if err != nil {
 fmt.Println("shown:", shown)
 `
 	liveNotebook(t, filepath.Join(dir, "live.ipynb"), sphere, sliders)
-	liveNotebook(t, filepath.Join(dir, "toy.ipynb"), toySliders)
+	solution := committedCell(t, "../notebooks/03-ldam-loss.ipynb", markdownCell+"<details><summary><b>Solution</b></summary>")
+	liveNotebook(t, filepath.Join(dir, "toy.ipynb"), solution, toySliders)
 
 	port, err := freePort()
 	if err != nil {
@@ -240,13 +249,24 @@ fmt.Println("shown:", shown)
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`Jupyter.notebook.execute_all_cells()`)); err != nil {
 		fail("running the toy's cell", err)
 	}
-	toyCell := `document.querySelectorAll(".cell")[0]`
+	toyCell := `document.querySelectorAll(".cell")[1]`
 	poll("the toy's four sliders did not appear", toyCell+`.querySelectorAll("input[type=range]").length == 4 && gonb_comm.websocket_is_opened`, 4*time.Minute)
 	moveToy := fmt.Sprintf(`(() => { const s = %s.querySelectorAll("input[type=range]")[0]; s.value = 0; s.dispatchEvent(new Event("input")); s.dispatchEvent(new Event("change")); })()`, toyCell)
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](moveToy)); err != nil {
 		fail("moving the toy's Δ_max slider", err)
 	}
 	poll("moving Δ_max to 0 did not retrain and redraw the toy", `Array.from(`+toyCell+`.querySelectorAll(".output_area")).some((o) => o.innerText.includes("= 0.00, s = 10, α = 0.25, T0 = 200")) && `+toyCell+`.querySelectorAll(".output_area img, .output_area .output_svg svg").length >= 4`, 2*time.Minute)
+
+	// An exercise's solution (the committed Markdown cell) is folded until its summary is clicked.
+	folded := `(() => { const d = document.querySelector(".text_cell_render details"); return d ? (d.open ? "open" : "folded") + ": " + d.innerText : "no details element"; })()`
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](folded))
+	if err != nil || !strings.HasPrefix(state, "folded") {
+		fail(fmt.Sprintf("the solution is not folded (%s)", state), err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector(".text_cell_render details summary").click()`)); err != nil {
+		fail("clicking the solution's summary", err)
+	}
+	poll("clicking Solution did not reveal it", `(() => { const d = document.querySelector(".text_cell_render details"); return d.open && d.innerText.includes("Lagrange multiplier"); })()`, 10*time.Second)
 }
 
 // stopServer interrupts a notebook server (which shuts its kernels down) and waits for it.

@@ -52,32 +52,9 @@ func MarginExplorer(name string, n1, n2 int, beta float64, limit time.Duration) 
 	if !Interactive() {
 		return nil
 	}
-	gonbui.DisplayMarkdown("**Move the sliders** (n1, n2, 100·β); the plot below redraws.")
-	s1 := widgets.Slider(1, 5000, n1).Done()
-	s2 := widgets.Slider(1, 5000, n2).Done()
-	sb := widgets.Slider(1, 200, int(100*beta+0.5)).Done()
-	c1, c2, cb := s1.Listen().LatestOnly(), s2.Listen().LatestOnly(), sb.Listen().LatestOnly()
-	defer c1.Close()
-	defer c2.Close()
-	defer cb.Close()
 	id := "ldamlab-tradeoff-" + gonbui.UniqueId()
-	timeout := time.After(limit)
-	// The values come from the channels: a slider's Value() is updated by GoNB on another
-	// goroutine and may still hold the previous value when the event arrives here.
-	v1, v2, vb := n1, n2, int(100*beta+0.5)
-	for {
-		var ok bool
-		select {
-		case v1, ok = <-c1.C:
-		case v2, ok = <-c2.C:
-		case vb, ok = <-cb.C:
-		case <-timeout:
-			return nil
-		}
-		if !ok {
-			return nil
-		}
-		p, text, err := TradeOffView(max(1, v1), max(1, v2), float64(max(1, vb))/100)
+	return explore("**Move the sliders** (n1, n2, 100·β); the plot below redraws.", limit, func(v []int) error {
+		p, text, err := TradeOffView(max(1, v[0]), max(1, v[1]), float64(max(1, v[2]))/100)
 		if err != nil {
 			return err
 		}
@@ -88,6 +65,49 @@ func MarginExplorer(name string, n1, n2 int, beta float64, limit time.Duration) 
 		f.Text = text
 		update(id, f)
 		gonbui.UpdateMarkdown(id+"-text", text)
+		return nil
+	}, slider{1, 5000, n1}, slider{1, 5000, n2}, slider{1, 200, int(100*beta + 0.5)})
+}
+
+// slider is one integer slider of an explorer: its range and starting value.
+type slider struct{ min, max, value int }
+
+// explore shows a prompt and the sliders, and calls redraw with all their values whenever one
+// moves, until limit passes or the cell is interrupted. The values come from the sliders'
+// channels: a slider's Value() is updated by GoNB on another goroutine and may still hold the
+// previous value when the event arrives.
+func explore(prompt string, limit time.Duration, redraw func(values []int) error, sliders ...slider) error {
+	gonbui.DisplayMarkdown(prompt)
+	type move struct{ i, v int }
+	moves := make(chan move)
+	done := make(chan struct{})
+	defer close(done)
+	values := make([]int, len(sliders))
+	for i, s := range sliders {
+		values[i] = s.value
+		c := widgets.Slider(s.min, s.max, s.value).Done().Listen().LatestOnly()
+		defer c.Close()
+		go func() {
+			for v := range c.C {
+				select {
+				case moves <- move{i, v}:
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	timeout := time.After(limit)
+	for {
+		select {
+		case m := <-moves:
+			values[m.i] = m.v
+			if err := redraw(values); err != nil {
+				return err
+			}
+		case <-timeout:
+			return nil
+		}
 	}
 }
 

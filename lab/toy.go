@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
-	"github.com/janpfeifer/gonb/gonbui/widgets"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/ldamlab/ldamlab/figures"
@@ -65,37 +64,13 @@ func ToyExplorer(name string, c toy.Config, limit time.Duration) error {
 	if !Interactive() {
 		return nil
 	}
-	gonbui.DisplayMarkdown("**Move the sliders** (100·Δ_max, s, 100·α, T0): the five methods retrain and the views below redraw.")
-	sd := widgets.Slider(0, 100, int(100*c.MaxMargin+0.5)).Done()
-	ss := widgets.Slider(1, 40, int(c.Scale+0.5)).Done()
-	sa := widgets.Slider(0, 100, int(100*c.Alpha+0.5)).Done()
-	st := widgets.Slider(0, c.Epochs, c.T0).Done()
-	cd, cs, ca, ct := sd.Listen().LatestOnly(), ss.Listen().LatestOnly(), sa.Listen().LatestOnly(), st.Listen().LatestOnly()
-	defer cd.Close()
-	defer cs.Close()
-	defer ca.Close()
-	defer ct.Close()
 	id := "ldamlab-toy-" + gonbui.UniqueId()
-	timeout := time.After(limit)
-	vd, vs, va, vt := int(100*c.MaxMargin+0.5), int(c.Scale+0.5), int(100*c.Alpha+0.5), c.T0
-	for {
-		var ok bool
-		select {
-		case vd, ok = <-cd.C:
-		case vs, ok = <-cs.C:
-		case va, ok = <-ca.C:
-		case vt, ok = <-ct.C:
-		case <-timeout:
-			return nil
-		}
-		if !ok {
-			return nil
-		}
-		c.MaxMargin, c.Scale, c.Alpha, c.T0 = float64(vd)/100, float64(max(1, vs)), float64(va)/100, vt
+	return explore("**Move the sliders** (100·Δ_max, s, 100·α, T0): the five methods retrain and the views below redraw.", limit, func(v []int) error {
+		c.MaxMargin, c.Scale, c.Alpha, c.T0 = float64(v[0])/100, float64(max(1, v[1])), float64(v[2])/100, v[3]
 		bounds, margins, t, err := ToyView(c)
 		if err != nil {
 			gonbui.UpdateMarkdown(id+"-text", err.Error())
-			continue
+			return nil
 		}
 		fb, err := Render(bounds, vg.Length(len(bounds.Rows[0]))*3.3*vg.Inch, 3*vg.Inch)
 		if err != nil {
@@ -108,5 +83,6 @@ func ToyExplorer(name string, c toy.Config, limit time.Duration) error {
 		update(id+"-bounds", fb)
 		update(id+"-margins", fm)
 		gonbui.UpdateMarkdown(id+"-text", fmt.Sprintf("Δ_max = %.2f, s = %g, α = %.2f, T0 = %d\n\n%s", c.MaxMargin, c.Scale, c.Alpha, c.T0, t.Markdown()))
-	}
+		return nil
+	}, slider{0, 100, int(100*c.MaxMargin + 0.5)}, slider{1, 40, int(c.Scale + 0.5)}, slider{0, 100, int(100*c.Alpha + 0.5)}, slider{0, c.Epochs, c.T0})
 }

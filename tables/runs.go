@@ -125,3 +125,19 @@ func Table4(runs []registry.Finished) Table {
 	}
 	return t
 }
+
+// PerClassChange compares two finished runs of the same data class by class: the training
+// count, each run's final test error and the change from the first to the second (the
+// exercise "which classes does DRW help?").
+func PerClassChange(a, b registry.Finished) (Table, error) {
+	fa, fb := a.Result.Final, b.Result.Final
+	if fa == nil || fb == nil || len(fa.PerClassError) != len(fb.PerClassError) || len(a.Result.Data.TrainCounts) != len(fa.PerClassError) {
+		return Table{}, fmt.Errorf("tables: %s and %s are not finished runs of the same classes", a.Method, b.Method)
+	}
+	t := Table{Header: []string{"class", "n_j", a.Method + ": test error (%)", b.Method + ": test error (%)", "change (points)"}}
+	for j := range fa.PerClassError {
+		t.Rows = append(t.Rows, []string{fmt.Sprint(j), fmt.Sprint(a.Result.Data.TrainCounts[j]), fmt.Sprintf("%.1f", 100*fa.PerClassError[j]),
+			fmt.Sprintf("%.1f", 100*fb.PerClassError[j]), fmt.Sprintf("%+.1f", 100*(fb.PerClassError[j]-fa.PerClassError[j]))})
+	}
+	return t, nil
+}

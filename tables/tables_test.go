@@ -167,3 +167,20 @@ func TestTable4(t *testing.T) {
 		t.Errorf("Table 4 table:\n%s", md)
 	}
 }
+
+func TestPerClassChange(t *testing.T) {
+	a := registry.Finished{Method: "ERM", Result: result([]float64{0.1, 0.9}, []int{100, 1}, []int{10, 10})}
+	b := registry.Finished{Method: "ERM-DRW", Result: result([]float64{0.15, 0.5}, []int{100, 1}, []int{10, 10})}
+	tb, err := PerClassChange(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"0", "100", "10.0", "15.0", "+5.0"}, {"1", "1", "90.0", "50.0", "-40.0"}}
+	if !reflect.DeepEqual(tb.Rows, want) {
+		t.Errorf("rows %q, want %q", tb.Rows, want)
+	}
+	b.Result.Final.PerClassError = []float64{0.1}
+	if _, err := PerClassChange(a, b); err == nil {
+		t.Error("runs of different classes compared")
+	}
+}
