@@ -11,12 +11,27 @@ import (
 	"github.com/ldamlab/ldamlab/ldam/theory"
 )
 
-// Theorem3 draws the Theorem 3 experiment: the mean balanced error ± std against α, with the n^{-1/4} prediction marked and
-// re-weighting as a horizontal line.
-func Theorem3(r *theory.Theorem3Result) (*plot.Plot, error) {
+// Theorem3 draws the Theorem 3 experiment in two panels: (a) the mean balanced error ± std
+// over draws against α, with the n^{-1/4} prediction marked and re-weighting as a horizontal
+// line; (b) what the argument rests on, the paired differences from α = 1/4 draw by draw, mean ±
+// 2 standard errors (re-weighting at the right).
+func Theorem3(r *theory.Theorem3Result) (*Panels, error) {
+	left, err := theorem3Means(r)
+	if err != nil {
+		return nil, err
+	}
+	right, err := theorem3Paired(r)
+	if err != nil {
+		return nil, err
+	}
 	c := r.Config
+	return Row(fmt.Sprintf("Theorem 3: n = %d vs %d, %d-d Gaussians, %d draws", c.N0, c.N1, c.Dim, len(r.Rows[0].Errors)), left, right), nil
+}
+
+// theorem3Means is panel (a) of Theorem3.
+func theorem3Means(r *theory.Theorem3Result) (*plot.Plot, error) {
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Theorem 3: n = %d vs %d, %d-d Gaussians, %d draws", c.N0, c.N1, c.Dim, len(r.Rows[0].Errors))
+	p.Title.Text = fmt.Sprintf("(a) balanced error, mean ± std over %d draws", len(r.Rows[0].Errors))
 	p.X.Label.Text = "α (margins γ_j ~ n_j^-α)"
 	p.Y.Label.Text = "balanced test error (%)"
 	var pts plotter.XYs
@@ -62,8 +77,52 @@ func Theorem3(r *theory.Theorem3Result) (*plot.Plot, error) {
 	p.Add(v)
 	p.Legend.Add("Theorem 3: α = 1/4", v)
 	p.Legend.Top = true
-	p.Y.Min = 0
+	p.Y.Min, p.Y.Max = 0, 1.5*top // room above the bars for the legend
 	p.Add(plotter.NewGrid())
+	return p, nil
+}
+
+// theorem3Paired is panel (b) of Theorem3: per method, the draw-by-draw difference of its
+// balanced error from α = 1/4's, mean ± 2 standard errors; re-weighting is drawn at α = 1.15.
+func theorem3Paired(r *theory.Theorem3Result) (*plot.Plot, error) {
+	ref, ok := r.Row(0.25)
+	if !ok {
+		return nil, fmt.Errorf("figures: the Theorem 3 experiment has no α = 1/4 row to pair with")
+	}
+	p := plot.New()
+	p.Title.Text = "(b) minus α = 1/4, paired: mean ± 2 s.e."
+	p.X.Label.Text = "α (re-weighting at the right)"
+	p.Y.Label.Text = "difference in balanced error (points)"
+	var pts plotter.XYs
+	var errs plotter.YErrors
+	for _, row := range r.Rows {
+		d := row.Minus(ref)
+		x := row.Alpha
+		if math.IsNaN(x) {
+			x = 1.15
+		}
+		pts = append(pts, plotter.XY{X: x, Y: 100 * d.Mean()})
+		errs = append(errs, struct{ Low, High float64 }{200 * d.StdErr(), 200 * d.StdErr()})
+	}
+	points, err := plotter.NewScatter(pts)
+	if err != nil {
+		return nil, err
+	}
+	points.Color = Palette[0]
+	bars, err := plotter.NewYErrorBars(struct {
+		plotter.XYer
+		plotter.YErrorer
+	}{pts, errs})
+	if err != nil {
+		return nil, err
+	}
+	bars.Color = Palette[0]
+	zero, err := plotter.NewLine(plotter.XYs{{X: -0.05, Y: 0}, {X: 1.2, Y: 0}})
+	if err != nil {
+		return nil, err
+	}
+	zero.Color, zero.Dashes = Palette[8], []vg.Length{vg.Points(2), vg.Points(2)}
+	p.Add(plotter.NewGrid(), zero, bars, points)
 	return p, nil
 }
 

@@ -19,10 +19,11 @@ func TestTheorem3Figure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(p.Title.Text, "5 draws") {
-		t.Errorf("title %q", p.Title.Text)
+	if !strings.Contains(p.Title, "5 draws") || len(p.Rows[0]) != 2 || !strings.Contains(p.Rows[0][1].Title.Text, "paired") {
+		t.Errorf("title %q, %d panels", p.Title, len(p.Rows[0]))
 	}
-	checkFiles(t, "theorem3", p)
+	checkFiles(t, "theorem3", p.Rows[0][0])
+	checkFiles(t, "theorem3-paired", p.Rows[0][1])
 }
 
 func TestFig1(t *testing.T) {

@@ -1,8 +1,10 @@
 package theory
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -72,5 +74,26 @@ func TestImplicitBias(t *testing.T) {
 	}
 	if a := Angle(Linear{W: []float64{1, 0}}, Linear{W: []float64{0, 2}}); math.Abs(a-90) > 1e-12 {
 		t.Errorf("angle %v", a)
+	}
+}
+
+// TestTheorem3Reading: the reading quotes the experiment's own numbers and says which way the
+// comparison went.
+func TestTheorem3Reading(t *testing.T) {
+	c := DefaultTheorem3()
+	c.Trials, c.TestPerClass = 20, 2000
+	res, err := RunTheorem3(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Reading()
+	zero, _ := res.Row(0)
+	for _, want := range []string{"Over 20 draws", fmt.Sprintf("%.2f %%", 100*zero.Mean()), "Bayes-optimal balanced error is 0.62 %"} {
+		if !strings.Contains(r, want) {
+			t.Errorf("the reading lacks %q:\n%s", want, r)
+		}
+	}
+	if !strings.Contains(r, "holds") && !strings.Contains(r, "is not confirmed") {
+		t.Errorf("no verdict:\n%s", r)
 	}
 }
