@@ -135,7 +135,7 @@ type Curve struct {
 // LearningCurves is Fig. 3: test error (solid) and training error (dashed) by epoch, with a
 // vertical line at the DRW switch epoch T0 (if ≥ 0).
 func LearningCurves(title string, curves []Curve, switchEpoch int) (*plot.Plot, error) {
-	p := newPlot(title, "epoch", "error (%)")
+	p := newPlot(title, "epochs trained", "error (%)")
 	top := 0.0
 	for k, c := range curves {
 		for _, part := range []struct {
@@ -172,7 +172,7 @@ func LearningCurves(title string, curves []Curve, switchEpoch int) (*plot.Plot, 
 		v.Color = color.Gray{120}
 		v.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
 		p.Add(v)
-		p.Legend.Add(fmt.Sprintf("DRW switch (epoch %d)", switchEpoch+1), v)
+		p.Legend.Add(fmt.Sprintf("DRW switch, T0 = %d", switchEpoch), v)
 	}
 	// Errors start high on the left and fall: the bottom-left corner is free for the legend.
 	p.Legend.Top, p.Legend.Left = false, true
