@@ -16,7 +16,7 @@ class LDAMLabKernelTests(jupyter_kernel_test.KernelTests):
     code_hello_world = '%%\nfmt.Println("hello, world")'
     code_stderr = '%%\nfmt.Fprintln(os.Stderr, "some error")'
     code_display_data = [
-        {"code": 'import "github.com/ldamlab/ldamlab/lab"\n\n%%\nlab.ShowTable(lab.Table{Header: []string{"a"}, Rows: [][]string{{"1"}}})', "mime": "text/markdown"},
+        {"code": 'import (\n\t"github.com/ldamlab/ldamlab/lab"\n\t"github.com/ldamlab/ldamlab/tables"\n)\n\n%%\nlab.ShowTable(tables.Table{Header: []string{"a"}, Rows: [][]string{{"1"}}})', "mime": "text/markdown"},
     ]
     completion_samples = []
     complete_code_samples = []
