@@ -184,3 +184,15 @@ func TestPerClassChange(t *testing.T) {
 		t.Error("runs of different classes compared")
 	}
 }
+
+func TestMarginTerms(t *testing.T) {
+	tb := MarginTerms([]float64{0.5, 0.25}, []int{100, 1})
+	// Eq. 9 with the same sum 0.75: γ ∝ (100^-1/4, 1) = (0.316, 1) → (0.180, 0.570).
+	want := [][]string{{"0", "100", "0.500", "0.180", "0.200", "0.462"}, {"1", "1", "0.250", "0.570", "4.000", "4.615"}}
+	if !reflect.DeepEqual(tb.Rows, want) {
+		t.Errorf("rows %q, want %q", tb.Rows, want)
+	}
+	if got := MarginTerms([]float64{-0.1, 0.2}, []int{10, 10}).Rows[0][4]; got != "∞" {
+		t.Errorf("a negative margin's term is %q", got)
+	}
+}

@@ -133,3 +133,26 @@ func Probe(results []*analysis.ProbeResult) Table {
 	}
 	return t
 }
+
+// MarginTerms lists, class by class, normalized training margins γ_j (Eq. 2) beside the margins
+// Eq. 9 would give with the same sum (γ_j ∝ n_j^{-1/4}), and the two terms of Eq. 4 with the
+// complexity C(F) = 1 (the scale of unit class vectors on unit inputs): (1/γ_j)·√(1/n_j) and
+// log(n)/√n_j.
+func MarginTerms(gamma []float64, counts []int) Table {
+	t := Table{Header: []string{"class", "n_j", "γ_j measured (Eq. 2)", "γ_j ∝ n_j^-1/4, same sum (Eq. 9)", "(1/γ_j)·√(1/n_j)", "log(n)/√n_j"}}
+	n, sum := 0, 0.0
+	for j, c := range counts {
+		n += c
+		sum += gamma[j]
+	}
+	eq9 := theory.OptimalMargins(counts, sum)
+	for j, c := range counts {
+		term := "∞"
+		if gamma[j] > 0 {
+			term = fmt.Sprintf("%.3f", 1/gamma[j]/math.Sqrt(float64(c)))
+		}
+		t.Rows = append(t.Rows, []string{fmt.Sprint(j), fmt.Sprint(c), fmt.Sprintf("%.3f", gamma[j]), fmt.Sprintf("%.3f", eq9[j]), term,
+			fmt.Sprintf("%.3f", math.Log(float64(n))/math.Sqrt(float64(c)))})
+	}
+	return t
+}
