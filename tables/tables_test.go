@@ -2,6 +2,8 @@ package tables
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -194,5 +196,41 @@ func TestMarginTerms(t *testing.T) {
 	}
 	if got := MarginTerms([]float64{-0.1, 0.2}, []int{10, 10}).Rows[0][4]; got != "∞" {
 		t.Errorf("a negative margin's term is %q", got)
+	}
+}
+
+// TestCoreReading: the reading quotes what is committed — means, the DRW gains, the seeds in
+// which they hold — from a registry written here.
+func TestCoreReading(t *testing.T) {
+	root := t.TempDir()
+	errs := map[string][]float64{"ERM": {0.60, 0.56}, "ERM-DRW": {0.48, 0.50}, "LDAM": {0.62, 0.58}, "LDAM-DRW": {0.47, 0.59}}
+	for m, v := range errs {
+		cell, err := registry.Cell("table2", m, "C10 LT 100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seed, e := range v {
+			r := &record.Result{Done: true, Config: record.Config{Seed: uint64(seed)}, Final: &metrics.Result{Top1Error: e}}
+			dir := cell.Dir(root, "lite", uint64(seed))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := record.WriteJSON(filepath.Join(dir, record.ResultsFile), r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r, err := CoreReading(root, "lite", "C10 LT 100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ERM 58.00 ± 2.83 % (n = 2)", "by 9.0 points on ERM (paper: 4.5), lower in 2 of 2 shared seeds",
+		"7.0 points on LDAM (paper: 3.7), lower in 1 of 2", "LDAM is 2.0 points worse than ERM (paper: 3.0 better)", "up to 12.0 points"} {
+		if !strings.Contains(r, want) {
+			t.Errorf("the reading lacks %q:\n%s", want, r)
+		}
+	}
+	if _, err := CoreReading(t.TempDir(), "lite", "C10 LT 100"); err == nil {
+		t.Error("a reading without runs")
 	}
 }
