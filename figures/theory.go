@@ -51,14 +51,10 @@ func theorem3Means(r *theory.Theorem3Result) (*plot.Plot, error) {
 		return nil, err
 	}
 	line.Color, points.Color = Palette[0], Palette[0]
-	bars, err := plotter.NewYErrorBars(struct {
-		plotter.XYer
-		plotter.YErrorer
-	}{pts, errs})
+	bars, err := errorBars(pts, errs)
 	if err != nil {
 		return nil, err
 	}
-	bars.Color = Palette[0]
 	p.Add(line, points, bars)
 	p.Legend.Add("max-margin, bias moved", line, points)
 	rw := r.Reweighted()
@@ -80,6 +76,19 @@ func theorem3Means(r *theory.Theorem3Result) (*plot.Plot, error) {
 	p.Y.Min, p.Y.Max = 0, 1.5*top // room above the bars for the legend
 	p.Add(plotter.NewGrid())
 	return p, nil
+}
+
+// errorBars draws vertical error bars of errs at pts, in the palette's first colour.
+func errorBars(pts plotter.XYs, errs plotter.YErrors) (*plotter.YErrorBars, error) {
+	bars, err := plotter.NewYErrorBars(struct {
+		plotter.XYer
+		plotter.YErrorer
+	}{pts, errs})
+	if err != nil {
+		return nil, err
+	}
+	bars.Color = Palette[0]
+	return bars, nil
 }
 
 // theorem3Paired is panel (b) of Theorem3: per method, the draw-by-draw difference of its
@@ -109,14 +118,10 @@ func theorem3Paired(r *theory.Theorem3Result) (*plot.Plot, error) {
 		return nil, err
 	}
 	points.Color = Palette[0]
-	bars, err := plotter.NewYErrorBars(struct {
-		plotter.XYer
-		plotter.YErrorer
-	}{pts, errs})
+	bars, err := errorBars(pts, errs)
 	if err != nil {
 		return nil, err
 	}
-	bars.Color = Palette[0]
 	zero, err := plotter.NewLine(plotter.XYs{{X: -0.05, Y: 0}, {X: 1.2, Y: 0}})
 	if err != nil {
 		return nil, err
