@@ -49,38 +49,22 @@ const markdownCell = "<!-- markdown -->\n"
 
 func committedCell(t *testing.T, notebook, want string) string {
 	t.Helper()
-	b, err := os.ReadFile(notebook)
+	cells, err := env.ReadNotebook(notebook)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var nb struct {
-		Cells []struct {
-			CellType string          `json:"cell_type"`
-			Source   json.RawMessage `json:"source"`
-		} `json:"cells"`
-	}
-	if err := json.Unmarshal(b, &nb); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range nb.Cells {
-		var lines []string
-		if json.Unmarshal(c.Source, &lines) != nil {
-			var s string
-			json.Unmarshal(c.Source, &s)
-			lines = []string{s}
-		}
-		src := strings.Join(lines, "")
+	for _, c := range cells {
 		if md, ok := strings.CutPrefix(want, markdownCell); ok {
-			if c.CellType == "markdown" && strings.Contains(src, md) {
-				return markdownCell + src
+			if c.Type == "markdown" && strings.Contains(c.Source, md) {
+				return markdownCell + c.Source
 			}
 			continue
 		}
-		if c.CellType == "code" && strings.Contains(src, want) {
-			return src
+		if c.Type == "code" && strings.Contains(c.Source, want) {
+			return c.Source
 		}
 	}
-	t.Fatalf("%s has no code cell with %q", notebook, want)
+	t.Fatalf("%s has no cell with %q", notebook, want)
 	return ""
 }
 

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ldamlab/ldamlab/lab/env"
 )
 
 // TestNotebookMath parses the math of every committed notebook's Markdown cells as MathJax
@@ -21,24 +21,15 @@ func TestNotebookMath(t *testing.T) {
 	code := regexp.MustCompile("`[^`]*`")
 	span := regexp.MustCompile(`\$\$(?s:.+?)\$\$|\$(?:[^$\\]|\\.)+?\$`)
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		cells, err := env.ReadNotebook(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var nb struct {
-			Cells []struct {
-				Type   string   `json:"cell_type"`
-				Source []string `json:"source"`
-			} `json:"cells"`
-		}
-		if err := json.Unmarshal(b, &nb); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for i, c := range nb.Cells {
+		for i, c := range cells {
 			if c.Type != "markdown" {
 				continue
 			}
-			text := code.ReplaceAllString(strings.Join(c.Source, ""), "")
+			text := code.ReplaceAllString(c.Source, "")
 			rest := span.ReplaceAllStringFunc(text, func(m string) string {
 				body := strings.Trim(m, "$")
 				if strings.ContainsAny(body, "\r\t\f\v\b") {

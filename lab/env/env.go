@@ -6,9 +6,11 @@ package env
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ldamlab/ldamlab/datasets/fetch"
 	"github.com/ldamlab/ldamlab/ldam/schedule"
@@ -91,3 +93,48 @@ const PlotlyPath = "nbextensions/ldamlab/plotly-2.34.0.min.js"
 // PlotlyCDN is the fallback when the installed copy is not served (JupyterLab, VS Code): the
 // same version from its CDN (the browser needs the internet then, the kernel does not).
 const PlotlyCDN = "https://cdn.plot.ly/plotly-2.34.0.min.js"
+
+// Cell is one cell of a notebook file: its type ("code", "markdown" or "raw"), its source, and
+// the text its stream outputs printed.
+type Cell struct {
+	Type, Source, Text string
+}
+
+// ReadNotebook reads the cells of a notebook file (nbformat 4; sources and texts given as one
+// string or as a list of lines).
+func ReadNotebook(file string) ([]Cell, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var nb struct {
+		Cells []struct {
+			Type    string          `json:"cell_type"`
+			Source  json.RawMessage `json:"source"`
+			Outputs []struct {
+				Text json.RawMessage `json:"text"`
+			} `json:"outputs"`
+		} `json:"cells"`
+	}
+	if err := json.Unmarshal(b, &nb); err != nil {
+		return nil, fmt.Errorf("%s is not a notebook: %w", file, err)
+	}
+	text := func(m json.RawMessage) string {
+		var lines []string
+		if json.Unmarshal(m, &lines) == nil {
+			return strings.Join(lines, "")
+		}
+		var s string
+		json.Unmarshal(m, &s)
+		return s
+	}
+	var out []Cell
+	for _, c := range nb.Cells {
+		cell := Cell{Type: c.Type, Source: text(c.Source)}
+		for _, o := range c.Outputs {
+			cell.Text += text(o.Text)
+		}
+		out = append(out, cell)
+	}
+	return out, nil
+}

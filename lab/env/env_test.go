@@ -3,6 +3,7 @@ package env
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -39,5 +40,27 @@ func TestRootAndOut(t *testing.T) {
 	t.Setenv(Root, "/x")
 	if r, _ := RootDir(); r != "/x" {
 		t.Errorf("RootDir with $%s: %q", Root, r)
+	}
+}
+
+// TestReadNotebook: sources and stream texts as lists of lines or single strings.
+func TestReadNotebook(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "n.ipynb")
+	nb := `{"cells": [{"cell_type": "markdown", "source": ["# a\n", "b"]},
+		{"cell_type": "code", "source": "%%\nfmt.Println(1)", "outputs": [{"text": ["1\n"]}, {"text": "2\n"}, {"data": {}}]}]}`
+	if err := os.WriteFile(f, []byte(nb), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cells, err := ReadNotebook(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Cell{{Type: "markdown", Source: "# a\nb"}, {Type: "code", Source: "%%\nfmt.Println(1)", Text: "1\n2\n"}}
+	if !reflect.DeepEqual(cells, want) {
+		t.Errorf("cells %q, want %q", cells, want)
+	}
+	os.WriteFile(f, []byte("{"), 0o644)
+	if _, err := ReadNotebook(f); err == nil {
+		t.Error("a broken notebook read")
 	}
 }

@@ -1,7 +1,6 @@
 package toy
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,6 +12,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/ldamlab/ldamlab/lab/env"
 	"github.com/ldamlab/ldamlab/ldam/losses"
 )
 
@@ -72,21 +72,12 @@ func TestNotebookShowsPageLDAM(t *testing.T) {
 	}
 	body := string(src)
 	body = body[strings.Index(body, "\tonehot :="):strings.LastIndex(body, "\n}")]
-	b, err := os.ReadFile("../../notebooks/03-ldam-loss.ipynb")
+	cells, err := env.ReadNotebook("../../notebooks/03-ldam-loss.ipynb")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var nb struct {
-		Cells []struct {
-			Type   string   `json:"cell_type"`
-			Source []string `json:"source"`
-		} `json:"cells"`
-	}
-	if err := json.Unmarshal(b, &nb); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range nb.Cells {
-		if c.Type == "code" && strings.Contains(strings.Join(c.Source, ""), body) {
+	for _, c := range cells {
+		if c.Type == "code" && strings.Contains(c.Source, body) {
 			return
 		}
 	}
