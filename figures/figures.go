@@ -102,7 +102,9 @@ func PerClassBars(title string, classes []string, series []Series) (*plot.Plot, 
 		return nil, fmt.Errorf("figures: no methods to plot")
 	}
 	p := newPlot(title, "class", "error")
-	w := vg.Points(min(20, 300/float64(len(classes)*len(series))))
+	// Narrow enough that the groups of a 10-class panel in a row of figures (3.3 inches) do not
+	// overlap.
+	w := vg.Points(min(20, 180/float64(len(classes)*len(series))))
 	for k, s := range series {
 		if len(s.Values) != len(classes) {
 			return nil, fmt.Errorf("figures: %s has %d values for %d classes", s.Name, len(s.Values), len(classes))
@@ -118,8 +120,13 @@ func PerClassBars(title string, classes []string, series []Series) (*plot.Plot, 
 		p.Legend.Add(s.Name, bars)
 	}
 	p.NominalX(classes...)
-	// Errors are fractions; the head classes (left) err least, so the legend goes top left.
-	p.Y.Min, p.Y.Max = 0, 1
+	if len(classes) > 6 { // slanted, so that labels like "5-M" do not run into each other
+		p.X.Tick.Label.Rotation = math.Pi / 4
+		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+	}
+	// Errors are fractions: the legend goes in a band above 1, clear of the bars.
+	p.Y.Min, p.Y.Max = 0, 1+0.12*float64(len(series))
+	p.Y.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: "0"}, {Value: 0.25}, {Value: 0.5, Label: "0.5"}, {Value: 0.75}, {Value: 1, Label: "1"}})
 	p.Legend.Left = true
 	p.Legend.XOffs = vg.Points(10)
 	return p, nil
