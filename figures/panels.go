@@ -2,6 +2,7 @@ package figures
 
 import (
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
 
@@ -15,6 +16,9 @@ type Drawer interface {
 type Panels struct {
 	Title string
 	Rows  [][]*plot.Plot
+	// PanelWidth and PanelHeight, when set, are the size each panel asks for when saved (zero:
+	// the saver's default).
+	PanelWidth, PanelHeight vg.Length
 }
 
 // Row returns panels in one row.

@@ -1,6 +1,8 @@
 package figures
 
 import (
+	"bytes"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -8,6 +10,9 @@ import (
 	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/ldam/toy"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // TestFigureLabels: the engines of a figure's runs are named once each, and Fig. 2's classes
@@ -56,5 +61,36 @@ func TestToyFigures(t *testing.T) {
 	}
 	if _, err := ToyBoundaries(train, nil); err == nil {
 		t.Error("no results drew")
+	}
+}
+
+// TestFig5Layout: eight sphere panels in two rows, each row closed by a legend panel that
+// names its share of the classes, square panels requested, no axes on the projections.
+func TestFig5Layout(t *testing.T) {
+	var panels []SpherePanel
+	for k := range 8 {
+		panels = append(panels, SpherePanel{Title: fmt.Sprint(k), Features: [][3]float64{{1, 0, 0}, {0, 1, 0}}, Labels: []int{0, 9}})
+	}
+	classes := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}
+	f, err := Fig5(panels, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Rows) != 2 || len(f.Rows[0]) != 5 || len(f.Rows[1]) != 5 || f.PanelWidth == 0 {
+		t.Fatalf("%d rows of %d, panel width %v", len(f.Rows), len(f.Rows[0]), f.PanelWidth)
+	}
+	if f.Rows[0][0].X.Width != 0 || f.Rows[0][0].Y.Width != 0 {
+		t.Error("the projection shows its axes")
+	}
+	canvas := vgsvg.New(15*vg.Inch, 6.5*vg.Inch)
+	f.Draw(draw.New(canvas))
+	var b bytes.Buffer
+	if _, err := canvas.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"0 a", "4 e", "5 f", "9 j"} {
+		if !strings.Contains(b.String(), ">"+c+"<") {
+			t.Errorf("the legend lacks %q", c)
+		}
 	}
 }

@@ -1,6 +1,13 @@
 package figures
 
-import "gonum.org/v1/plot"
+import (
+	"fmt"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
 
 // Fig5Title is the title of Figure 5's reproduction.
 const Fig5Title = "Fig. 5: 3-d features of Fashion-MNIST, step ρ = 100, on the unit sphere"
@@ -14,11 +21,43 @@ func Fig5(panels []SpherePanel, classes []string) (*Panels, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.Legend = plot.NewLegend() // one legend would not fit eight panels: classes by colour
+		p.Legend = plot.NewLegend() // the classes' legend is a panel of its own, right of each row
+		p.HideAxes()                // the projection's axes say nothing; without them the circle stays round
+		p.X.Label.Text, p.Y.Label.Text = "", ""
 		if k%4 == 0 {
 			fig.Rows = append(fig.Rows, nil)
 		}
 		fig.Rows[len(fig.Rows)-1] = append(fig.Rows[len(fig.Rows)-1], p)
 	}
+	// A fifth column holds the class legend, split over the rows.
+	per := (len(classes) + len(fig.Rows) - 1) / max(1, len(fig.Rows))
+	for r := range fig.Rows {
+		l := plot.New()
+		l.HideAxes()
+		l.Title.Text = "classes"
+		if r > 0 {
+			l.Title.Text = ""
+		}
+		for c := r * per; c < min(len(classes), (r+1)*per); c++ {
+			s, err := plotter.NewScatter(plotter.XYs{{X: -10, Y: -10}}) // outside the range: only its legend shows
+			if err != nil {
+				return nil, err
+			}
+			s.Color, s.Shape = Palette[c%len(Palette)], draw.CircleGlyph{}
+			l.Legend.Add(fmt.Sprintf("%d %s", c, classes[c]), s)
+		}
+		if r == len(fig.Rows)-1 {
+			s, err := plotter.NewScatter(plotter.XYs{{X: -10, Y: -10}})
+			if err != nil {
+				return nil, err
+			}
+			s.Color, s.Shape = Palette[8], draw.RingGlyph{}
+			l.Legend.Add("hollow: far hemisphere", s)
+		}
+		l.Legend.Left, l.Legend.Top = true, true
+		l.X.Min, l.X.Max, l.Y.Min, l.Y.Max = 0, 1, 0, 1
+		fig.Rows[r] = append(fig.Rows[r], l)
+	}
+	fig.PanelWidth, fig.PanelHeight = 3*vg.Inch, 3.25*vg.Inch // square data areas under the titles
 	return fig, nil
 }

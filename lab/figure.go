@@ -2,6 +2,7 @@ package lab
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -111,7 +112,8 @@ func SaveFigure(p figures.Drawer, name string) (string, error) {
 	}
 	w, h := FigureWidth, FigureHeight
 	if panels, ok := p.(*figures.Panels); ok && len(panels.Rows) > 0 {
-		w, h = vg.Length(len(panels.Rows[0]))*3.3*vg.Inch, vg.Length(len(panels.Rows))*3*vg.Inch
+		pw, ph := cmp.Or(panels.PanelWidth, 3.3*vg.Inch), cmp.Or(panels.PanelHeight, 3*vg.Inch)
+		w, h = vg.Length(len(panels.Rows[0]))*pw, vg.Length(len(panels.Rows))*ph
 	}
 	f, err := Render(p, w, h)
 	if err != nil {
