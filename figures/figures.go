@@ -181,9 +181,15 @@ func LearningCurves(title string, curves []Curve, switchEpoch int) (*plot.Plot, 
 		p.Add(v)
 		p.Legend.Add(fmt.Sprintf("DRW switch, T0 = %d", switchEpoch), v)
 	}
-	// Errors start high on the left and fall: the bottom-left corner is free for the legend.
-	p.Legend.Top, p.Legend.Left = false, true
-	p.Legend.XOffs, p.Legend.YOffs = vg.Points(10), vg.Points(10)
+	// The legend goes right of the last epoch, where there is no data.
+	last := 0
+	for _, c := range curves {
+		for _, e := range c.Epochs {
+			last = max(last, e+1)
+		}
+	}
+	p.X.Min, p.X.Max = 0, float64(last)*1.55
+	p.Legend.Top, p.Legend.Left = true, false
 	p.Y.Min, p.Y.Max = 0, 100
 	return p, nil
 }
