@@ -280,6 +280,9 @@ func MarginTradeOff(n1, n2 int, beta float64) (*plot.Plot, error) {
 	p.Legend.Add("objective (Eq. 6)", l)
 	p.Legend.Add(fmt.Sprintf("optimum γ1 = %.3f ~ n1^(-1/4) (Eq. 8)", g1), opt)
 	p.Legend.Add("equal margins", eq)
+	// The objective's minimum is well above 0: the band below it holds the legend.
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.YOffs = vg.Points(6)
 	top := theory.TradeOff(beta/20, beta, n1, n2)
 	p.Y.Min, p.Y.Max = 0, top
 	return p, nil
