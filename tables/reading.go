@@ -31,7 +31,7 @@ func CoreReading(root, preset, column string) (string, error) {
 			return "", err
 		}
 		if len(seeds[m].Values) == 0 {
-			return "", fmt.Errorf("tables: no finished %s run of %s %q in results/%s; train it with ldam sweep --table table2 --preset %s", m, column, "table2", preset, preset)
+			return "", fmt.Errorf("tables: no finished %s run of table2 %q in results/%s; train it with ldam sweep --table table2 --preset %s", m, column, preset, preset)
 		}
 		paper[m], _ = grid.Value(m, column)
 	}
