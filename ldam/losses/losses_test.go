@@ -92,6 +92,8 @@ var allLosses = []struct {
 	{"LDAM", func(l, y, m, w *Node) *Node { return losses.LDAM(l, y, m, nil, 3) }},
 	{"LDAM-DRW", func(l, y, m, w *Node) *Node { return losses.LDAM(l, y, m, w, 3) }},
 	{"LDAM-HG", func(l, y, m, w *Node) *Node { return losses.Hinge(l, y, m, w, 2) }},
+	{"LAS", func(l, y, m, w *Node) *Node { return losses.LabelAwareSmoothing(l, y, m) }},
+	{"CB-softmax-BCE", func(l, y, m, w *Node) *Node { return losses.CBSoftmaxBCE(l, y, w) }},
 }
 
 func TestGradientsMatchFiniteDifferences(t *testing.T) {
@@ -138,10 +140,25 @@ func TestLossesAgainstPlainGo(t *testing.T) {
 	row := func(i int) []float64 { return p.logits[i*p.C : (i+1)*p.C] }
 	const s = 3.0
 	ldamRef, hingeRef, focalRef, weightedRef, wsum := 0.0, 0.0, 0.0, 0.0, 0.0
+	lasRef, bceRef := 0.0, 0.0
 	for i := range p.B {
 		y := int(p.labels[i])
 		z := append([]float64(nil), row(i)...)
 		ce := crossEntropyRef(z, y)
+		// MiSLAS's LAS with ε = the margins: (1 − ε_y)(−log p_y) + ε_y/K Σ_c (−log p_c).
+		lasRef += (1 - p.margins[y]) * ce
+		for c := range z {
+			lasRef += p.margins[y] / float64(p.C) * crossEntropyRef(z, c)
+		}
+		// The CB "softmax" port: −(w_y/K) Σ_j [1{j=y} log p_j + 1{j≠y} log(1 − p_j)].
+		for c := range z {
+			pc := math.Exp(-crossEntropyRef(z, c))
+			if c == y {
+				bceRef -= p.weights[y] / float64(p.C) * math.Log(pc)
+			} else {
+				bceRef -= p.weights[y] / float64(p.C) * math.Log(1-pc)
+			}
+		}
 		w := p.weights[y]
 		weightedRef += w * ce
 		wsum += w
@@ -170,6 +187,8 @@ func TestLossesAgainstPlainGo(t *testing.T) {
 		{"focal γ=2", func(l, y, m, w *Node) *Node { return losses.Focal(l, y, nil, 2) }, focalRef / n},
 		{"LDAM Eq. 12", func(l, y, m, w *Node) *Node { return losses.LDAM(l, y, m, nil, s) }, ldamRef / n},
 		{"hinge Eq. 10", func(l, y, m, w *Node) *Node { return losses.Hinge(l, y, m, nil, s) }, hingeRef / n},
+		{"MiSLAS's label-aware smoothing", func(l, y, m, w *Node) *Node { return losses.LabelAwareSmoothing(l, y, m) }, lasRef / n},
+		{"class-balanced softmax BCE", func(l, y, m, w *Node) *Node { return losses.CBSoftmaxBCE(l, y, w) }, bceRef / n},
 	}
 	for _, tc := range cases {
 		got := evalLoss(t, tc.fn, p, p.logits)
@@ -265,5 +284,33 @@ func TestTestAwareMargins(t *testing.T) {
 		if math.Abs(same[i]-0.5) > 1e-12 {
 			t.Errorf("matched test: Δ_%d = %g, want 0.5", i, same[i])
 		}
+	}
+}
+
+// TestCBSoftmaxBCEClamps: a confident example whose probabilities reach 0 and 1 gives the clamped
+// loss (log at −100, as PyTorch's binary_cross_entropy) and a finite gradient, not NaN.
+func TestCBSoftmaxBCEClamps(t *testing.T) {
+	p := problem{B: 1, C: 3, logits: []float64{0, 500, -500}, labels: []int32{2}, margins: []float64{0, 0, 0}, weights: []float64{1, 1, 3}}
+	fn := func(l, y, m, w *Node) *Node { return losses.CBSoftmaxBCE(l, y, w) }
+	got := evalLoss(t, fn, p, p.logits)
+	// log p_2 and log(1 − p_1) clamp at −100; log(1 − p_0) = log 1 = 0.
+	if want := 3.0 / 3 * (100 + 100); math.Abs(got-want) > 1e-9 {
+		t.Errorf("loss %g, want the clamped %g", got, want)
+	}
+	for i, g := range evalGrad(t, fn, p) {
+		if math.IsNaN(g) || math.IsInf(g, 0) {
+			t.Errorf("gradient %d is %g at saturated probabilities", i, g)
+		}
+	}
+}
+
+// TestLabelAwareSmoothingWithoutSmoothingIsCrossEntropy: ε = 0 for every class is plain CE.
+func TestLabelAwareSmoothingWithoutSmoothingIsCrossEntropy(t *testing.T) {
+	p := newProblem(5, 7, 4)
+	p.margins = make([]float64, p.C)
+	las := evalLoss(t, func(l, y, m, w *Node) *Node { return losses.LabelAwareSmoothing(l, y, m) }, p, p.logits)
+	ce := evalLoss(t, func(l, y, m, w *Node) *Node { return losses.CrossEntropy(l, y, nil) }, p, p.logits)
+	if math.Abs(las-ce) > 1e-12 {
+		t.Errorf("LAS with ε = 0: %.15g, cross-entropy %.15g", las, ce)
 	}
 }

@@ -30,6 +30,11 @@ type SGD struct {
 	LR          float64
 	Momentum    float64
 	WeightDecay float64
+	// LRFactors multiplies the learning rate of the variables under a scope (a key such as
+	// "/head", matched against the variable's scope and its parents) by the key's value: PyTorch's
+	// parameter groups with their own lr. The longest matching key wins; variables under no key
+	// take the rate unchanged. Nil for one rate everywhere.
+	LRFactors map[string]float64
 }
 
 var _ optimizer.Interface = (*SGD)(nil)
@@ -84,8 +89,25 @@ func (o *SGD) apply(scope *model.Scope, g *Graph, dtype dtypes.DType, vars []*mo
 			buf.SetNodeValue(b)
 			step = b
 		}
-		v.SetNodeValue(Sub(p, Mul(ConvertDType(lr, p.DType()), step)))
+		rate := ConvertDType(lr, p.DType())
+		if f, ok := o.lrFactor(v.Scope()); ok {
+			rate = MulScalar(rate, f)
+		}
+		v.SetNodeValue(Sub(p, Mul(rate, step)))
 	}
+}
+
+// lrFactor returns the factor of the longest key of LRFactors that is scope or one of its
+// parents, and whether one is.
+func (o *SGD) lrFactor(scope string) (float64, bool) {
+	best, factor := -1, 1.0
+	for key, f := range o.LRFactors {
+		k := strings.TrimSuffix(key, model.ScopeSeparator)
+		if (scope == k || strings.HasPrefix(scope, k+model.ScopeSeparator) || k == "") && len(k) > best {
+			best, factor = len(k), f
+		}
+	}
+	return factor, best >= 0
 }
 
 // Clear implements optimizer.Interface: it deletes the momentum buffers.

@@ -99,3 +99,43 @@ func TestUpdateOutsideTrainingModeRefused(t *testing.T) {
 		t.Fatalf("an update graph outside training mode: error %v, want one naming SetTraining", err)
 	}
 }
+
+// TestLRFactors: a parameter group's factor scales its variables' steps and no other's, as
+// PyTorch's per-group lr; the longest matching scope wins.
+func TestLRFactors(t *testing.T) {
+	backend, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const lr = 0.1
+	store := model.NewStore()
+	vars := map[string]*model.Variable{
+		"/a/p":   store.Scope("/a").VariableWithValue("p", []float64{1}),
+		"/a/b/p": store.Scope("/a/b").VariableWithValue("p", []float64{1}),
+		"/ab/p":  store.Scope("/ab").VariableWithValue("p", []float64{1}),
+		"/c/p":   store.Scope("/c").VariableWithValue("p", []float64{1}),
+	}
+	opt := &SGD{LR: lr, LRFactors: map[string]float64{"/a": 0.5, "/a/b/": 0.25}}
+	step, err := model.NewExec(backend, store, func(scope *model.Scope, xs *Node) *Node {
+		g := xs.Graph()
+		scope.SetTraining(g, true)
+		loss := Mul(ReduceAllSum(xs), ReduceAllSum(vars["/a/p"].NodeValue(g)))
+		for _, name := range []string{"/a/b/p", "/ab/p", "/c/p"} {
+			loss = Add(loss, ReduceAllSum(vars[name].NodeValue(g))) // gradient 1
+		}
+		opt.UpdateGraph(scope, g, loss)
+		return loss
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := step.Call(tensors.FromValue([]float64{1})); err != nil {
+		t.Fatal(err)
+	}
+	for name, factor := range map[string]float64{"/a/p": 0.5, "/a/b/p": 0.25, "/ab/p": 1, "/c/p": 1} {
+		got := tensors.MustCopyFlatData[float64](vars[name].MustValue())[0]
+		if want := 1 - lr*factor; math.Abs(got-want) > 1e-15 {
+			t.Errorf("%s: %g after one step of gradient 1, want 1 − %g·%g = %g", name, got, lr, factor, want)
+		}
+	}
+}

@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/ldamlab/ldamlab/ldam/losses"
+	"github.com/ldamlab/ldamlab/ldam/optim"
 )
 
 // Weight balancing's second stage as its authors run it (Alshammari et al., CVPR 2022, §3–4;
@@ -60,7 +63,7 @@ func ProjectMaxNorm(c Classifier, delta float64) {
 }
 
 // Run fine-tunes the classifier c on the frozen features x [n][c.D] with the class-balanced
-// loss of weights classWeights (one per class; CBSoftmaxBCE), and returns the fine-tuned
+// loss of weights classWeights (one per class; losses.CBSoftmaxBCE), and returns the fine-tuned
 // classifier (the last epoch's: the authors keep the epoch of best test accuracy, which
 // selects on the test set) and the MaxNorm bound δ. c is not modified.
 func (f MaxNormFineTune) Run(c Classifier, x []float64, labels []int, classWeights []float64) (Classifier, float64, error) {
@@ -84,90 +87,34 @@ func (f MaxNormFineTune) Run(c Classifier, x []float64, labels []int, classWeigh
 	if err != nil {
 		return Classifier{}, 0, err
 	}
-	k, d := c.K, c.D
-	out := Classifier{K: k, D: d, W: append([]float64(nil), c.W...), B: append([]float64(nil), c.B...)}
-	vw, vb := make([]float64, k*d), make([]float64, k)
-	gw, gb := make([]float64, k*d), make([]float64, k)
-	z, dz := make([]float64, k), make([]float64, k)
+	ft, err := newFineTune(c, x, labels, false, classWeights, losses.CBSoftmaxBCE,
+		&optim.SGD{Momentum: f.Momentum, WeightDecay: f.WeightDecay})
+	if err != nil {
+		return Classifier{}, 0, err
+	}
+	defer ft.finalize()
 	rng := rand.New(rand.NewPCG(f.Seed, 0x6d61786e6f726d)) // "maxnorm"
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
 	}
-	first := true
 	for epoch := range f.Epochs {
 		lr := f.LR * (1 + math.Cos(math.Pi*float64(epoch)/float64(f.Epochs))) / 2
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for start := 0; start < n; start += f.BatchSize {
-			batch := order[start:min(n, start+f.BatchSize)]
-			clear(gw)
-			clear(gb)
-			for _, i := range batch {
-				xi := x[i*d : (i+1)*d]
-				for j := range k {
-					z[j] = out.B[j] + floats.Dot(out.W[j*d:(j+1)*d], xi)
-				}
-				CBSoftmaxBCE(z, labels[i], classWeights[labels[i]], dz)
-				for j := range k {
-					g := dz[j] / float64(len(batch))
-					floats.AddScaled(gw[j*d:(j+1)*d], g, xi)
-					gb[j] += g
-				}
+			if _, err := ft.step(order[start:min(n, start+f.BatchSize)], lr); err != nil {
+				return Classifier{}, 0, err
 			}
-			sgdStep(out.W, gw, vw, lr, f.Momentum, f.WeightDecay, first)
-			sgdStep(out.B, gb, vb, lr, f.Momentum, f.WeightDecay, first)
-			first = false
+		}
+		out, err := ft.classifier()
+		if err != nil {
+			return Classifier{}, 0, err
 		}
 		ProjectMaxNorm(out, delta)
-	}
-	return out, delta, nil
-}
-
-// CBSoftmaxBCE is the class-balanced "softmax" loss as the weight-balancing code computes it
-// (Cui et al.'s CB_loss in its PyTorch port, which the authors call with loss_type "softmax"):
-// binary cross-entropy of every class's softmax probability against the one-hot label, weighted
-// by the example's class weight w_y and averaged over the k classes,
-//
-//	ℓ(z, y) = −(w_y / k) Σ_j [ 1{j=y} log p_j + 1{j≠y} log(1 − p_j) ],  p = softmax(z).
-//
-// (Cui et al.'s paper defines the softmax variant as the weighted cross-entropy −w_y log p_y;
-// this port's is what produced the authors' numbers.) It returns ℓ and writes ∂ℓ/∂z into grad
-// (len(z)). Logarithms are clamped at −100 as PyTorch's binary_cross_entropy clamps them.
-func CBSoftmaxBCE(z []float64, y int, w float64, grad []float64) float64 {
-	// grad holds p = softmax(z) first (no allocation: this runs once per example and epoch),
-	// then the gradient ∂ℓ/∂z_m = a_m − p_m Σ_j a_j with a_j = p_j ∂ℓ/∂p_j.
-	p := grad
-	top := floats.Max(z)
-	sum := 0.0
-	for j, v := range z {
-		p[j] = math.Exp(v - top)
-		sum += p[j]
-	}
-	floats.Scale(1/sum, p)
-	scale := w / float64(len(z))
-	a := func(j int) float64 {
-		if j == y {
-			if p[j] < math.Exp(-100) {
-				return 0 // clamped: flat
-			}
-			return -scale
+		if err := ft.setWeights(out); err != nil {
+			return Classifier{}, 0, err
 		}
-		if q := 1 - p[j]; q >= math.Exp(-100) {
-			return p[j] / q * scale
-		}
-		return 0
 	}
-	loss, total := 0.0, 0.0
-	for j := range p {
-		if j == y {
-			loss -= max(math.Log(p[j]), -100)
-		} else {
-			loss -= max(math.Log(1-p[j]), -100)
-		}
-		total += a(j)
-	}
-	for j := range p {
-		p[j] = a(j) - p[j]*total // a(j) reads p[j] before it is overwritten
-	}
-	return scale * loss
+	out, err := ft.classifier()
+	return out, delta, err
 }

@@ -7,52 +7,6 @@ import (
 	"testing"
 )
 
-func TestCBSoftmaxBCE(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		z    []float64
-		y    int
-		w    float64
-	}{
-		{"three classes", []float64{0.3, -1.2, 2.0}, 0, 1.5},
-		{"true class leads", []float64{4, -1, 0.5, 0}, 0, 0.2},
-		{"true class last", []float64{1, 2, 3, -2}, 3, 3},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			k := len(tc.z)
-			// The formula, written out: −(w/k) Σ_j [1{j=y} log p_j + 1{j≠y} log(1 − p_j)].
-			sum := 0.0
-			for _, v := range tc.z {
-				sum += math.Exp(v)
-			}
-			want := 0.0
-			for j, v := range tc.z {
-				p := math.Exp(v) / sum
-				if j == tc.y {
-					want -= math.Log(p)
-				} else {
-					want -= math.Log(1 - p)
-				}
-			}
-			want *= tc.w / float64(k)
-			grad := make([]float64, k)
-			if got := CBSoftmaxBCE(tc.z, tc.y, tc.w, grad); math.Abs(got-want) > 1e-12 {
-				t.Errorf("loss %g, formula %g", got, want)
-			}
-			for m := range k {
-				const h = 1e-6
-				zp, zm := slices.Clone(tc.z), slices.Clone(tc.z)
-				zp[m] += h
-				zm[m] -= h
-				num := (CBSoftmaxBCE(zp, tc.y, tc.w, make([]float64, k)) - CBSoftmaxBCE(zm, tc.y, tc.w, make([]float64, k))) / (2 * h)
-				if math.Abs(num-grad[m]) > 1e-7 {
-					t.Errorf("∂ℓ/∂z[%d] = %g, finite differences %g", m, grad[m], num)
-				}
-			}
-		})
-	}
-}
-
 func TestMaxNormBoundAndProjection(t *testing.T) {
 	c := Classifier{K: 3, D: 2, W: []float64{3, 4, 0, 1, 0.6, 0.8}, B: []float64{5, 6, 7}} // norms 5, 1, 1
 	delta, err := MaxNormBound(c, 0.1)

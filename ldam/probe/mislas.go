@@ -6,6 +6,9 @@ import (
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/floats"
+
+	"github.com/ldamlab/ldamlab/ldam/losses"
+	"github.com/ldamlab/ldamlab/ldam/optim"
 )
 
 // MiSLAS's second stage (Zhong et al., "Improving Calibration for Long-Tailed Recognition",
@@ -13,7 +16,8 @@ import (
 // datasets/sampler.py): after a first stage trained with mixup, the first stage's classifier
 // and a learnable per-class scale s (LWS, all ones at the start) are fine-tuned on the frozen
 // backbone with class-aware sampling and label-aware smoothing (LAS). With u = W·x + b and
-// logits z = s ⊙ u, the loss of an example of class y is
+// logits z = s ⊙ u, the loss of an example of class y is label-aware smoothing
+// (losses.LabelAwareSmoothing)
 //
 //	ℓ(z, y) = (1 − ε_y)·(−log p_y) + ε_y·(1/K)·Σ_c (−log p_c),  p = softmax(z),
 //
@@ -51,27 +55,6 @@ func LASSmoothing(counts []int, head, tail float64) ([]float64, error) {
 		eps[j] = tail + (head-tail)*math.Sin(math.Pi*float64(n-nK)/(2*float64(n1-nK)))
 	}
 	return eps, nil
-}
-
-// LASLoss returns the label-aware-smoothed cross-entropy ℓ(z, y) of one example's logits z
-// with smoothing eps = ε_y (the equation above) and writes ∂ℓ/∂z = p − (1 − ε_y)·e_y − ε_y/K
-// into grad (len(z)).
-func LASLoss(z []float64, y int, eps float64, grad []float64) float64 {
-	k := float64(len(z))
-	top := floats.Max(z)
-	sum := 0.0
-	for j, v := range z {
-		grad[j] = math.Exp(v - top)
-		sum += grad[j]
-	}
-	lse := top + math.Log(sum)
-	// (1 − ε)(lse − z_y) + ε·mean_c(lse − z_c) = lse − (1 − ε) z_y − ε·mean_c z_c.
-	loss := lse - (1-eps)*z[y] - eps*floats.Sum(z)/k
-	for j := range grad {
-		grad[j] = grad[j]/sum - eps/k
-	}
-	grad[y] -= 1 - eps
-	return loss
 }
 
 // ClassAwareSampler draws training examples as the authors' ClassAwareSampler (from Kang et
@@ -187,80 +170,37 @@ func (f MiSLASFineTune) Run(c Classifier, x []float64, labels []int, eps []float
 	if err != nil {
 		return Classifier{}, nil, err
 	}
-	k, d := c.K, c.D
-	out := Classifier{K: k, D: d, W: append([]float64(nil), c.W...), B: append([]float64(nil), c.B...)}
-	s := make([]float64, k)
-	for j := range s {
-		s[j] = 1
+	ft, err := newFineTune(c, x, labels, true, eps, losses.LabelAwareSmoothing,
+		&optim.SGD{Momentum: f.Momentum, WeightDecay: f.WeightDecay, LRFactors: map[string]float64{headScope: f.ClassifierLRFactor}})
+	if err != nil {
+		return Classifier{}, nil, err
 	}
-	vw, vb, vs := make([]float64, k*d), make([]float64, k), make([]float64, k)
-	gw, gb, gs := make([]float64, k*d), make([]float64, k), make([]float64, k)
+	defer ft.finalize()
 	batch := make([]int, f.BatchSize)
-	scratch := make([]float64, 3*k)
 	rng := rand.New(rand.NewPCG(f.Seed, 0x6d69736c6173)) // "mislas"
 	batches := (n+f.BatchSize-1)/f.BatchSize + 1
-	first := true
 	for epoch := range f.Epochs {
 		lr := f.LR * (1 + math.Cos(math.Pi*float64(epoch)/float64(f.Epochs))) / 2
 		for range batches {
 			for b := range batch {
 				batch[b] = sampler.Next(rng)
 			}
-			lasGrad(out, s, x, labels, batch, eps, gw, gb, gs, scratch)
-			lrc := lr * f.ClassifierLRFactor
-			sgdStep(out.W, gw, vw, lrc, f.Momentum, f.WeightDecay, first)
-			sgdStep(out.B, gb, vb, lrc, f.Momentum, f.WeightDecay, first)
-			sgdStep(s, gs, vs, lr, f.Momentum, f.WeightDecay, first)
-			first = false
+			if _, err := ft.step(batch, lr); err != nil {
+				return Classifier{}, nil, err
+			}
 		}
 	}
-	for j := range k {
-		floats.Scale(s[j], out.W[j*d:(j+1)*d])
+	out, err := ft.classifier()
+	if err != nil {
+		return Classifier{}, nil, err
+	}
+	s, err := ft.scales()
+	if err != nil {
+		return Classifier{}, nil, err
+	}
+	for j := range out.K {
+		floats.Scale(s[j], out.W[j*out.D:(j+1)*out.D])
 		out.B[j] *= s[j]
 	}
 	return out, s, nil
-}
-
-// lasGrad returns the mean LAS loss of the examples batch under the logits s ⊙ (W x + b) of the
-// classifier c and scales s, and writes its gradient in W, b and s into gw, gb and gs; scratch holds
-// 3k values (no allocation: this runs once per batch).
-func lasGrad(c Classifier, s, x []float64, labels, batch []int, eps, gw, gb, gs, scratch []float64) float64 {
-	k, d := c.K, c.D
-	clear(gw)
-	clear(gb)
-	clear(gs)
-	u, z, dz := scratch[:k], scratch[k:2*k], scratch[2*k:3*k]
-	loss := 0.0
-	m := float64(len(batch))
-	for _, i := range batch {
-		xi := x[i*d : (i+1)*d]
-		for j := range k {
-			u[j] = c.B[j] + floats.Dot(c.W[j*d:(j+1)*d], xi)
-			z[j] = s[j] * u[j]
-		}
-		y := labels[i]
-		loss += LASLoss(z, y, eps[y], dz) / m
-		for j := range k {
-			g := dz[j] / m
-			gs[j] += g * u[j]
-			floats.AddScaled(gw[j*d:(j+1)*d], g*s[j], xi)
-			gb[j] += g * s[j]
-		}
-	}
-	return loss
-}
-
-// sgdStep is one step of PyTorch's SGD on the parameters p with gradient g and momentum buffer
-// v: g + weightDecay·p enters the buffer (which starts as that gradient on the first step),
-// and p moves by −lr·v.
-func sgdStep(p, g, v []float64, lr, momentum, weightDecay float64, first bool) {
-	for t := range p {
-		gt := g[t] + weightDecay*p[t]
-		if first {
-			v[t] = gt
-		} else {
-			v[t] = momentum*v[t] + gt
-		}
-		p[t] -= lr * v[t]
-	}
 }

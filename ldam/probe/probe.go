@@ -11,7 +11,9 @@
 // The package also holds the second stages that re-fit a trained network's classifier on its
 // frozen features: cRT, τ-normalization and LWS (decoupled.go, Kang et al.), MiSLAS's
 // label-aware-smoothing fine-tune (mislas.go) and weight balancing's MaxNorm fine-tune
-// (maxnorm.go); the two fine-tunes run SGD as their authors do, so they depend on a seed.
+// (maxnorm.go). The two fine-tunes run SGD as their authors do, so they depend on a seed; they
+// run on GoMLX (finetune.go): the loss is a graph function of ldam/losses, its gradient
+// autodiff's, the step the project's PyTorch SGD (ldam/optim) on the pure-Go backend in float64.
 package probe
 
 import (

@@ -31,7 +31,7 @@ const WBBeta = 0.9999
 // WeightBalancing is the second stage of weight balancing (Alshammari et al., CVPR 2022) as the
 // authors' code runs it (probe.AuthorsMaxNorm): the trained classifier fine-tuned for 10 epochs
 // of SGD (lr 0.01, cosine, momentum 0.9, weight decay 0.1, batch 64) with the class-balanced
-// loss (β = WBBeta, probe.CBSoftmaxBCE) and, after every epoch, the projection onto ‖w_j‖ ≤ δ,
+// loss (β = WBBeta, losses.CBSoftmaxBCE) and, after every epoch, the projection onto ‖w_j‖ ≤ δ,
 // δ = min + 0.1·(max − min) of the trained class-vector norms; counts are the training set's
 // class counts. It returns the fine-tuned head and δ.
 func WeightBalancing(head probe.Classifier, train Features, counts []int, seed uint64) (probe.Classifier, float64, error) {
