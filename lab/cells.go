@@ -45,15 +45,23 @@ func trainCells(table, column string, methods []string, seed uint64, maxPerClass
 		if maxPerClass > 0 {
 			cfg.MaxPerClass = maxPerClass
 		}
+		p, _ := t.Value(m, column)
+		if !keepModels {
+			// Only the results: a finished run loads from its results.json alone (the committed
+			// quick runs keep no checkpoint).
+			r, err := RunOrLoad(CellDir(cell, seed, maxPerClass), cfg)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", m, err)
+			}
+			out = append(out, CommittedRun{Table: t.Name, Method: m, Column: column, Seed: seed, Paper: p, Result: r})
+			continue
+		}
 		run, err := RunModel(CellDir(cell, seed, maxPerClass), cfg)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", m, err)
 		}
-		p, _ := t.Value(m, column)
 		out = append(out, CommittedRun{Table: t.Name, Method: m, Column: column, Seed: seed, Paper: p, Result: run.Result})
-		if keepModels {
-			runs = append(runs, run)
-		}
+		runs = append(runs, run)
 	}
 	return out, runs, nil
 }
