@@ -1,12 +1,16 @@
 package lab
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 )
 
 // Section 3.3 of the paper (04-deferred-rebalancing.ipynb): the feature sphere of Fig. 5.
@@ -43,19 +47,34 @@ func RunModel(name string, cfg experiment.Config) (*experiment.Run, error) {
 	return run, run.Fit()
 }
 
-// Fig5Features trains (or loads) the four methods of Fig. 5 and returns their normalized 3-d
-// training features ((a)–(d)) and test features ((e)–(h)), the classes and the runs' results.
-func Fig5Features(seed uint64) ([]figures.SpherePanel, []string, []*experiment.Result, error) {
+// Fig5Name is the run directory of a method of Fig. 5 under results/<preset>/.
+func Fig5Name(m Method) string { return fmt.Sprintf("fig5-fashion-mnist-step100-%s", slugName(m.Name)) }
+
+// Fig5Features returns the normalized 3-d training features ((a)–(d)) and test features
+// ((e)–(h)) of the four methods of Fig. 5, the classes and the runs' results: from the
+// committed runs of committedPreset (results/<committedPreset>/fig5-…) when all four are
+// finished there, else from runs trained (or loaded when finished) in the notebook preset.
+func Fig5Features(committedPreset string, seed uint64) ([]figures.SpherePanel, []string, []*experiment.Result, error) {
+	runs, err := committedFig5(committedPreset, seed)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if runs == nil {
+		for _, m := range Fig5Methods {
+			cfg := fig5Config(m)
+			cfg.Seed = seed
+			run, err := RunModel(Fig5Name(m), cfg)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("%s: %w", m.Name, err)
+			}
+			runs = append(runs, run)
+		}
+	}
 	panels := make([]figures.SpherePanel, 2*len(Fig5Methods))
 	var results []*experiment.Result
 	var classes []string
 	for i, m := range Fig5Methods {
-		cfg := fig5Config(m)
-		cfg.Seed = seed
-		run, err := RunModel(fmt.Sprintf("fig5-fashion-mnist-step100-%s", slugName(m.Name)), cfg)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: %w", m.Name, err)
-		}
+		run := runs[i]
 		results = append(results, run.Result)
 		classes = run.Data.Classes
 		for r, test := range []bool{false, true} {
@@ -74,15 +93,30 @@ func Fig5Features(seed uint64) ([]figures.SpherePanel, []string, []*experiment.R
 	return panels, classes, results, nil
 }
 
-// Fig5 trains (or loads) the four methods and draws Figure 5: their normalized 3-d training
-// features (top row, (a)–(d)) and test features (bottom row, (e)–(h)) on the unit sphere.
-func Fig5(seed uint64) (*figures.Panels, []*experiment.Result, error) {
-	panels, classes, results, err := Fig5Features(seed)
+// committedFig5 reopens the four runs of Fig. 5 committed in preset for the seed, or returns
+// nil when one of them is not finished there.
+func committedFig5(preset string, seed uint64) ([]*experiment.Run, error) {
+	root, err := Root()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	fig, err := figures.Fig5(panels, classes)
-	return fig, results, err
+	var runs []*experiment.Run
+	for _, m := range Fig5Methods {
+		dir := filepath.Join(root, "results", preset, Fig5Name(m))
+		r, err := record.ReadResult(filepath.Join(dir, record.ResultsFile))
+		if errors.Is(err, os.ErrNotExist) || err == nil && (!r.Done || r.Config.Seed != seed) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		run, _, err := experiment.Open(dir, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m.Name, err)
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
 }
 
 // slugName is a name in lower case with hyphens for spaces: "LDAM" → "ldam".

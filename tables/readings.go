@@ -49,8 +49,15 @@ func (m Metric) String() string {
 const nearChance = 0.15
 
 // scale says the runs' schedule in one line: preset, epochs, SGD steps on how many training
-// images (the rarest class's count), seed, backend and data.
-func scale(r *record.Result) string {
+// images (the rarest class's count), seed, the backends that trained them and the data.
+func scale(runs []registry.Finished) string {
+	r := runs[0].Result
+	var backends []string
+	for _, c := range runs {
+		if !slices.Contains(backends, c.Result.Backend) {
+			backends = append(backends, c.Result.Backend)
+		}
+	}
 	n := 0
 	for _, c := range r.Data.TrainCounts {
 		n += c
@@ -59,14 +66,15 @@ func scale(r *record.Result) string {
 	if b := r.Preset.BatchSize; b > 0 && n > 0 {
 		steps = fmt.Sprintf(", about %d SGD steps on %d training images (the rarest class %d)", r.Preset.Epochs*((n+b-1)/b), n, slices.Min(r.Data.TrainCounts))
 	}
-	return fmt.Sprintf("%s preset, %d epochs%s; seed %d, %s, %s", r.Preset.Name, r.Preset.Epochs, steps, r.Config.Seed, r.Backend, strings.TrimSpace(r.Data.Name))
+	return fmt.Sprintf("%s preset, %d epochs%s; seed %d, %s, %s", r.Preset.Name, r.Preset.Epochs, steps, r.Config.Seed, strings.Join(backends, " and "), strings.TrimSpace(r.Data.Name))
 }
 
 // RunsReading is the reading of one seed's runs of a figure or a table: each run's error under
 // metric (with the few-shot error, or the per-class errors when there are at most three
 // classes), the paper's order of the methods against ours when the paper has their numbers,
-// and what the runs' scale allows — runs all within 15 points of chance show how the figure is
-// made, not the paper's result.
+// and what the runs' scale allows — runs whose balanced error is within 15 points of chance show
+// how the comparison
+// is made, not the paper's result. Errors equal to a tenth of a point are a tie ("A = B").
 func RunsReading(runs []registry.Finished, metric Metric) (string, error) {
 	if len(runs) == 0 {
 		return "", fmt.Errorf("tables: no run to read")
@@ -78,7 +86,7 @@ func RunsReading(runs []registry.Finished, metric Metric) (string, error) {
 	}
 	first := runs[0].Result
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s. ", capitalize(scale(first)))
+	fmt.Fprintf(&b, "%s. ", capitalize(scale(runs)))
 	var parts []string
 	for _, c := range runs {
 		f := c.Result.Final
@@ -108,10 +116,10 @@ func RunsReading(runs []registry.Finished, metric Metric) (string, error) {
 	chance := 1 - 1/float64(k)
 	near := true
 	for _, c := range runs {
-		near = near && metric.of(c.Result) > chance-nearChance
+		near = near && c.Result.Final.Top1Error > chance-nearChance
 	}
 	if near {
-		fmt.Fprintf(&b, "Every run is within %.0f points of chance (%.0f %% with %d classes): at this scale the runs show how the figure is made, not the paper's result.", 100*nearChance, 100*chance, k)
+		fmt.Fprintf(&b, "Every run's balanced error is within %.0f points of chance (%.0f %% with %d classes): at this scale the runs show how the comparison is made, not the paper's result.", 100*nearChance, 100*chance, k)
 	} else if order != "" {
 		fmt.Fprintf(&b, "One seed at %d epochs, not the paper's schedule: compare the order with the paper's, not the absolute errors.", first.Preset.Epochs)
 	} else {
@@ -135,17 +143,28 @@ func orderSentence(runs []registry.Finished, metric Metric) string {
 	sort.SliceStable(ours, func(i, j int) bool { return metric.of(ours[i].Result) < metric.of(ours[j].Result) })
 	theirs := slices.Clone(runs)
 	sort.SliceStable(theirs, func(i, j int) bool { return theirs[i].Paper < theirs[j].Paper })
-	names := func(rs []registry.Finished) string {
-		var out []string
-		for _, c := range rs {
-			out = append(out, c.Method)
+	// Methods whose errors agree to the tenth of a point are tied: "A = B < C".
+	names := func(rs []registry.Finished, value func(registry.Finished) float64) string {
+		var b strings.Builder
+		for i, c := range rs {
+			if i > 0 {
+				if math.Round(10*value(rs[i-1])) == math.Round(10*value(c)) {
+					b.WriteString(" = ")
+				} else {
+					b.WriteString(" < ")
+				}
+			}
+			b.WriteString(c.Method)
 		}
-		return strings.Join(out, " < ")
+		return b.String()
 	}
-	if names(ours) == names(theirs) {
-		return fmt.Sprintf("The order is the paper's (%s).", names(theirs))
+	ourValue := func(c registry.Finished) float64 { return 100 * metric.of(c.Result) }
+	paperValue := func(c registry.Finished) float64 { return c.Paper }
+	a, b := names(ours, ourValue), names(theirs, paperValue)
+	if a == b {
+		return fmt.Sprintf("The order is the paper's (%s).", b)
 	}
-	return fmt.Sprintf("The paper orders them %s; here %s.", names(theirs), names(ours))
+	return fmt.Sprintf("The paper orders them %s; here %s.", b, a)
 }
 
 func capitalize(s string) string {
@@ -166,7 +185,7 @@ func CurvesReading(runs []registry.Finished) (string, error) {
 	first := runs[0].Result
 	t0 := first.Preset.DeferEpoch
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s; T0 = %d. ", capitalize(scale(first)), t0)
+	fmt.Fprintf(&b, "%s; T0 = %d. ", capitalize(scale(runs)), t0)
 	var parts []string
 	for _, c := range runs {
 		h := c.Result.History
@@ -216,7 +235,7 @@ func ProbeReading(results []*analysis.ProbeResult) (string, error) {
 	}
 	r0 := results[0]
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s preset, seed %d, backbones at T0 = %d; each probe fitted on %d test images and scored on the other %d. ", r0.Preset, r0.Seed, r0.Epoch, r0.Fit, r0.Held)
+	fmt.Fprintf(&b, "%s preset, seed %d, backbones at T0 = %d; each probe fitted on %d test images and scored on the other %d. ", capitalize(r0.Preset), r0.Seed, r0.Epoch, r0.Fit, r0.Held)
 	var parts []string
 	se := map[string]float64{}
 	mean := map[string]float64{}
@@ -462,7 +481,7 @@ func MarginsReading(ms []*analysis.NetworkMargins) (string, error) {
 	}
 	m0 := ms[0]
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s preset, seed %d, %s. ", m0.Preset, m0.Seed, m0.Backend)
+	fmt.Fprintf(&b, "%s preset, seed %d, %s. ", capitalize(m0.Preset), m0.Seed, m0.Backend)
 	var parts []string
 	for _, m := range ms {
 		k := len(m.Median) - 1

@@ -1,8 +1,6 @@
 package tables
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,13 +44,16 @@ func TestRunsReading(t *testing.T) {
 		{"near chance, paper's order",
 			[]registry.Finished{finished("LDAM-DRW", 20, 0.80, "DRW", "LDAM"), finished("CB RW", 30, 0.86, "Reweight", "CE")}, Balanced,
 			[]string{"Quick preset, 10 epochs, about 970 SGD steps on 12406 training images (the rarest class 50); seed 3", "LDAM-DRW 80.0 % (few-shot 90 %)",
-				"The order is the paper's (LDAM-DRW < CB RW)", "within 15 points of chance (90 % with 10 classes)"}, []string{"compare the order"}},
+				"The order is the paper's (LDAM-DRW < CB RW)", "balanced error is within 15 points of chance (90 % with 10 classes)"}, []string{"compare the order"}},
 		{"trained, another order",
 			[]registry.Finished{finished("LDAM-DRW", 20, 0.50, "DRW", "LDAM"), finished("CB RW", 30, 0.40, "Reweight", "CE")}, Balanced,
 			[]string{"The paper orders them LDAM-DRW < CB RW; here CB RW < LDAM-DRW.", "compare the order with the paper's"}, []string{"chance"}},
 		{"Table 6's metric",
 			[]registry.Finished{finished("ERM", 10, 0.50, "None", "CE")}, OnTestSet,
 			[]string{"The error on the imbalanced test set: ERM 25.0 %"}, []string{"order"}},
+		{"ties",
+			[]registry.Finished{finished("ERM", 36.8, 0.5, "None", "CE"), finished("RS", 26.5, 0.5, "Resample", "CE"), finished("RW", 23.7, 0.48, "Reweight", "CE")}, Balanced,
+			[]string{"The paper orders them RW < RS < ERM; here RW < ERM = RS."}, nil},
 		{"no paper number, no order",
 			[]registry.Finished{finished("A", 0, 0.5, "None", "CE"), finished("B", 10, 0.4, "None", "CE")}, Balanced,
 			nil, []string{"order"}},
@@ -129,7 +130,7 @@ func TestProbeReading(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, w := range append(tc.want, "lite preset, seed 0, backbones at T0 = 16") {
+			for _, w := range append(tc.want, "Lite preset, seed 0, backbones at T0 = 16") {
 				if !strings.Contains(got, w) {
 					t.Errorf("the reading lacks %q:\n%s", w, got)
 				}
@@ -192,23 +193,7 @@ func TestSecondStagesReading(t *testing.T) {
 
 func TestSeedsReading(t *testing.T) {
 	root := t.TempDir()
-	errs := map[string][]float64{"ERM": {0.60, 0.50}, "LA": {0.40, 0.45}}
-	for m, v := range errs {
-		cell, err := registry.Cell("beyond", m, "C10 LT 100")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for seed, e := range v {
-			r := &record.Result{Done: true, Config: record.Config{Seed: uint64(seed)}, Final: &metrics.Result{Top1Error: e}}
-			dir := cell.Dir(root, "lite", uint64(seed))
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := record.WriteJSON(filepath.Join(dir, record.ResultsFile), r); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	writeRuns(t, root, "beyond", map[string][]float64{"ERM": {0.60, 0.50}, "LA": {0.40, 0.45}})
 	got, err := SeedsReading(root, "lite", "beyond", "C10 LT 100", []string{"ERM", "LA", "VS"}, "ERM")
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +231,7 @@ func TestMarginReadings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"lite preset, seed 0, Go Backend", "ERM: median margin 3.600 → -3.800 from class 0 to class 2 (falls), negative for 1 of 3 classes; training error 4 % on class 0, 100 % on class 2"} {
+	for _, w := range []string{"Lite preset, seed 0, Go Backend", "ERM: median margin 3.600 → -3.800 from class 0 to class 2 (falls), negative for 1 of 3 classes; training error 4 % on class 0, 100 % on class 2"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("the reading lacks %q:\n%s", w, got)
 		}

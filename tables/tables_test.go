@@ -203,9 +203,28 @@ func TestMarginTerms(t *testing.T) {
 // which they hold — from a registry written here.
 func TestCoreReading(t *testing.T) {
 	root := t.TempDir()
-	errs := map[string][]float64{"ERM": {0.60, 0.56}, "ERM-DRW": {0.48, 0.50}, "LDAM": {0.62, 0.58}, "LDAM-DRW": {0.47, 0.59}}
+	writeRuns(t, root, "table2", map[string][]float64{"ERM": {0.60, 0.56}, "ERM-DRW": {0.48, 0.50}, "LDAM": {0.62, 0.58}, "LDAM-DRW": {0.47, 0.59}})
+	r, err := CoreReading(root, "lite", "C10 LT 100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ERM 58.00 ± 2.83 % (n = 2)", "by 9.0 points on ERM (paper: 4.5), lower in 2 of 2 shared seeds",
+		"7.0 points on LDAM (paper: 3.7), lower in 1 of 2", "LDAM is 2.0 points worse than ERM (paper: 3.0 better)", "up to 12.0 points"} {
+		if !strings.Contains(r, want) {
+			t.Errorf("the reading lacks %q:\n%s", want, r)
+		}
+	}
+	if _, err := CoreReading(t.TempDir(), "lite", "C10 LT 100"); err == nil {
+		t.Error("a reading without runs")
+	}
+}
+
+// writeRuns writes finished lite runs of a table's "C10 LT 100" cells under root, one per seed
+// 0, 1, … with the given final balanced errors.
+func writeRuns(t *testing.T, root, table string, errs map[string][]float64) {
+	t.Helper()
 	for m, v := range errs {
-		cell, err := registry.Cell("table2", m, "C10 LT 100")
+		cell, err := registry.Cell(table, m, "C10 LT 100")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,18 +238,5 @@ func TestCoreReading(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-	}
-	r, err := CoreReading(root, "lite", "C10 LT 100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"ERM 58.00 ± 2.83 % (n = 2)", "by 9.0 points on ERM (paper: 4.5), lower in 2 of 2 shared seeds",
-		"7.0 points on LDAM (paper: 3.7), lower in 1 of 2", "LDAM is 2.0 points worse than ERM (paper: 3.0 better)", "up to 12.0 points"} {
-		if !strings.Contains(r, want) {
-			t.Errorf("the reading lacks %q:\n%s", want, r)
-		}
-	}
-	if _, err := CoreReading(t.TempDir(), "lite", "C10 LT 100"); err == nil {
-		t.Error("a reading without runs")
 	}
 }
