@@ -287,7 +287,7 @@ func MenonReading(rs []theory.ToyResult) (string, error) {
 		if se := r.Std / math.Sqrt(float64(r.Trials)); r.Mean-r.Bayes <= 2*se {
 			near = append(near, r.Loss)
 		} else {
-			far = append(far, fmt.Sprintf("%s (%.2f points above)", r.Loss, 100*(r.Mean-r.Bayes)))
+			far = append(far, fmt.Sprintf("%s, %.2f points above", r.Loss, 100*(r.Mean-r.Bayes)))
 		}
 	}
 	var b strings.Builder
@@ -299,7 +299,7 @@ func MenonReading(rs []theory.ToyResult) (string, error) {
 		b.WriteString("No loss comes within two standard errors of the Bayes error. ")
 	}
 	if len(far) > 0 {
-		fmt.Fprintf(&b, "Not: %s.", strings.Join(far, ", "))
+		fmt.Fprintf(&b, "Not: %s.", strings.Join(far, "; "))
 	}
 	return strings.TrimSpace(b.String()), nil
 }

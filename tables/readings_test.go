@@ -156,7 +156,7 @@ func TestMenonReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range []string{"100 trials of 10000 training and 10000 test points", "Bayes-optimal 7.86 %; logit-adjusted 7.87 ± 0.20 %, ERM 18.00 ± 2.00 %",
-		"Within two standard errors of the Bayes error: logit-adjusted.", "Not: ERM (10.14 points above)."} {
+		"Within two standard errors of the Bayes error: logit-adjusted.", "Not: ERM, 10.14 points above."} {
 		if !strings.Contains(got, w) {
 			t.Errorf("the reading lacks %q:\n%s", w, got)
 		}

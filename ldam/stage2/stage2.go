@@ -172,7 +172,7 @@ func PostTraining(head probe.Classifier, train, test Features, run Run, lambda f
 		weightDecay bool
 	}{
 		{"weight balancing, classifier stage (MaxNorm fine-tune)", true},
-		{"the same without its weight decay (ablation)", false},
+		{"weight balancing's stage without its weight decay (ablation)", false},
 	} {
 		wb, _, err := maxNorm(run.Seed, s.weightDecay).Run(head, train.X, train.Labels, cb)
 		if err != nil {
@@ -194,7 +194,7 @@ func PostTraining(head probe.Classifier, train, test Features, run Run, lambda f
 		eps    []float64
 	}{
 		{fmt.Sprintf("MiSLAS's classifier stage (label-aware smoothing %g → %g)", smoothHead, smoothTail), eps},
-		{"the same without smoothing (ablation)", make([]float64, k)},
+		{"MiSLAS's stage without smoothing (ablation)", make([]float64, k)},
 	} {
 		las, _, err := m.Run(head, train.X, train.Labels, s.eps)
 		if err != nil {
