@@ -105,20 +105,10 @@ func Load(file string, store *model.Store, state any) error {
 	if err != nil {
 		return err
 	}
-	if len(b) < len(magic)+8 || string(b[:len(magic)]) != magic {
-		return fmt.Errorf("ckpt: %s is not an LDAM Lab checkpoint", file)
+	h, data, err := parse(file, b)
+	if err != nil {
+		return err
 	}
-	b = b[len(magic):]
-	n := binary.LittleEndian.Uint64(b)
-	b = b[8:]
-	if n > uint64(len(b)) {
-		return fmt.Errorf("ckpt: %s is truncated (header of %d bytes in %d)", file, n, len(b))
-	}
-	var h header
-	if err := json.Unmarshal(b[:n], &h); err != nil {
-		return fmt.Errorf("ckpt: %s has a corrupt header: %w", file, err)
-	}
-	data := b[n:]
 	if state != nil {
 		if err := json.Unmarshal(h.State, state); err != nil {
 			return fmt.Errorf("ckpt: %s has a corrupt state: %w", file, err)
@@ -126,9 +116,6 @@ func Load(file string, store *model.Store, state any) error {
 	}
 	l := &loader{values: map[string]*tensors.Tensor{}}
 	for _, v := range h.Vars {
-		if v.Offset < 0 || v.Length < 0 || v.Offset+v.Length > int64(len(data)) {
-			return fmt.Errorf("ckpt: %s is truncated at variable %s", file, v.Path)
-		}
 		t := tensors.FromShape(shapes.Make(dtypes.DType(v.DType), v.Dims...))
 		if int64(t.Shape().ByteSize()) != v.Length {
 			return fmt.Errorf("ckpt: %s: variable %s has %d bytes for shape %s", file, v.Path, v.Length, t.Shape())

@@ -46,6 +46,8 @@ commands:
           beside our runs (results/<preset>/reference/…; ldam reference -h)
   restage re-run the second stage (--stage2) of finished runs from the network they kept
           before it, after the stage's procedure changed (ldam restage -h)
+  slim    drop the optimizer state from finished runs' final checkpoints before committing
+          them (ldam slim -h)
 `
 
 // run is main without os.Exit, for tests.
@@ -67,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return referenceCmd(args[1:], stdout, stderr)
 	case "restage":
 		return restageCmd(args[1:], stdout, stderr)
+	case "slim":
+		return slimCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
