@@ -102,6 +102,12 @@ func TestCommittedRunReadingsMatchResults(t *testing.T) {
 			}
 			return CurvesReading(runs)
 		}},
+		{"06-cifar", "tables.ReconciliationReading(root, preset", func(t *testing.T) (string, error) {
+			return ReconciliationReading("..", "quick", "C10 LT 100", []string{"ERM", "ERM-DRW", "LDAM", "LDAM-DRW"})
+		}},
+		{"06-cifar", "tables.ReconciliationReading(root, preset", func(t *testing.T) (string, error) {
+			return ReconciliationReading("..", "lite", "C10 LT 100", []string{"ERM", "ERM-DRW", "LDAM", "LDAM-DRW"})
+		}},
 		{"10-beyond-ldam", "tables.SeedsReading(root, \"lite\", \"table2\"", func(t *testing.T) (string, error) {
 			return SeedsReading("..", "lite", "table2", "C10 LT 100", []string{"ERM", "ERM-DRW", "ERM-DRS", "LDAM-DRW"}, "ERM")
 		}},

@@ -3,6 +3,7 @@ package tables
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -504,4 +505,69 @@ func MarginsReading(ms []*analysis.NetworkMargins) (string, error) {
 	fmt.Fprintf(&b, "%s. ", strings.Join(parts, "; "))
 	b.WriteString("Eq. 9 asks the margin to rise toward the rare classes; a network that misfits a class's training images has no margin there to compare.")
 	return b.String(), nil
+}
+
+// ReconciliationReading is the reading of our runs against the official recipe's PyTorch
+// reference under the same protocol (Table 2's column in one preset): for each method, the
+// difference of means with its standard error over our runs on the official image selection
+// and the reference's, and whether it lies within 2 points or 2 standard errors, whichever is
+// larger. Rows not yet run on both sides say so.
+func ReconciliationReading(root, preset, column string, methods []string) (string, error) {
+	var parts, beyond, missing []string
+	for _, m := range methods {
+		cell, err := registry.Cell("table2", m, column)
+		if err != nil {
+			return "", err
+		}
+		all, err := cell.Read(root, preset)
+		if err != nil {
+			return "", err
+		}
+		// Ours on the official selection only: a run on the earlier selection saw other images.
+		var ours []float64
+		for i, seed := range all.Seeds {
+			r, err := record.ReadResult(filepath.Join(cell.Dir(root, preset, seed), record.ResultsFile))
+			if err != nil {
+				return "", err
+			}
+			if !record.StaleSelection(r) {
+				ours = append(ours, all.Values[i])
+			}
+		}
+		ref := cell
+		ref.Table = registry.ReferenceTable
+		official, err := ref.Read(root, preset)
+		if err != nil {
+			return "", err
+		}
+		d, se, ok := registry.DiffOfMeans(ours, official.Values)
+		if !ok {
+			missing = append(missing, fmt.Sprintf("%s (ours %d, official %d)", m, len(ours), len(official.Values)))
+			continue
+		}
+		tol := math.Max(2, 2*se)
+		verdict := "within"
+		if math.Abs(d) > tol {
+			verdict = "beyond"
+			beyond = append(beyond, m)
+		}
+		parts = append(parts, fmt.Sprintf("%s %+.2f ± %.2f points (n = %d / %d, %s %.1f)", m, d, se, len(ours), len(official.Values), verdict, tol))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Ours minus the official recipe under the same protocol (%s preset, %s; our runs on the official image selection only), with the standard error of the difference and the tolerance max(2 points, 2 s.e.): ", preset, column)
+	if len(parts) > 0 {
+		b.WriteString(strings.Join(parts, "; ") + ". ")
+	} else {
+		b.WriteString("no row has two seeds on both sides yet. ")
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(&b, "Not comparable yet (fewer than two finished seeds on a side): %s. ", strings.Join(missing, ", "))
+	}
+	switch {
+	case len(beyond) > 0:
+		fmt.Fprintf(&b, "Beyond the tolerance: %s — a difference between the implementations to locate before reading these rows as the recipe's.", strings.Join(beyond, ", "))
+	case len(parts) > 0 && len(missing) == 0:
+		b.WriteString("Every row is within the tolerance: at this scale the two implementations of the recipe agree.")
+	}
+	return strings.TrimSpace(b.String()), nil
 }

@@ -1,9 +1,13 @@
 package tables
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/record"
@@ -232,6 +236,54 @@ func TestMarginReadings(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range []string{"Lite preset, seed 0, Go Backend", "ERM: median margin 3.600 → -3.800 from class 0 to class 2 (falls), negative for 1 of 3 classes; training error 4 % on class 0, 100 % on class 2"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("the reading lacks %q:\n%s", w, got)
+		}
+	}
+}
+
+func TestReconciliationReading(t *testing.T) {
+	root := t.TempDir()
+	write := func(table, name string, seed uint64, err float64, selection string) {
+		dir := filepath.Join(root, "results", "lite", table, name, fmt.Sprintf("seed-%d", seed))
+		if e := os.MkdirAll(dir, 0o755); e != nil {
+			t.Fatal(e)
+		}
+		r := &record.Result{Done: true, Config: record.Config{Seed: seed}, Final: &metrics.Result{Top1Error: err},
+			Data: record.DataSummary{Name: "cifar10", Selection: selection}}
+		if e := record.WriteJSON(filepath.Join(dir, record.ResultsFile), r); e != nil {
+			t.Fatal(e)
+		}
+	}
+	official := catalog.Selection
+	cell := func(m string) string {
+		c, err := registry.Cell("table2", m, "C10 LT 100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Name
+	}
+	// ERM: ours 50, 52 against the official 51, 53 → −1.0, within. LDAM: ours 60, 62 against 50, 52
+	// → +10, beyond. LDAM-DRW: our only official-selection seed is one; the other was on the
+	// earlier selection and does not count.
+	for seed, v := range map[uint64][2]float64{0: {0.50, 0.51}, 1: {0.52, 0.53}} {
+		write("table2", cell("ERM"), seed, v[0], official)
+		write("reference", cell("ERM"), seed, v[1], official)
+	}
+	for seed, v := range map[uint64][2]float64{0: {0.60, 0.50}, 1: {0.62, 0.52}} {
+		write("table2", cell("LDAM"), seed, v[0], official)
+		write("reference", cell("LDAM"), seed, v[1], official)
+	}
+	write("table2", cell("LDAM-DRW"), 0, 0.45, official)
+	write("table2", cell("LDAM-DRW"), 1, 0.40, "")
+	write("reference", cell("LDAM-DRW"), 0, 0.44, official)
+	write("reference", cell("LDAM-DRW"), 1, 0.46, official)
+	got, err := ReconciliationReading(root, "lite", "C10 LT 100", []string{"ERM", "LDAM", "LDAM-DRW"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"ERM -1.00 ± 1.41 points (n = 2 / 2, within 2.8)", "LDAM +10.00 ± 1.41 points (n = 2 / 2, beyond 2.8)",
+		"Not comparable yet (fewer than two finished seeds on a side): LDAM-DRW (ours 1, official 2)", "Beyond the tolerance: LDAM"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("the reading lacks %q:\n%s", w, got)
 		}
