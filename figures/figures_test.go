@@ -188,3 +188,23 @@ func TestCountProfiles(t *testing.T) {
 		}
 	}
 }
+
+// TestThinPerClass: a large class is thinned to at most the cap, evenly; a small one is kept
+// whole.
+func TestThinPerClass(t *testing.T) {
+	var labels []int
+	for i := range 1000 {
+		labels = append(labels, 0)
+		if i%50 == 0 {
+			labels = append(labels, 1) // 20 of class 1
+		}
+	}
+	kept := thinPerClass(labels, 250)
+	n := map[int]int{}
+	for _, i := range kept {
+		n[labels[i]]++
+	}
+	if n[0] != 250 || n[1] != 20 {
+		t.Errorf("kept %d of class 0 (cap 250) and %d of class 1 (all 20)", n[0], n[1])
+	}
+}

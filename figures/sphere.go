@@ -12,12 +12,25 @@ import (
 // Fig5Title is the title of Figure 5's reproduction.
 const Fig5Title = "Fig. 5: 3-d features of Fashion-MNIST, step ρ = 100, on the unit sphere"
 
+// Fig5PerClass is the most points of one class a panel of Fig5 draws: every k-th of a larger
+// class, all of a smaller one, so the rare classes stay whole and a figure of the full data
+// stays a few megabytes.
+const Fig5PerClass = 250
+
 // Fig5 draws Fig. 5's panels as sphere projections, in rows of four (training features
-// on top, test features below).
+// on top, test features below), at most Fig5PerClass points of each class per panel.
 func Fig5(panels []SpherePanel, classes []string) (*Panels, error) {
 	fig := &Panels{Title: Fig5Title}
 	for k, sp := range panels {
-		p, err := SpherePoints(sp.Title, sp.Features, sp.Labels, classes)
+		if len(sp.Features) != len(sp.Labels) {
+			return nil, fmt.Errorf("figures: panel %q has %d features for %d labels", sp.Title, len(sp.Features), len(sp.Labels))
+		}
+		var features [][3]float64
+		var labels []int
+		for _, i := range thinPerClass(sp.Labels, Fig5PerClass) {
+			features, labels = append(features, sp.Features[i]), append(labels, sp.Labels[i])
+		}
+		p, err := SpherePoints(sp.Title, features, labels, classes)
 		if err != nil {
 			return nil, err
 		}
@@ -60,4 +73,23 @@ func Fig5(panels []SpherePanel, classes []string) (*Panels, error) {
 	}
 	fig.PanelWidth, fig.PanelHeight = 3*vg.Inch, 3.25*vg.Inch // square data areas under the titles
 	return fig, nil
+}
+
+// thinPerClass returns the indices of at most perClass examples of each class: every k-th of a
+// class's examples in order (k the smallest step that fits), all of a class with fewer.
+func thinPerClass(labels []int, perClass int) []int {
+	count := map[int]int{}
+	for _, y := range labels {
+		count[y]++
+	}
+	seen := map[int]int{}
+	var out []int
+	for i, y := range labels {
+		step := (count[y] + perClass - 1) / perClass
+		if seen[y]%step == 0 {
+			out = append(out, i)
+		}
+		seen[y]++
+	}
+	return out
 }
