@@ -3,7 +3,6 @@ package tables
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -49,6 +48,27 @@ func (m Metric) String() string {
 // say the runs show the pipeline rather than the paper's result: 15 points.
 const nearChance = 0.15
 
+// allNearChance reports whether every balanced error lies within nearChance of chance with k
+// classes, and chance itself.
+func allNearChance(errs []float64, k int) (bool, float64) {
+	chance := 1 - 1/float64(k)
+	for _, e := range errs {
+		if k < 1 || e <= chance-nearChance {
+			return false, chance
+		}
+	}
+	return len(errs) > 0, chance
+}
+
+// balancedErrors are the runs' final balanced errors.
+func balancedErrors(runs []registry.Finished) []float64 {
+	var out []float64
+	for _, c := range runs {
+		out = append(out, c.Result.Final.Top1Error)
+	}
+	return out
+}
+
 // scale says the runs' schedule in one line: preset, epochs, SGD steps on how many training
 // images (the rarest class's count), seed, the backends that trained them and the data.
 func scale(runs []registry.Finished) string {
@@ -74,8 +94,8 @@ func scale(runs []registry.Finished) string {
 // metric (with the few-shot error, or the per-class errors when there are at most three
 // classes), the paper's order of the methods against ours when the paper has their numbers,
 // and what the runs' scale allows — runs whose balanced error is within 15 points of chance show
-// how the comparison
-// is made, not the paper's result. Errors equal to a tenth of a point are a tie ("A = B").
+// how the comparison is made, not the paper's result. Errors that agree to a tenth of a point
+// are a tie ("A = B").
 func RunsReading(runs []registry.Finished, metric Metric) (string, error) {
 	if len(runs) == 0 {
 		return "", fmt.Errorf("tables: no run to read")
@@ -114,12 +134,7 @@ func RunsReading(runs []registry.Finished, metric Metric) (string, error) {
 		b.WriteString(order + " ")
 	}
 	k := len(first.Final.PerClassError)
-	chance := 1 - 1/float64(k)
-	near := true
-	for _, c := range runs {
-		near = near && c.Result.Final.Top1Error > chance-nearChance
-	}
-	if near {
+	if near, chance := allNearChance(balancedErrors(runs), k); near {
 		fmt.Fprintf(&b, "Every run's balanced error is within %.0f points of chance (%.0f %% with %d classes): at this scale the runs show how the comparison is made, not the paper's result.", 100*nearChance, 100*chance, k)
 	} else if order != "" {
 		fmt.Fprintf(&b, "One seed at %d epochs, not the paper's schedule: compare the order with the paper's, not the absolute errors.", first.Preset.Epochs)
@@ -217,8 +232,7 @@ func CurvesReading(runs []registry.Finished) (string, error) {
 		}
 		fmt.Fprintf(&b, "In the epoch after T0 the learning rate's drop alone takes %s down %.1f points; the re-balanced runs drop %s points. ", plain.Method, base, strings.Join(more, ", "))
 	}
-	k := len(first.Final.PerClassError)
-	if chance := 1 - 1/float64(k); slices.IndexFunc(runs, func(c registry.Finished) bool { return c.Result.Final.Top1Error <= chance-nearChance }) < 0 {
+	if near, chance := allNearChance(balancedErrors(runs), len(first.Final.PerClassError)); near {
 		fmt.Fprintf(&b, "Every run ends within %.0f points of chance (%.0f %%): the curves show how the figure is made, not the paper's.", 100*nearChance, 100*chance)
 	} else {
 		fmt.Fprintf(&b, "One seed at %d epochs, not the paper's 200: the shape of the switch, not its size, is what compares.", first.Preset.Epochs)
@@ -265,7 +279,11 @@ func ProbeReading(results []*analysis.ProbeResult) (string, error) {
 		}
 		fmt.Fprintf(&b, "The paper finds re-weighting's features worse for a probe; here CB RW's probe is %s. ", strings.Join(cmp, ", "))
 	}
-	if k := len(r0.Errors); k > 0 && slices.IndexFunc(results, func(r *analysis.ProbeResult) bool { return r.Backbone <= 1-1/float64(k)-nearChance }) < 0 {
+	var backbones []float64
+	for _, r := range results {
+		backbones = append(backbones, r.Backbone)
+	}
+	if near, _ := allNearChance(backbones, len(r0.Errors)); near {
 		fmt.Fprintf(&b, "The backbones themselves are within %.0f points of chance at T0: a hint, not evidence of the paper's claim.", 100*nearChance)
 	}
 	return b.String(), nil
@@ -314,7 +332,8 @@ func SecondStagesReading(runs []analysis.SeedStages) (string, error) {
 		return "", fmt.Errorf("tables: the reading needs the network as trained and at least one second stage, for at least one seed")
 	}
 	n := len(runs)
-	err := func(i int) []float64 {
+	// errorsOf are stage i's balanced errors over the seeds, in percent.
+	errorsOf := func(i int) []float64 {
 		var v []float64
 		for _, r := range runs {
 			v = append(v, 100*r.Stages[i].Result.Top1Error)
@@ -330,10 +349,10 @@ func SecondStagesReading(runs []analysis.SeedStages) (string, error) {
 	for _, r := range runs {
 		seeds = append(seeds, fmt.Sprint(r.Seed))
 	}
-	base := err(0)
+	base := errorsOf(0)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Seeds %s, one network each. %s: %s %%", strings.Join(seeds, ", "), capitalize(runs[0].Stages[0].Method), registry.MeanStd(base, 1))
-	if m := runs[0].Stages[0].Result.MediumShotError; m != nil {
+	if runs[0].Stages[0].Result.MediumShotError != nil {
 		var med []float64
 		for _, r := range runs {
 			if v := r.Stages[0].Result.MediumShotError; v != nil {
@@ -344,15 +363,15 @@ func SecondStagesReading(runs []analysis.SeedStages) (string, error) {
 	}
 	b.WriteString(". ")
 	type stage struct {
-		name        string
-		mean        float64
-		text        string
-		lower, same int
+		name  string
+		mean  float64
+		text  string
+		lower int
 	}
 	var stages []stage
 	spread := 0.0
 	for i := 1; i < len(runs[0].Stages); i++ {
-		v := err(i)
+		v := errorsOf(i)
 		lower := 0
 		for s := range v {
 			if v[s] < base[s] {
@@ -525,13 +544,9 @@ func ReconciliationReading(root, preset, column string, methods []string) (strin
 		}
 		// Ours on the official selection only: a run on the earlier selection saw other images.
 		var ours []float64
-		for i, seed := range all.Seeds {
-			r, err := record.ReadResult(filepath.Join(cell.Dir(root, preset, seed), record.ResultsFile))
-			if err != nil {
-				return "", err
-			}
-			if !record.StaleSelection(r) {
-				ours = append(ours, all.Values[i])
+		for i, v := range all.Values {
+			if !all.EarlierSelection[i] {
+				ours = append(ours, v)
 			}
 		}
 		ref := cell

@@ -32,6 +32,9 @@ type fineTune struct {
 	x       []float64
 	d       int
 	labels  []int
+	// xb and yb hold a batch's features and labels, reused from step to step.
+	xb []float64
+	yb []int32
 }
 
 // newFineTune prepares the fine-tune of c on the features x [len(labels)][c.D]: scales adds
@@ -82,18 +85,17 @@ func (f *fineTune) logits(x *graph.Node) *graph.Node {
 	return z
 }
 
-// step runs one SGD step at learning rate lr on the examples batch and returns the loss.
-func (f *fineTune) step(batch []int, lr float64) (float64, error) {
-	xb := make([]float64, 0, len(batch)*f.d)
-	yb := make([]int32, len(batch))
-	for i, e := range batch {
-		xb = append(xb, f.x[e*f.d:(e+1)*f.d]...)
-		yb[i] = int32(f.labels[e])
+// setLR sets the learning rate of the next steps (once an epoch: the schedules step per epoch).
+func (f *fineTune) setLR(lr float64) error { return optim.SetLearningRate(f.store, lr) }
+
+// step runs one SGD step on the examples batch and returns the loss.
+func (f *fineTune) step(batch []int) (float64, error) {
+	f.xb, f.yb = f.xb[:0], f.yb[:0]
+	for _, e := range batch {
+		f.xb = append(f.xb, f.x[e*f.d:(e+1)*f.d]...)
+		f.yb = append(f.yb, int32(f.labels[e]))
 	}
-	if err := optim.SetLearningRate(f.store, lr); err != nil {
-		return 0, err
-	}
-	out, err := f.exec.Call(tensors.FromFlatDataAndDimensions(xb, len(batch), f.d), tensors.FromFlatDataAndDimensions(yb, len(batch)))
+	out, err := f.exec.Call(tensors.FromFlatDataAndDimensions(f.xb, len(batch), f.d), tensors.FromFlatDataAndDimensions(f.yb, len(batch)))
 	if err != nil {
 		return 0, fmt.Errorf("probe: a fine-tune step: %w", err)
 	}

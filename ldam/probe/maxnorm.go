@@ -99,10 +99,12 @@ func (f MaxNormFineTune) Run(c Classifier, x []float64, labels []int, classWeigh
 		order[i] = i
 	}
 	for epoch := range f.Epochs {
-		lr := f.LR * (1 + math.Cos(math.Pi*float64(epoch)/float64(f.Epochs))) / 2
+		if err := ft.setLR(f.LR * (1 + math.Cos(math.Pi*float64(epoch)/float64(f.Epochs))) / 2); err != nil {
+			return Classifier{}, 0, err
+		}
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for start := 0; start < n; start += f.BatchSize {
-			if _, err := ft.step(order[start:min(n, start+f.BatchSize)], lr); err != nil {
+			if _, err := ft.step(order[start:min(n, start+f.BatchSize)]); err != nil {
 				return Classifier{}, 0, err
 			}
 		}

@@ -180,12 +180,14 @@ func (f MiSLASFineTune) Run(c Classifier, x []float64, labels []int, eps []float
 	rng := rand.New(rand.NewPCG(f.Seed, 0x6d69736c6173)) // "mislas"
 	batches := (n+f.BatchSize-1)/f.BatchSize + 1
 	for epoch := range f.Epochs {
-		lr := f.LR * (1 + math.Cos(math.Pi*float64(epoch)/float64(f.Epochs))) / 2
+		if err := ft.setLR(f.LR * (1 + math.Cos(math.Pi*float64(epoch)/float64(f.Epochs))) / 2); err != nil {
+			return Classifier{}, nil, err
+		}
 		for range batches {
 			for b := range batch {
 				batch[b] = sampler.Next(rng)
 			}
-			if _, err := ft.step(batch, lr); err != nil {
+			if _, err := ft.step(batch); err != nil {
 				return Classifier{}, nil, err
 			}
 		}

@@ -192,6 +192,9 @@ type Seeds struct {
 	Values         []float64
 	Seeds          []uint64
 	Backends, Data []string
+	// EarlierSelection marks, per value, a run trained on the images of the earlier selection
+	// (record.StaleSelection), not the official code's.
+	EarlierSelection []bool
 	// Many, Medium and Few are the many-, medium- and few-shot errors of the seeds whose results
 	// have them (CIFAR-LT's groups: over 100, 20–100, under 20 training images).
 	Many, Medium, Few []float64
@@ -260,11 +263,12 @@ func (r Run) Read(root, preset string) (Seeds, error) {
 		s.Values = append(s.Values, v)
 		s.Seeds = append(s.Seeds, res.Config.Seed)
 		s.Backends = append(s.Backends, res.Backend)
-		data := res.Data.Source
-		if record.StaleSelection(res) {
+		data, stale := res.Data.Source, record.StaleSelection(res)
+		if stale {
 			data += " (images chosen by the earlier selection, not the official one)"
 		}
 		s.Data = append(s.Data, data)
+		s.EarlierSelection = append(s.EarlierSelection, stale)
 		for _, g := range []struct {
 			v  *float64
 			to *[]float64
