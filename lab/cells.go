@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/ldamlab/ldamlab/figures"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/tables"
@@ -95,4 +96,39 @@ func PaperComparisonOf(table, preset string, columns, methods []string) (tables.
 		}
 	}
 	return tables.Table{Header: registry.Header, Rows: registry.Rows(keep)}, nil
+}
+
+// ReconciliationCurves draws, for the given methods of Table 2's column, the balanced test
+// error by epoch of our committed runs (on the official image selection) and of the official
+// recipe's PyTorch reference under the same preset, side by side (figures.Reconciliation);
+// methods with no finished run on either side are left out.
+func ReconciliationCurves(preset, column string, methods []string) (*figures.Panels, error) {
+	root, err := Root()
+	if err != nil {
+		return nil, err
+	}
+	var rows []figures.ReconciledRow
+	for _, m := range methods {
+		cell, err := registry.Cell("table2", m, column)
+		if err != nil {
+			return nil, err
+		}
+		ours, err := cell.Results(root, preset, true)
+		if err != nil {
+			return nil, err
+		}
+		ref := cell
+		ref.Table = registry.ReferenceTable
+		official, err := ref.Results(root, preset, false)
+		if err != nil {
+			return nil, err
+		}
+		if len(ours)+len(official) > 0 {
+			rows = append(rows, figures.ReconciledRow{Method: m, Ours: ours, Official: official})
+		}
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("lab: no finished run of %v in %s, %s preset, ours or the official recipe's", methods, column, preset)
+	}
+	return figures.Reconciliation(fmt.Sprintf("Ours and the official recipe, %s preset, %s: balanced test error by epoch", preset, column), rows)
 }

@@ -141,3 +141,43 @@ func TestSeedsTable(t *testing.T) {
 		}
 	}
 }
+
+// TestReconciliationCurves: a panel for each method with a finished run on either side, ours
+// only on the official image selection; none at all is an error that names the column.
+func TestReconciliationCurves(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv(EnvRoot, root)
+	write := func(table, method, selection string, seed uint64) {
+		cell, err := registry.Cell("table2", method, "C10 LT 100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cell.Table = table
+		r := &experiment.Result{Config: experiment.Config{Seed: seed}, Preset: schedule.Lite, Done: true,
+			Data:    record.DataSummary{Name: "cifar10", Selection: selection},
+			History: []record.Epoch{{Epoch: 0, Test: metrics.Result{Top1Error: 0.8}}, {Epoch: 1, Test: metrics.Result{Top1Error: 0.6}}},
+			Final:   &metrics.Result{Top1Error: 0.6}}
+		dir := cell.Dir(root, "lite", seed)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := record.WriteJSON(dir+"/"+record.ResultsFile, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("table2", "ERM", catalog.Selection, 0)
+	write("table2", "ERM", "", 1) // the earlier selection: not drawn
+	write(registry.ReferenceTable, "ERM", catalog.Selection, 0)
+	write(registry.ReferenceTable, "LDAM", catalog.Selection, 0)
+	write("table2", "LDAM-DRW", "", 0) // only on the earlier selection: no panel
+	f, err := ReconciliationCurves("lite", "C10 LT 100", []string{"ERM", "ERM-DRW", "LDAM", "LDAM-DRW"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Rows) != 1 || len(f.Rows[0]) != 2 || f.Rows[0][0].Title.Text != "ERM" || f.Rows[0][1].Title.Text != "LDAM" {
+		t.Fatalf("panels: %+v", f.Rows)
+	}
+	if _, err := ReconciliationCurves("quick", "C10 LT 100", []string{"ERM"}); err == nil || !strings.Contains(err.Error(), "C10 LT 100") {
+		t.Errorf("no run at all: %v", err)
+	}
+}

@@ -75,6 +75,23 @@ func RunOrLoad(name string, cfg experiment.Config) (*experiment.Result, error) {
 	return experiment.Train(cfg)
 }
 
+// TrainLive trains experiment `name` in the notebook preset from scratch, whatever results/
+// holds, in a temporary directory removed afterwards: the live run a notebook offers beside the
+// committed one that RunOrLoad loads. cfg.OnEpoch sees every epoch.
+func TrainLive(name string, cfg experiment.Config) (*experiment.Result, error) {
+	preset, err := Preset()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "ldamlab-live-"+name+"-")
+	if err != nil {
+		return nil, fmt.Errorf("lab: a directory for the live run: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	cfg.Preset, cfg.Out, cfg.Resume = preset, dir, false
+	return experiment.Train(cfg)
+}
+
 // presetRun points cfg at results/<preset>/<name>, resuming there, and returns the finished
 // result found there for the same configuration, if any; a run of another configuration in
 // that directory, or of the same on images chosen by the earlier selection, is removed, so the

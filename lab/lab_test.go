@@ -142,3 +142,33 @@ func TestFigureOutputIsAnImage(t *testing.T) {
 		t.Errorf("text/plain stand-in %q", txt)
 	}
 }
+
+func TestTrainLive(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv(EnvRoot, root)
+	t.Setenv(EnvOut, "")
+	t.Setenv(EnvPreset, "quick")
+	cfg := experiment.Config{Data: synthetic(t), LossType: "LDAM", TrainRule: "DRW", BatchSize: 8, Epochs: 3}
+	if _, err := RunOrLoad("toy", cfg); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(root, "results", "quick", "toy", record.ResultsFile)
+	before, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	epochs := 0
+	cfg.OnEpoch = func(*experiment.Result) { epochs++ }
+	r, err := TrainLive("toy", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// It trains every epoch again (RunOrLoad would load the finished run and call OnEpoch once)
+	// and leaves the committed run alone.
+	if epochs != 3 || !r.Done || len(r.History) != 3 || r.Preset.Name != "quick" {
+		t.Errorf("live run: %d epochs seen, done %v, %d in history, preset %q", epochs, r.Done, len(r.History), r.Preset.Name)
+	}
+	if after, err := os.ReadFile(file); err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the committed run changed: %v", err)
+	}
+}

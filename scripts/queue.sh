@@ -30,5 +30,11 @@ bin/ldam sweep --table table2 --preset lite --seeds 0,1,2 --methods $rows --colu
 # are committed): Figs. 2 and 6's runs on CIFAR-10 step rho = 100 (Fig. 6 probes the first stages of
 # ERM, CB RS and CB RW; Fig. 2 reads LDAM-DRW, CB RS and CB RW).
 bin/ldam sweep --table table2 --preset lite --seeds 0 --methods "ERM,CB RS,CB RW,LDAM-DRW" --columns "C10 step 100"
-# The 200-epoch campaign (issue 31) joins here once the lite reconciliation above shows our recipe is
-# the official one.
+# The 200-epoch campaign (issue 31), uncommented once the lite reconciliation above shows our recipe
+# is the official one: seed 0's core rows (ERM with its DRW and DRS branches, then LDAM with its DRW
+# branch: about 5 h for each 200-epoch first stage here), then M-DRW and the re-balanced-from-the-start
+# CB RW and CB RS that Fig. 3 reads, then seeds 1 and 2. Each line resumes its unfinished runs.
+# bin/ldam sweep --table table2 --preset paper --seeds 0 --methods ERM,ERM-DRW,ERM-DRS --columns "$col"
+# bin/ldam sweep --table table2 --preset paper --seeds 0 --methods LDAM,LDAM-DRW --columns "$col"
+# bin/ldam sweep --table table2 --preset paper --seeds 0 --methods "M-DRW,CB RW,CB RS" --columns "$col"
+# bin/ldam sweep --table table2 --preset paper --seeds 1,2 --methods $rows --columns "$col"

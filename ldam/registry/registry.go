@@ -281,6 +281,26 @@ func (r Run) Read(root, preset string) (Seeds, error) {
 	return s, nil
 }
 
+// Results returns the finished runs of a cell under root for a preset, in seed order; with
+// officialOnly, only those trained on the official code's image selection (runs on the earlier
+// selection saw other images). Unreadable or unfinished runs are left out, as in [Run.Read].
+func (r Run) Results(root, preset string, officialOnly bool) ([]*record.Result, error) {
+	dirs, err := filepath.Glob(filepath.Join(root, "results", preset, r.Table, r.Name, "seed-*"))
+	if err != nil {
+		return nil, err
+	}
+	var out []*record.Result
+	for _, d := range dirs {
+		res, err := record.ReadResult(filepath.Join(d, record.ResultsFile))
+		if err != nil || !res.Done || res.Final == nil || (officialOnly && record.StaleSelection(res)) {
+			continue
+		}
+		out = append(out, res)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Config.Seed < out[j].Config.Seed })
+	return out, nil
+}
+
 // MeanStd formats values as "mean ± sample std" with the given decimals; one value has no
 // spread ("mean ± –", not a standard deviation of 0), and none is "–".
 func MeanStd(v []float64, decimals int) string {

@@ -6,10 +6,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
 	"github.com/ldamlab/ldamlab/ldam/record"
 )
@@ -317,5 +319,44 @@ func TestFinishedRuns(t *testing.T) {
 	}
 	if _, err := FinishedRuns(root, "lite", "table2", "C10 LT 100", []string{"Magic"}, 1); err == nil {
 		t.Error("an unknown method was accepted")
+	}
+}
+
+func TestResults(t *testing.T) {
+	root := t.TempDir()
+	run, _ := Cell("table2", "ERM", "C10 LT 100")
+	for _, s := range []struct {
+		seed      uint64
+		selection string
+		done      bool
+	}{{10, catalog.Selection, true}, {2, catalog.Selection, true}, {1, "", true}, {3, catalog.Selection, false}} {
+		dir := run.Dir(root, "lite", s.seed)
+		writeResult(t, dir, s.seed, 0.5, s.done)
+		r, err := record.ReadResult(filepath.Join(dir, record.ResultsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Data.Name, r.Data.Selection = "cifar10", s.selection
+		if err := record.WriteJSON(filepath.Join(dir, record.ResultsFile), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seeds := func(rs []*record.Result) (out []uint64) {
+		for _, r := range rs {
+			out = append(out, r.Config.Seed)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		official bool
+		want     []uint64
+	}{{false, []uint64{1, 2, 10}}, {true, []uint64{2, 10}}} {
+		got, err := run.Results(root, "lite", c.official)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(seeds(got), c.want) {
+			t.Errorf("official only %v: seeds %v, want %v (finished, in seed order)", c.official, seeds(got), c.want)
+		}
 	}
 }
