@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/record"
+	"github.com/ldamlab/ldamlab/ldam/stage2"
 	"github.com/ldamlab/ldamlab/tables"
 )
 
@@ -98,6 +100,33 @@ func TestSecondStagesOfRuns(t *testing.T) {
 	tb, err := tables.SecondStagesSeeds(runs)
 	if err != nil || len(tb.Rows) != len(runs[0].Stages) || !strings.Contains(tb.Rows[0][1], "(2)") || !strings.Contains(tb.Rows[0][4], "seeds 0, 1") {
 		t.Errorf("table (%v):\n%s", err, tb.Markdown())
+	}
+	// The stages are stored beside each run and read back while its checkpoint and lambda stay
+	// the same: a value edited in the store is what the next call returns; another lambda
+	// computes them again.
+	file := filepath.Join(dirs[0], record.DerivedFile)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("the stages were not stored: %v", err)
+	}
+	var store map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(b, &store); err != nil {
+		t.Fatal(err)
+	}
+	var value []stage2.Stage
+	if err := json.Unmarshal(store["second-stages"]["value"], &value); err != nil || len(value) != len(runs[0].Stages) {
+		t.Fatalf("stored stages: %v", err)
+	}
+	value[0].Result.Top1Error = 0.123
+	store["second-stages"]["value"], _ = json.Marshal(value)
+	if err := record.WriteJSON(file, store); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := analysis.SecondStagesOfRuns(dirs[:1], 1e-3); err != nil || again[0].Stages[0].Result.Top1Error != 0.123 {
+		t.Errorf("the stored stages were not read back: %v", err)
+	}
+	if other, err := analysis.SecondStagesOfRuns(dirs[:1], 1e-2); err != nil || math.Abs(other[0].Stages[0].Result.Top1Error-finals[0]) > 1e-9 {
+		t.Errorf("another lambda did not recompute: %v", err)
 	}
 	unfinished := t.TempDir()
 	if err := record.WriteJSON(filepath.Join(unfinished, record.ResultsFile), &experiment.Result{}); err != nil {

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 
 	"github.com/ldamlab/ldamlab/ldam/analysis"
-	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 )
@@ -15,7 +14,8 @@ import (
 
 // CommittedMargins measures the margins of a committed finished run of Table 2 (its final
 // checkpoint, results/<preset>/table2/…), for example the lite ERM and LDAM runs on
-// CIFAR-10-LT ρ = 100.
+// CIFAR-10-LT ρ = 100. The margins are stored beside the run (record.DerivedFile) and read from
+// there while its checkpoint stays the same.
 func CommittedMargins(preset, method, column string, seed uint64) (*analysis.NetworkMargins, error) {
 	root, err := Root()
 	if err != nil {
@@ -33,9 +33,5 @@ func CommittedMargins(preset, method, column string, seed uint64) (*analysis.Net
 	if !r.Done {
 		return nil, fmt.Errorf("lab: the committed %s run of %s %q is not finished (%d epochs); resume it with ldam sweep", preset, method, column, len(r.History))
 	}
-	run, _, err := experiment.Open(dir, nil) // the final checkpoint; Fit is not called, nothing is written
-	if err != nil {
-		return nil, err
-	}
-	return analysis.MarginsOf(method, run)
+	return analysis.MarginsOfRun(method, dir)
 }

@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/ldamlab/ldamlab/datasets/catalog"
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/tables"
 )
@@ -82,5 +84,13 @@ func TestCommittedMargins(t *testing.T) {
 	}
 	if !slices.Equal(got.Min, want.Min) || !slices.Equal(got.Median, want.Median) || !slices.Equal(got.Counts, want.Counts) {
 		t.Errorf("restored margins %v / %v, trained model's %v / %v", got.Min, got.Median, want.Min, want.Median)
+	}
+	// Stored beside the run, they read back exactly.
+	if _, err := os.Stat(filepath.Join(cfg.Out, record.DerivedFile)); err != nil {
+		t.Fatalf("the margins were not stored: %v", err)
+	}
+	stored, err := CommittedMargins("quick", "LDAM", "C10 LT 100", 0)
+	if err != nil || !slices.Equal(stored.Min, want.Min) || !slices.Equal(stored.Low, want.Low) || !slices.Equal(stored.TrainError, want.TrainError) {
+		t.Errorf("stored margins differ (%v)", err)
 	}
 }

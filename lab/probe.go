@@ -50,21 +50,26 @@ func loadStage1(run *experiment.Run, dir string) error {
 	return run.LoadWeights(p)
 }
 
-// committedStage1 returns the committed run of a Table 2 cell (results/<preset>/table2/…)
-// with its first-stage weights, or nil when the repository holds no stage-1 checkpoint for it.
-func committedStage1(preset, method string, seed uint64) (*experiment.Run, error) {
+// committedStage1 returns the directory of the committed run of a Table 2 cell
+// (results/<preset>/table2/…) when it holds a stage-1 checkpoint, else "".
+func committedStage1(preset, method string, seed uint64) (string, error) {
 	root, err := Root()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	cell, err := registry.Cell(paper.Fig6.Table, method, paper.Fig6.Column)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	dir := cell.Dir(root, preset, seed)
 	if _, err := os.Stat(filepath.Join(dir, record.Stage1File)); errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return "", nil
 	}
+	return dir, nil
+}
+
+// openStage1 reopens the run in dir with its first-stage weights.
+func openStage1(dir string, seed uint64) (*experiment.Run, error) {
 	run, r, err := experiment.Open(dir, func(c *experiment.Config) { c.Out, c.Resume, c.Seed = "", false, seed })
 	if err != nil {
 		return nil, err
@@ -83,46 +88,52 @@ const fig6QuickPerClass = 200
 // runs trained to T0 in the notebook preset (results/<preset>/table2[-cap200]/…, CellDir; in the
 // quick preset with fig6QuickPerClass images of each frequent class).
 func Fig6(committedPreset string, seed uint64) ([]*analysis.ProbeResult, error) {
-	var runs []*experiment.Run
+	var dirs []string
 	for _, m := range paper.Fig6.Methods {
-		run, err := committedStage1(committedPreset, m, seed)
+		dir, err := committedStage1(committedPreset, m, seed)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", m, err)
 		}
-		if run == nil {
-			runs = nil
+		if dir == "" {
+			dirs = nil
 			break
 		}
-		runs = append(runs, run)
+		dirs = append(dirs, dir)
 	}
-	if runs == nil {
-		preset, err := Preset()
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range paper.Fig6.Methods {
-			cell, err := registry.Cell(paper.Fig6.Table, m, paper.Fig6.Column)
-			if err != nil {
-				return nil, err
-			}
-			cfg := cell.Config
-			cfg.Seed = seed
-			limit := 0
-			if preset == "quick" {
-				limit = fig6QuickPerClass
-			}
-			cfg.MaxPerClass = limit
-			// Where trainCells keeps the cell: Fig. 2 (06-cifar) continues these runs.
-			run, err := Stage1Backbone(CellDir(cell, seed, limit), cfg)
+	var out []*analysis.ProbeResult
+	if dirs != nil {
+		// The committed runs' probes are stored beside them (record.DerivedFile).
+		for i, m := range paper.Fig6.Methods {
+			r, err := analysis.LinearProbeOfStage1(m, dirs[i], seed, func() (*experiment.Run, error) { return openStage1(dirs[i], seed) })
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", m, err)
 			}
-			runs = append(runs, run)
+			out = append(out, r)
 		}
+		return out, nil
 	}
-	var out []*analysis.ProbeResult
-	for i, run := range runs {
-		r, err := analysis.LinearProbe(paper.Fig6.Methods[i], run, seed)
+	preset, err := Preset()
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range paper.Fig6.Methods {
+		cell, err := registry.Cell(paper.Fig6.Table, m, paper.Fig6.Column)
+		if err != nil {
+			return nil, err
+		}
+		cfg := cell.Config
+		cfg.Seed = seed
+		limit := 0
+		if preset == "quick" {
+			limit = fig6QuickPerClass
+		}
+		cfg.MaxPerClass = limit
+		// Where trainCells keeps the cell: Fig. 2 (06-cifar) continues these runs.
+		run, err := Stage1Backbone(CellDir(cell, seed, limit), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m, err)
+		}
+		r, err := analysis.LinearProbe(m, run, seed)
 		if err != nil {
 			return nil, err
 		}

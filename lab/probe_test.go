@@ -77,6 +77,20 @@ func TestStage1BackboneAndProbe(t *testing.T) {
 	if !slices.Equal(before, restored) {
 		t.Error("the restored stage-1 backbone's features differ from those at T0")
 	}
+	// The probe of a finished run's stage-1 checkpoint, as Fig. 6 takes committed runs, is the
+	// probe at T0, and is stored beside the run: the next call does not reopen it. (In-memory
+	// data cannot be reopened from the directory, so the backbone comes from Stage1Backbone.)
+	stored, err := analysis.LinearProbeOfStage1("ERM", dir, 1, func() (*experiment.Run, error) { return Stage1Backbone("probe", cfg) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(stored.Errors, r.Errors) || stored.Backbone != r.Backbone || stored.Epoch != r.Epoch {
+		t.Errorf("probe of the stage-1 checkpoint %+v, at T0 %+v", stored, r)
+	}
+	reread, err := analysis.LinearProbeOfStage1("ERM", dir, 1, func() (*experiment.Run, error) { return nil, os.ErrInvalid })
+	if err != nil || !slices.Equal(reread.Errors, r.Errors) {
+		t.Errorf("the stored probe was not read back: %v", err)
+	}
 	tb := tables.Probe([]*analysis.ProbeResult{r})
 	if md := tb.Markdown(); !strings.Contains(md, "ERM") || !strings.Contains(md, "quick, 0") {
 		t.Errorf("probe table:\n%s", md)

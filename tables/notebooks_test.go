@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ldamlab/ldamlab/lab/env"
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/paper"
 	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
@@ -107,6 +108,22 @@ func TestCommittedRunReadingsMatchResults(t *testing.T) {
 		}},
 		{"06-cifar", "tables.ReconciliationReading(root, preset", func(t *testing.T) (string, error) {
 			return ReconciliationReading("..", "lite", "C10 LT 100", []string{"ERM", "ERM-DRW", "LDAM", "LDAM-DRW"})
+		}},
+		{"10-beyond-ldam", "lab.CommittedSecondStages(\"lite\", \"table2\", \"ERM\", \"C10 LT 100\", []uint64{0, 1, 2}, 1e-3)", func(t *testing.T) (string, error) {
+			// The second stages are stored beside the runs (record.DerivedFile): read, not recomputed.
+			cell, err := registry.Cell("table2", "ERM", "C10 LT 100")
+			if err != nil {
+				return "", err
+			}
+			var dirs []string
+			for seed := range uint64(3) {
+				dirs = append(dirs, cell.Dir("..", "lite", seed))
+			}
+			runs, err := analysis.SecondStagesOfRuns(dirs, 1e-3)
+			if err != nil {
+				return "", err
+			}
+			return SecondStagesReading(runs)
 		}},
 		{"10-beyond-ldam", "tables.SeedsReading(root, \"lite\", \"table2\"", func(t *testing.T) (string, error) {
 			return SeedsReading("..", "lite", "table2", "C10 LT 100", []string{"ERM", "ERM-DRW", "ERM-DRS", "LDAM-DRW"}, "ERM")

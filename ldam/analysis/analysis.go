@@ -7,12 +7,14 @@ package analysis
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/ldamlab/ldamlab/datasets"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/probe"
+	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/stage2"
 	"github.com/ldamlab/ldamlab/ldam/theory"
 )
@@ -188,26 +190,71 @@ type SeedStages struct {
 	Stages  []stage2.Stage
 }
 
-// SecondStagesOfRuns applies SecondStages to finished runs, one per directory (each restored
-// from its final checkpoint: nothing is trained or written). A directory without a finished
-// run is an error that names it.
+// SecondStagesOfRuns applies SecondStages to finished runs, one per directory, each restored
+// from its final checkpoint (nothing is trained). The stages are stored in the run's
+// record.DerivedFile and read from there while the checkpoint and lambda stay the same. A
+// directory without a finished run is an error that names it.
 func SecondStagesOfRuns(dirs []string, lambda float64) ([]SeedStages, error) {
 	var out []SeedStages
 	for _, dir := range dirs {
-		run, r, err := experiment.Open(dir, nil)
-		if r != nil && !r.Done {
-			return nil, fmt.Errorf("analysis: the run in %s has not finished; finish it (ldam sweep resumes it) or leave its seed out", dir)
-		}
+		r, err := record.ReadResult(filepath.Join(dir, record.ResultsFile))
 		if err != nil {
 			return nil, err
 		}
-		stages, err := SecondStages(run, lambda)
+		if !r.Done {
+			return nil, fmt.Errorf("analysis: the run in %s has not finished; finish it (ldam sweep resumes it) or leave its seed out", dir)
+		}
+		stages, err := record.Derive(dir, "second-stages", record.CheckpointFile, derivedParams{Version: 1, Lambda: lambda}, func() ([]stage2.Stage, error) {
+			run, _, err := experiment.Open(dir, nil)
+			if err != nil {
+				return nil, err
+			}
+			return SecondStages(run, lambda)
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", dir, err)
 		}
 		out = append(out, SeedStages{Seed: r.Config.Seed, Backend: r.Backend, Stages: stages})
 	}
 	return out, nil
+}
+
+// derivedParams is what a measurement stored in a run's record.DerivedFile depends on besides
+// the checkpoint: the version of its computation (raise it when the computation changes) and
+// its parameters.
+type derivedParams struct {
+	Version  int
+	Method   string  `json:",omitempty"`
+	Seed     uint64  `json:",omitempty"`
+	Lambda   float64 `json:",omitempty"`
+	Quantile float64 `json:",omitempty"`
+	Fraction float64 `json:",omitempty"`
+}
+
+// MarginsOfRun measures the margins of the finished run in dir (MarginsOf, from its final
+// checkpoint), stored in its record.DerivedFile and read from there while the checkpoint stays
+// the same.
+func MarginsOfRun(name, dir string) (*NetworkMargins, error) {
+	return record.Derive(dir, "margins", record.CheckpointFile, derivedParams{Version: 1, Method: name, Quantile: MarginQuantile}, func() (*NetworkMargins, error) {
+		run, _, err := experiment.Open(dir, nil) // the final checkpoint; Fit is not called
+		if err != nil {
+			return nil, err
+		}
+		return MarginsOf(name, run)
+	})
+}
+
+// LinearProbeOfStage1 is LinearProbe of the first stage of the run in dir (its
+// record.Stage1File, reopened with open), stored in the run's record.DerivedFile and read from
+// there while that checkpoint stays the same.
+func LinearProbeOfStage1(method, dir string, seed uint64, open func() (*experiment.Run, error)) (*ProbeResult, error) {
+	return record.Derive(dir, "probe-stage1", record.Stage1File, derivedParams{Version: 1, Method: method, Seed: seed, Lambda: ProbeL2, Fraction: ProbeFraction}, func() (*ProbeResult, error) {
+		run, err := open()
+		if err != nil {
+			return nil, err
+		}
+		return LinearProbe(method, run, seed)
+	})
 }
 
 // ProbeFraction is the part of each class of the balanced test set the probe is fitted on;
