@@ -45,12 +45,18 @@ func synthetic(t *testing.T) *experiment.Data {
 	return &experiment.Data{Name: "synthetic", Classes: train.Classes, TrainPoints: train, TestPoints: test}
 }
 
-func TestRunOrLoad(t *testing.T) {
+// quickSynthetic points the notebooks' environment at a fresh root in the quick preset and
+// returns it with an LDAM-DRW configuration on synthetic data.
+func quickSynthetic(t *testing.T, epochs int) (string, experiment.Config) {
 	root := t.TempDir()
 	t.Setenv(EnvRoot, root)
 	t.Setenv(EnvOut, "")
 	t.Setenv(EnvPreset, "quick")
-	cfg := experiment.Config{Data: synthetic(t), LossType: "LDAM", TrainRule: "DRW", BatchSize: 8, Epochs: 4}
+	return root, experiment.Config{Data: synthetic(t), LossType: "LDAM", TrainRule: "DRW", BatchSize: 8, Epochs: epochs}
+}
+
+func TestRunOrLoad(t *testing.T) {
+	root, cfg := quickSynthetic(t, 4)
 	var live [][]Figure
 	cfg.OnEpoch = func(r *experiment.Result) {
 		figs, err := ProgressFigures("LDAM-DRW", r)
@@ -144,11 +150,7 @@ func TestFigureOutputIsAnImage(t *testing.T) {
 }
 
 func TestTrainLive(t *testing.T) {
-	root := t.TempDir()
-	t.Setenv(EnvRoot, root)
-	t.Setenv(EnvOut, "")
-	t.Setenv(EnvPreset, "quick")
-	cfg := experiment.Config{Data: synthetic(t), LossType: "LDAM", TrainRule: "DRW", BatchSize: 8, Epochs: 3}
+	root, cfg := quickSynthetic(t, 3)
 	if _, err := RunOrLoad("toy", cfg); err != nil {
 		t.Fatal(err)
 	}
