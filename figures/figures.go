@@ -175,11 +175,7 @@ func LearningCurves(title string, curves []Curve, switchEpoch int) (*plot.Plot, 
 		}
 	}
 	if switchEpoch >= 0 {
-		v, _ := plotter.NewLine(plotter.XYs{{X: float64(switchEpoch) + 0.5, Y: 0}, {X: float64(switchEpoch) + 0.5, Y: max(top, 1)}})
-		v.Color = color.Gray{120}
-		v.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
-		p.Add(v)
-		p.Legend.Add(fmt.Sprintf("DRW switch, T0 = %d", switchEpoch), v)
+		markSwitch(p, switchEpoch, max(top, 1), fmt.Sprintf("DRW switch, T0 = %d", switchEpoch))
 	}
 	// The legend goes right of the last epoch, where there is no data.
 	last := 0
@@ -192,6 +188,16 @@ func LearningCurves(title string, curves []Curve, switchEpoch int) (*plot.Plot, 
 	p.Legend.Top, p.Legend.Left = true, false
 	p.Y.Min, p.Y.Max = 0, 100
 	return p, nil
+}
+
+// markSwitch draws the re-balancing switch of deferred runs on learning curves: a dotted grey
+// vertical line between epoch t0 and the next, from 0 to top, with its legend entry.
+func markSwitch(p *plot.Plot, t0 int, top float64, legend string) {
+	v, _ := plotter.NewLine(plotter.XYs{{X: float64(t0) + 0.5, Y: 0}, {X: float64(t0) + 0.5, Y: top}})
+	v.Color = color.Gray{120}
+	v.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+	p.Add(v)
+	p.Legend.Add(legend, v)
 }
 
 // SpherePoints is Fig. 5: 3-d features, L2-normalized, seen along the z axis (orthographic

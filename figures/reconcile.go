@@ -69,10 +69,7 @@ func Reconciliation(title string, rows []ReconciledRow) (*Panels, error) {
 			return nil, fmt.Errorf("figures: %s has no finished run on either side", row.Method)
 		}
 		if switchEpoch >= 0 {
-			v, _ := plotter.NewLine(plotter.XYs{{X: float64(switchEpoch) + 0.5, Y: 0}, {X: float64(switchEpoch) + 0.5, Y: 100}})
-			v.Color, v.Dashes = color.Gray{120}, []vg.Length{vg.Points(1), vg.Points(2)}
-			p.Add(v)
-			p.Legend.Add(fmt.Sprintf("T0 = %d", switchEpoch), v)
+			markSwitch(p, switchEpoch, 100, fmt.Sprintf("T0 = %d", switchEpoch))
 		}
 		// The legend goes bottom left: errors are highest in the first epochs, so no curve passes there.
 		p.X.Min, p.X.Max = 0, float64(last)

@@ -117,9 +117,7 @@ func ReconciliationCurves(preset, column string, methods []string) (*figures.Pan
 		if err != nil {
 			return nil, err
 		}
-		ref := cell
-		ref.Table = registry.ReferenceTable
-		official, err := ref.Results(root, preset, false)
+		official, err := cell.Reference().Results(root, preset, false)
 		if err != nil {
 			return nil, err
 		}

@@ -549,9 +549,7 @@ func ReconciliationReading(root, preset, column string, methods []string) (strin
 				ours = append(ours, v)
 			}
 		}
-		ref := cell
-		ref.Table = registry.ReferenceTable
-		official, err := ref.Read(root, preset)
+		official, err := cell.Reference().Read(root, preset)
 		if err != nil {
 			return "", err
 		}

@@ -144,8 +144,7 @@ func Cell(method, column string) (registry.Run, error) {
 	if run.Setting.Dataset != "cifar10" {
 		return run, fmt.Errorf("reference: column %q is not CIFAR-10; the reference reads only the CIFAR-10 JPEG archives", column)
 	}
-	run.Table = Table
-	return run, nil
+	return run.Reference(), nil
 }
 
 // Args are the reference script's arguments for a job in a preset (threads: PyTorch's intra-op

@@ -322,6 +322,13 @@ func (s Seeds) Provenance() string {
 // the official recipe (package reference), named as our runs of the same cells.
 const ReferenceTable = "reference"
 
+// Reference is the same cell as run by the official recipe's PyTorch reference
+// (results/<preset>/reference/<run>/seed-<n>).
+func (r Run) Reference() Run {
+	r.Table = ReferenceTable
+	return r
+}
+
 // Comparison is one cell: the paper's number beside ours and the official recipe's under the
 // same protocol.
 type Comparison struct {
@@ -353,9 +360,7 @@ func Compare(root, table, preset string) ([]Comparison, error) {
 			if err != nil {
 				return nil, err
 			}
-			ref := run
-			ref.Table = ReferenceTable
-			refSeeds, err := ref.Read(root, preset)
+			refSeeds, err := run.Reference().Read(root, preset)
 			if err != nil {
 				return nil, err
 			}

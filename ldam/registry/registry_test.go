@@ -95,8 +95,10 @@ func TestCompareOverSeeds(t *testing.T) {
 	bad := filepath.Join(run.Dir(root, "lite", 3), record.ResultsFile)
 	os.MkdirAll(filepath.Dir(bad), 0o755)
 	os.WriteFile(bad, []byte(`{"config": {"Seed": 3`), 0o644)
-	ref := run
-	ref.Table = ReferenceTable // the official recipe's reference of the same cell
+	ref := run.Reference() // the official recipe's reference of the same cell
+	if ref.Table != ReferenceTable || ref.Name != run.Name || run.Table != "table2" {
+		t.Fatalf("reference of %+v: %+v", run, ref)
+	}
 	writeResult(t, ref.Dir(root, "lite", 0), 0, 0.28, true)
 	writeResult(t, ref.Dir(root, "lite", 1), 1, 0.30, true)
 	if want := filepath.Join(root, "results", "lite", "table2", "cifar10-exp100-ldam-drw", "seed-1"); run.Dir(root, "lite", 1) != want {
