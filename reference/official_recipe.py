@@ -377,7 +377,10 @@ def one_step(path_in, path_out):
         json.dump(res, f)
 
 
-def run_step(d, arr, enc, dtype):
+def load_ours(d, arr, dtype):
+    """The official model with the weights LDAM Lab wrote in d["variables"] (its names and
+    layouts); returns the model, its parameters and buffers by name, and each path's (name,
+    transposed)."""
     import torch
     use_norm = d["loss_type"] == "LDAM"
     model = build_model(d["classes"], use_norm, d.get("width", 1.0)).to(dtype)
@@ -396,6 +399,47 @@ def run_step(d, arr, enc, dtype):
                 raise SystemExit(f"{path} -> {name}: shape {a.shape}, the model's {tuple(named[name].shape)}")
             named[name].copy_(torch.from_numpy(np.ascontiguousarray(a)).to(dtype))
             layout[path] = (name, transposed)
+    return model, named, layout
+
+
+def train_steps(path_in, path_out):
+    """Training steps of the official recipe (train mode, SGD with the given lr, momentum and
+    weight decay on every parameter, the loss with the given class weights) from the weights
+    LDAM Lab wrote to path_in, on its batches in order; writes each step's loss to path_out (for
+    the Go test that trains both implementations in lockstep)."""
+    import base64
+    import torch
+    torch.set_num_threads(1)
+    with open(path_in) as f:
+        d = json.load(f)
+
+    def arr(v):
+        return np.frombuffer(base64.b64decode(v["data"]), dtype="<f4").reshape(v["shape"]).copy()
+
+    def steps(dtype):
+        model, _, _ = load_ours(d, arr, dtype)
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), d["lr"], momentum=d["momentum"], weight_decay=d["weight_decay"])
+        crit = make_criterion(d["loss_type"], d["counts"], d.get("weights"), dtype=dtype)
+        losses = []
+        for b in d["batches"]:
+            x = torch.from_numpy(arr(b["images"]).transpose(0, 3, 1, 2).copy()).to(dtype)
+            loss = crit(model(x), torch.tensor(b["labels"], dtype=torch.long))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        return losses
+
+    # float64: the yardstick of both implementations' float32 rounding, which training amplifies.
+    with open(path_out, "w") as f:
+        json.dump({"losses": steps(torch.float32), "float64": steps(torch.float64)}, f)
+
+
+def run_step(d, arr, enc, dtype):
+    import torch
+    use_norm = d["loss_type"] == "LDAM"
+    model, named, layout = load_ours(d, arr, dtype)
     model.train()
     x = torch.from_numpy(arr(d["images"]).transpose(0, 3, 1, 2).copy()).to(dtype)
     y = torch.tensor(d["labels"], dtype=torch.long)
@@ -433,10 +477,14 @@ def main(argv=None):
     p.add_argument("--classes", type=int, default=10)
     p.add_argument("--one_step", default="", help="a JSON of weights and a batch from LDAM Lab: write one step's loss, logits and gradients to --one_step_out (a test)")
     p.add_argument("--one_step_out", default="")
+    p.add_argument("--steps", default="", help="a JSON of weights, batches and SGD settings from LDAM Lab: write each training step's loss to --steps_out (a test)")
+    p.add_argument("--steps_out", default="")
     p.add_argument("--print_selection", action="store_true", help="print the indices of the training and test images the official selection keeps (JSON) and stop")
     args = p.parse_args(argv)
     if args.one_step:
         return one_step(args.one_step, args.one_step_out)
+    if args.steps:
+        return train_steps(args.steps, args.steps_out)
     if not args.preset_json:
         raise SystemExit("--preset_json is required")
     if args.selftest:
