@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/paper"
 	"github.com/ldamlab/ldamlab/ldam/registry"
@@ -82,4 +83,42 @@ func sectionRuns(committedPreset string, sel paper.Selection, seed uint64, model
 		return nil, nil, err
 	}
 	return trainCells(table, column, methods, seed, limit, models)
+}
+
+// SectionTrainErrors returns the runs of [SectionRuns] with each network's per-class error on
+// its own training split (Fig. 2's "train err", analysis.PerClassTrainError): for committed runs
+// measured once and stored beside each run (analysis.PerClassTrainErrorOfRun), for runs trained
+// here measured on the networks in memory.
+func SectionTrainErrors(committedPreset string, sel paper.Selection, seed uint64) ([]CommittedRun, [][]float64, error) {
+	committed, err := Committed(committedPreset, sel.Table, sel.Column, sel.Methods, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	errs := make([][]float64, len(sel.Methods))
+	if len(committed) == len(sel.Methods) {
+		root, err := Root()
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, c := range committed {
+			cell, err := registry.Cell(sel.Table, c.Method, sel.Column)
+			if err != nil {
+				return nil, nil, err
+			}
+			if errs[i], err = analysis.PerClassTrainErrorOfRun(cell.Dir(root, committedPreset, seed)); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", c.Method, err)
+			}
+		}
+		return committed, errs, nil
+	}
+	runs, models, err := SectionModels(committedPreset, sel, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, m := range models {
+		if errs[i], err = analysis.PerClassTrainError(m); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", runs[i].Method, err)
+		}
+	}
+	return runs, errs, nil
 }

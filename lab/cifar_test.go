@@ -1,9 +1,11 @@
 package lab
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/ldamlab/ldamlab/ldam/analysis"
 	"github.com/ldamlab/ldamlab/ldam/experiment"
 	"github.com/ldamlab/ldamlab/ldam/metrics"
+	"github.com/ldamlab/ldamlab/ldam/paper"
 	"github.com/ldamlab/ldamlab/ldam/record"
 	"github.com/ldamlab/ldamlab/ldam/registry"
 	"github.com/ldamlab/ldamlab/tables"
@@ -152,5 +155,68 @@ func TestPaperComparisonOfWithReference(t *testing.T) {
 	}
 	if got := tb.Rows[0]; got[3] != "50.00 ± – (1)" || got[4] != "not run" {
 		t.Errorf("ERM row %q", got)
+	}
+}
+
+// TestSectionTrainErrorsStored: with Fig. 2's three runs committed (tiny CIFAR-10 step runs,
+// trained where the registry keeps them), SectionTrainErrors measures each network's per-class
+// training error once — what PerClassTrainError gives on the reopened run — stores it beside the
+// run, and reads it from there on the next call (an edited stored value is what comes back).
+func TestSectionTrainErrorsStored(t *testing.T) {
+	if os.Getenv("LDAMLAB_DATASETS") == "" {
+		t.Skip("$LDAMLAB_DATASETS is not set")
+	}
+	root := t.TempDir()
+	t.Setenv(EnvRoot, root)
+	sel := paper.Fig2
+	const preset = "quick"
+	var dirs []string
+	for _, m := range sel.Methods {
+		cell, err := registry.Cell(sel.Table, m, sel.Column)
+		if err != nil {
+			t.Fatal(err)
+		}
+		job := registry.Job{Run: cell, Seed: 0, Dir: cell.Dir(root, preset, 0)}
+		cfg := job.Config(record.Config{Epochs: 1, MaxPerClass: 200, TestPerClass: 2, BatchSize: 32, Width: 0.25}, preset)
+		if _, err := experiment.Train(cfg); err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		dirs = append(dirs, job.Dir)
+	}
+	runs, errs, err := SectionTrainErrors(preset, sel, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != len(sel.Methods) || len(errs) != len(runs) {
+		t.Fatalf("%d runs, %d error vectors for %d methods", len(runs), len(errs), len(sel.Methods))
+	}
+	for i, dir := range dirs {
+		run, _, err := experiment.Open(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := analysis.PerClassTrainError(run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(errs[i], want) {
+			t.Errorf("%s: stored path gave %v, the network's training error is %v", runs[i].Method, errs[i], want)
+		}
+	}
+	file := filepath.Join(dirs[0], record.DerivedFile)
+	var store map[string]map[string]json.RawMessage
+	if b, err := os.ReadFile(file); err != nil {
+		t.Fatalf("the training errors were not stored: %v", err)
+	} else if err := json.Unmarshal(b, &store); err != nil {
+		t.Fatal(err)
+	}
+	edited := slices.Clone(errs[0])
+	edited[0] = 0.123
+	store["train-error"]["value"], _ = json.Marshal(edited)
+	if err := record.WriteJSON(file, store); err != nil {
+		t.Fatal(err)
+	}
+	if _, again, err := SectionTrainErrors(preset, sel, 0); err != nil || again[0][0] != 0.123 {
+		t.Errorf("the stored training errors were not read back (%v): %v", err, again)
 	}
 }

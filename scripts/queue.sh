@@ -26,15 +26,18 @@ bin/ldam reference --preset lite --seeds 0,1,2,3,4 --methods $rows --column "$co
 # earlier selection the sweep moves aside as it retrains each (the notebooks read those until then).
 bin/ldam sweep --table table2 --preset lite --seeds 3,4 --methods $rows --columns "$col"
 bin/ldam sweep --table table2 --preset lite --seeds 0,1,2 --methods $rows --columns "$col"
+# The 200-epoch campaign (issue 31), from the recipe the lockstep test and the lite reconciliation
+# hold to the official one: seed 0's core rows first (ERM with its DRW and DRS branches, then LDAM
+# with its DRW branch, then M-DRW: a 200-epoch first stage is about 3.5 h of both cores here, a
+# 40-epoch branch about 45 min). Each line resumes its unfinished runs.
+bin/ldam sweep --table table2 --preset paper --seeds 0 --methods ERM,ERM-DRW,ERM-DRS --columns "$col"
+bin/ldam sweep --table table2 --preset paper --seeds 0 --methods LDAM,LDAM-DRW --columns "$col"
+bin/ldam sweep --table table2 --preset paper --seeds 0 --methods M-DRW --columns "$col"
 # The teaching issue's figures from lite runs (notebooks 04 and 06 read them once finished; Fig. 5's
 # are committed): Figs. 2 and 6's runs on CIFAR-10 step rho = 100 (Fig. 6 probes the first stages of
-# ERM, CB RS and CB RW; Fig. 2 reads LDAM-DRW, CB RS and CB RW).
+# ERM, CB RS and CB RW; Fig. 2 reads LDAM-DRW, CB RS and CB RW): about 2.5 h.
 bin/ldam sweep --table table2 --preset lite --seeds 0 --methods "ERM,CB RS,CB RW,LDAM-DRW" --columns "C10 step 100"
-# The 200-epoch campaign (issue 31), uncommented once the lite reconciliation above shows our recipe
-# is the official one: seed 0's core rows (ERM with its DRW and DRS branches, then LDAM with its DRW
-# branch: about 5 h for each 200-epoch first stage here), then M-DRW and the re-balanced-from-the-start
-# CB RW and CB RS that Fig. 3 reads, then seeds 1 and 2. Each line resumes its unfinished runs.
-# bin/ldam sweep --table table2 --preset paper --seeds 0 --methods ERM,ERM-DRW,ERM-DRS --columns "$col"
-# bin/ldam sweep --table table2 --preset paper --seeds 0 --methods LDAM,LDAM-DRW --columns "$col"
-# bin/ldam sweep --table table2 --preset paper --seeds 0 --methods "M-DRW,CB RW,CB RS" --columns "$col"
-# bin/ldam sweep --table table2 --preset paper --seeds 1,2 --methods $rows --columns "$col"
+# Then the rest of the campaign: the re-balanced-from-the-start CB RW and CB RS that Fig. 3 reads,
+# then seeds 1 and 2 of the core rows.
+bin/ldam sweep --table table2 --preset paper --seeds 0 --methods "CB RW,CB RS" --columns "$col"
+bin/ldam sweep --table table2 --preset paper --seeds 1,2 --methods $rows --columns "$col"
