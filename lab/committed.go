@@ -64,3 +64,17 @@ func SeedsTable(preset, table, column string, methods []string) (tables.Table, e
 	}
 	return out, nil
 }
+
+// LongestSchedule is the preset whose committed runs a notebook draws for the given cells of a
+// table: "paper" (the paper's 200-epoch schedule) once every method has a finished committed
+// run there for the seed, else "lite" (that schedule on 20 epochs).
+func LongestSchedule(table, column string, methods []string, seed uint64) (string, error) {
+	runs, err := Committed("paper", table, column, methods, seed)
+	if err != nil {
+		return "", err
+	}
+	if len(methods) > 0 && len(runs) == len(methods) {
+		return "paper", nil
+	}
+	return "lite", nil
+}

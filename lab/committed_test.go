@@ -181,3 +181,37 @@ func TestReconciliationCurves(t *testing.T) {
 		t.Errorf("no run at all: %v", err)
 	}
 }
+
+// TestLongestSchedule: the notebooks draw the paper-preset runs once every asked cell has a
+// finished one for the seed, the lite runs until then (an unfinished 200-epoch run does not count).
+func TestLongestSchedule(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv(EnvRoot, root)
+	write := func(method string, done bool) {
+		cell, err := registry.Cell("table2", method, "C10 LT 100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := cell.Dir(root, "paper", 0)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		r := &experiment.Result{Preset: schedule.Paper, Done: done, Final: &metrics.Result{Top1Error: 0.3}}
+		if err := record.WriteJSON(dir+"/"+record.ResultsFile, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	core := []string{"ERM", "LDAM-DRW"}
+	for _, step := range []struct {
+		method string
+		done   bool
+		want   string
+	}{{"", false, "lite"}, {"ERM", true, "lite"}, {"LDAM-DRW", false, "lite"}, {"LDAM-DRW", true, "paper"}} {
+		if step.method != "" {
+			write(step.method, step.done)
+		}
+		if got, err := LongestSchedule("table2", "C10 LT 100", core, 0); err != nil || got != step.want {
+			t.Errorf("after %s (done %v): %q, %v; want %q", step.method, step.done, got, err, step.want)
+		}
+	}
+}

@@ -75,3 +75,67 @@ func CoreReading(root, preset, column string) (string, error) {
 		spread, math.Abs(off), map[bool]string{true: "above", false: "below"}[off > 0])
 	return b.String(), nil
 }
+
+// FullScheduleRows are the rows of Table 2 (and 5) that the paper preset's campaign trains on
+// CIFAR-10-LT at the paper's 200-epoch schedule.
+var FullScheduleRows = []string{"ERM", "ERM-DRW", "ERM-DRS", "LDAM", "M-DRW", "LDAM-DRW"}
+
+// FullScheduleTolerance is how far (points) a row's mean may sit from the paper's number and
+// still count as reproduced at the paper's schedule (seed noise of one run, the JPEG images).
+const FullScheduleTolerance = 1.5
+
+// FullScheduleReading is the reading of Table 2's column at the paper's 200-epoch schedule,
+// generated from the runs committed under root/results/paper/: each finished row's mean (n)
+// beside the paper's with the difference, how many rows are within FullScheduleTolerance of
+// it, whether the paper's order LDAM-DRW < ERM-DRW < ERM holds once the three exist, and the
+// rows with no finished run yet.
+func FullScheduleReading(root, column string) (string, error) {
+	grid, err := registry.Grid("table2")
+	if err != nil {
+		return "", err
+	}
+	means := map[string]float64{}
+	var rows, missing []string
+	within := 0
+	for _, m := range FullScheduleRows {
+		cell, err := registry.Cell("table2", m, column)
+		if err != nil {
+			return "", err
+		}
+		s, err := cell.Read(root, "paper")
+		if err != nil {
+			return "", err
+		}
+		if len(s.Values) == 0 {
+			missing = append(missing, m)
+			continue
+		}
+		p, _ := grid.Value(m, column)
+		means[m] = s.Mean()
+		d := s.Mean() - p
+		if math.Abs(d) <= FullScheduleTolerance {
+			within++
+		}
+		rows = append(rows, fmt.Sprintf("%s %s %% (n = %d; paper %.2f, %+.2f)", m, registry.MeanStd(s.Values, 2), len(s.Values), p, d))
+	}
+	if len(rows) == 0 {
+		return fmt.Sprintf("No run of Table 2's %s column at the paper's 200-epoch schedule is committed yet (results/paper/table2/); the 20-epoch lite runs above are the closest.", column), nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Balanced test error after 200 epochs (paper preset, %s, seeds as committed): %s. ", column, strings.Join(rows, "; "))
+	fmt.Fprintf(&b, "%d of %d within %.1f points of the paper. ", within, len(rows), FullScheduleTolerance)
+	erm, okE := means["ERM"]
+	drw, okD := means["ERM-DRW"]
+	ldam, okL := means["LDAM-DRW"]
+	if okE && okD && okL {
+		if ldam < drw && drw < erm {
+			b.WriteString("The paper's order LDAM-DRW < ERM-DRW < ERM holds. ")
+		} else {
+			fmt.Fprintf(&b, "The paper's order LDAM-DRW < ERM-DRW < ERM does not hold (%.2f, %.2f, %.2f). ", ldam, drw, erm)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(&b, "Not trained yet: %s.", strings.Join(missing, ", "))
+	}
+	return strings.TrimSpace(b.String()), nil
+}

@@ -240,3 +240,44 @@ func writeRuns(t *testing.T, root, table string, errs map[string][]float64) {
 		}
 	}
 }
+
+// TestFullScheduleReading: the 200-epoch reading quotes each committed row beside the paper,
+// counts the rows within the tolerance, checks the paper's order, and names the rows not trained
+// yet; with no run it says so.
+func TestFullScheduleReading(t *testing.T) {
+	root := t.TempDir()
+	if r, err := FullScheduleReading(root, "C10 LT 100"); err != nil || !strings.Contains(r, "No run of Table 2's C10 LT 100 column at the paper's 200-epoch schedule") {
+		t.Fatalf("without runs (%v): %s", err, r)
+	}
+	write := func(m string, seed uint64, e float64) {
+		cell, err := registry.Cell("table2", m, "C10 LT 100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := cell.Dir(root, "paper", seed)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := record.WriteJSON(filepath.Join(dir, record.ResultsFile), &record.Result{Done: true, Config: record.Config{Seed: seed}, Final: &metrics.Result{Top1Error: e}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ERM", 0, 0.3064)      // paper 29.64: +1.00
+	write("ERM-DRW", 0, 0.2814)  // paper 25.14: +3.00
+	write("LDAM-DRW", 0, 0.2297) // paper 22.97: +0.00
+	r, err := FullScheduleReading(root, "C10 LT 100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ERM 30.64 ± – % (n = 1; paper 29.64, +1.00)", "ERM-DRW 28.14 ± – % (n = 1; paper 25.14, +3.00)",
+		"2 of 3 within 1.5 points", "LDAM-DRW < ERM-DRW < ERM holds", "Not trained yet: ERM-DRS, LDAM, M-DRW."} {
+		if !strings.Contains(r, want) {
+			t.Errorf("the reading lacks %q:\n%s", want, r)
+		}
+	}
+	write("ERM-DRW", 1, 0.3214)  // ERM-DRW's mean 30.14
+	write("LDAM-DRW", 1, 0.3897) // LDAM-DRW's mean 30.97: above ERM-DRW's
+	if r, _ := FullScheduleReading(root, "C10 LT 100"); !strings.Contains(r, "does not hold (30.97, 30.14, 30.64)") {
+		t.Errorf("the order's failure is not reported:\n%s", r)
+	}
+}
