@@ -349,6 +349,20 @@ def torch_name(path, blocks_per_stage=5):
     return f"layers.{k}.{parts[2]}.{bn[parts[3]]}", False
 
 
+def read_request(path_in):
+    """A request of the Go tests (--one_step, --steps): JSON, run on one thread (deterministic)."""
+    import torch
+    torch.set_num_threads(1)
+    with open(path_in) as f:
+        return json.load(f)
+
+
+def decode_f4(v):
+    """An array as the Go tests write it: little-endian float32, base64, with its shape."""
+    import base64
+    return np.frombuffer(base64.b64decode(v["data"]), dtype="<f4").reshape(v["shape"]).copy()
+
+
 def one_step(path_in, path_out):
     """One training step's forward and backward pass of the official model (train mode) on the
     weights and batch LDAM Lab wrote to path_in; writes the loss, the logits, every parameter's
@@ -356,12 +370,8 @@ def one_step(path_in, path_out):
     names and layouts (for the Go test that compares the two implementations step for step)."""
     import base64
     import torch
-    torch.set_num_threads(1)
-    with open(path_in) as f:
-        d = json.load(f)
-
-    def arr(v):
-        return np.frombuffer(base64.b64decode(v["data"]), dtype="<f4").reshape(v["shape"]).copy()
+    d = read_request(path_in)
+    arr = decode_f4
 
     def enc(a):
         if a.dtype == np.float64:
@@ -407,14 +417,9 @@ def train_steps(path_in, path_out):
     weight decay on every parameter, the loss with the given class weights) from the weights
     LDAM Lab wrote to path_in, on its batches in order; writes each step's loss to path_out (for
     the Go test that trains both implementations in lockstep)."""
-    import base64
     import torch
-    torch.set_num_threads(1)
-    with open(path_in) as f:
-        d = json.load(f)
-
-    def arr(v):
-        return np.frombuffer(base64.b64decode(v["data"]), dtype="<f4").reshape(v["shape"]).copy()
+    d = read_request(path_in)
+    arr = decode_f4
 
     def steps(dtype):
         model, _, _ = load_ours(d, arr, dtype)
