@@ -362,3 +362,67 @@ func TestResults(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepOrderAndLateArchive: one slot trains the plan in its order (seed by seed, each first
+// stage before its branches), finished runs skipped; a run on the earlier image selection stays
+// in place, readable, while the jobs before it train, and is moved aside when its own job starts.
+func TestSweepOrderAndLateArchive(t *testing.T) {
+	root := t.TempDir()
+	jobs, deps, err := Plan(root, "table2", "lite", []uint64{0, 1}, []string{"ERM", "ERM-DRW", "LDAM", "LDAM-DRW"}, []string{"C10 LT 100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, j := range jobs {
+		want = append(want, fmt.Sprintf("%s/%d", j.Run.Method, j.Seed))
+	}
+	// Seed 0's LDAM is finished; seed 1's ERM is a finished run on the earlier selection.
+	var ldam0, erm1 Job
+	for _, j := range jobs {
+		switch {
+		case j.Run.Method == "LDAM" && j.Seed == 0:
+			ldam0 = j
+		case j.Run.Method == "ERM" && j.Seed == 1:
+			erm1 = j
+		}
+	}
+	writeResult(t, ldam0.Dir, 0, 0.5, true)
+	r := &record.Result{Config: record.Config{Seed: 1}, Done: true, Data: record.DataSummary{Name: "cifar10"}, Final: &metrics.Result{Top1Error: 0.5}}
+	if err := os.MkdirAll(erm1.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := record.WriteJSON(filepath.Join(erm1.Dir, record.ResultsFile), r); err != nil {
+		t.Fatal(err)
+	}
+	if !erm1.Stale() {
+		t.Fatal("the earlier-selection run is not stale")
+	}
+	var order []string
+	err = Sweep(context.Background(), jobs, deps, 1, func(_ context.Context, j Job) error {
+		name := fmt.Sprintf("%s/%d", j.Run.Method, j.Seed)
+		order = append(order, name)
+		_, statErr := os.Stat(filepath.Join(erm1.Dir, record.ResultsFile))
+		switch {
+		case j.Seed == 0 && statErr != nil:
+			t.Errorf("while %s trains, seed 1's earlier ERM run is already gone", name)
+		case name == "ERM/1" && statErr == nil:
+			t.Errorf("ERM/1 starts with the earlier run still in its directory")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantRun []string
+	for _, w := range want {
+		if w != "LDAM/0" {
+			wantRun = append(wantRun, w)
+		}
+	}
+	if got := strings.Join(order, " "); got != strings.Join(wantRun, " ") {
+		t.Errorf("order %s, want the plan's %s", got, strings.Join(wantRun, " "))
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(erm1.Dir), ArchivePrefix+"seed-1", record.ResultsFile)); err != nil {
+		t.Errorf("the earlier run was not moved aside: %v", err)
+	}
+}

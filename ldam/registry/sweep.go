@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/ldamlab/ldamlab/ldam/paper"
 	"github.com/ldamlab/ldamlab/ldam/record"
@@ -153,67 +152,92 @@ func (j Job) Archive() (string, error) {
 }
 
 // Sweep runs the jobs, at most parallel at a time, each after the job it depends on; finished
-// jobs are skipped and interrupted ones resume (run gets --resume). It returns the first error
-// after every job that could run has run.
+// jobs are skipped and interrupted ones resume (run gets --resume). A free slot goes to the
+// first job in the list whose first stage has finished, so one slot trains the list in order. A
+// job's run on the earlier image selection is moved aside only when that job starts, so it
+// stays readable until its replacement is being trained. Sweep returns the first error after
+// every job that could run has run.
 func Sweep(ctx context.Context, jobs []Job, deps []int, parallel int, run func(ctx context.Context, j Job) error) error {
 	if parallel < 1 {
 		parallel = 1
 	}
-	done := make([]chan struct{}, len(jobs))
-	failed := make([]bool, len(jobs))
-	for i := range done {
-		done[i] = make(chan struct{})
-	}
-	slots := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
+	const (
+		pending = iota
+		running
+		finished
+		failed
+	)
+	state := make([]int, len(jobs))
 	var first error
-	for i, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(done[i])
-			fail := func(err error) {
-				mu.Lock()
-				defer mu.Unlock()
-				failed[i] = true
-				if first == nil {
-					first = err
-				}
+	fail := func(i int, err error) {
+		state[i] = failed
+		if first == nil {
+			first = err
+		}
+	}
+	type outcome struct {
+		i   int
+		err error
+	}
+	results := make(chan outcome)
+	active := 0
+	for {
+		// Start the first startable jobs, in order, while slots are free.
+		for i := 0; i < len(jobs) && active < parallel; i++ {
+			if state[i] != pending {
+				continue
 			}
+			j := jobs[i]
 			if d := deps[i]; d >= 0 {
-				<-done[d]
-				if failed[d] {
-					fail(fmt.Errorf("%s seed %d: not run, %s failed", j.Run.Name, j.Seed, jobs[d].Run.Name))
-					return
+				switch state[d] {
+				case failed:
+					fail(i, fmt.Errorf("%s seed %d: not run, %s failed", j.Run.Name, j.Seed, jobs[d].Run.Name))
+					i = -1 // a job earlier in the list may have waited on this one
+					continue
+				case pending, running:
+					continue
 				}
 			}
 			if j.Done() {
-				return
+				state[i] = finished
+				i = -1
+				continue
 			}
-			if j.Stale() {
-				if _, err := j.Archive(); err != nil {
-					fail(fmt.Errorf("%s seed %d: moving the run on the earlier image selection aside: %w", j.Run.Name, j.Seed, err))
-					return
-				}
-			}
-			slots <- struct{}{}
-			defer func() { <-slots }()
 			if err := ctx.Err(); err != nil {
-				fail(err)
-				return
+				fail(i, err)
+				continue
 			}
-			if err := os.MkdirAll(j.Dir, 0o755); err != nil {
-				fail(err)
-				return
-			}
-			if err := run(ctx, j); err != nil {
-				fail(fmt.Errorf("%s seed %d: %w", j.Run.Name, j.Seed, err))
-			}
-		}()
+			state[i] = running
+			active++
+			go func() {
+				results <- outcome{i, start(ctx, j, run)}
+			}()
+		}
+		if active == 0 {
+			break
+		}
+		o := <-results
+		active--
+		state[o.i] = finished
+		if o.err != nil {
+			fail(o.i, fmt.Errorf("%s seed %d: %w", jobs[o.i].Run.Name, jobs[o.i].Seed, o.err))
+		}
 	}
-	wg.Wait()
 	return first
+}
+
+// start trains one job of a sweep: it moves a run on the earlier image selection aside, then
+// runs the job in its directory.
+func start(ctx context.Context, j Job, run func(ctx context.Context, j Job) error) error {
+	if j.Stale() {
+		if _, err := j.Archive(); err != nil {
+			return fmt.Errorf("moving the run on the earlier image selection aside: %w", err)
+		}
+	}
+	if err := os.MkdirAll(j.Dir, 0o755); err != nil {
+		return err
+	}
+	return run(ctx, j)
 }
 
 // FailedFile is written into a run directory when a sweep's training of the run exits with an
