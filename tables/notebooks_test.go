@@ -143,7 +143,11 @@ func TestCommittedRunReadingsMatchResults(t *testing.T) {
 			}
 			var dirs []string
 			for seed := range uint64(3) {
-				dirs = append(dirs, cell.Dir("..", "lite", seed))
+				// As lab.CommittedSecondStages: the finished seeds (one being trained again is left out).
+				dir := cell.Dir("..", "lite", seed)
+				if r, err := record.ReadResult(filepath.Join(dir, record.ResultsFile)); err == nil && r.Done {
+					dirs = append(dirs, dir)
+				}
 			}
 			runs, err := analysis.SecondStagesOfRuns(dirs, 1e-3)
 			if err != nil {
