@@ -119,6 +119,14 @@ func TestResumeGivesTheSameWeights(t *testing.T) {
 	if len(runB.Result.History) != 6 || !runB.Result.Done {
 		t.Fatalf("resumed run has %d epochs, done=%v", len(runB.Result.History), runB.Result.Done)
 	}
+	// The wall time covers both parts: every epoch's seconds, not only the resumed ones'.
+	sum := 0.0
+	for _, e := range runB.Result.History {
+		sum += e.Seconds
+	}
+	if w := runB.Result.WallSeconds; math.Abs(w-sum) > 1e-6*sum {
+		t.Errorf("resumed run's wall time %g s, its epochs took %g s", w, sum)
+	}
 	compared := 0
 	for v := range runA.Store.IterVariables() {
 		if strings.HasPrefix(v.Path(), "/trainer/") || strings.HasPrefix(v.Path(), "/metrics/") {

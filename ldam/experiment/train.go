@@ -531,6 +531,8 @@ func (run *Run) restore() error {
 	res := run.Result
 	res.History, res.Best, res.BestEpoch, res.Final, res.Stage1, res.Params, res.Done =
 		st.Result.History, st.Result.Best, st.Result.BestEpoch, st.Result.Final, st.Result.Stage1, st.Result.Params, st.Result.Done
+	// The time already spent: a run resumed across sessions records its whole wall time.
+	res.WallSeconds = st.Result.WallSeconds
 	run.start = st.NextEpoch
 	run.from = p
 	run.inferStale = true
