@@ -25,7 +25,7 @@ bin/ldam reference --preset lite --seeds 0,1,2,3,4 --methods $rows --column "$co
 # Ours on the official selection: the new seeds first, then seeds 0-2, whose committed runs on the
 # earlier selection the sweep moves aside as it retrains each (the notebooks read those until then).
 bin/ldam sweep --table table2 --preset lite --seeds 3,4 --methods $rows --columns "$col"
-bin/ldam sweep --table table2 --preset lite --seeds 0,1,2 --methods $rows --columns "$col"
+bin/ldam sweep --table table2 --preset lite --seeds 0,1,2 --methods $rows,ERM-DRS --columns "$col"
 # The 200-epoch campaign (issue 31), from the recipe the lockstep test and the lite reconciliation
 # hold to the official one: seed 0's core rows first (ERM with its DRW and DRS branches, then LDAM
 # with its DRW branch, then M-DRW: a 200-epoch first stage is about 3.5 h of both cores here, a
