@@ -53,19 +53,15 @@ func sectionRuns(committedPreset string, sel paper.Selection, seed uint64, model
 		if !models {
 			return committed, nil, nil
 		}
-		root, err := Root()
+		dirs, err := runDirs(committedPreset, sel, committed, seed)
 		if err != nil {
 			return nil, nil, err
 		}
 		var runs []*experiment.Run
-		for _, c := range committed {
-			cell, err := registry.Cell(table, c.Method, column)
+		for i, dir := range dirs {
+			run, _, err := experiment.Open(dir, nil)
 			if err != nil {
-				return nil, nil, err
-			}
-			run, _, err := experiment.Open(cell.Dir(root, committedPreset, seed), nil)
-			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", c.Method, err)
+				return nil, nil, fmt.Errorf("%s: %w", committed[i].Method, err)
 			}
 			runs = append(runs, run)
 		}
@@ -96,17 +92,13 @@ func SectionTrainErrors(committedPreset string, sel paper.Selection, seed uint64
 	}
 	errs := make([][]float64, len(sel.Methods))
 	if len(committed) == len(sel.Methods) {
-		root, err := Root()
+		dirs, err := runDirs(committedPreset, sel, committed, seed)
 		if err != nil {
 			return nil, nil, err
 		}
-		for i, c := range committed {
-			cell, err := registry.Cell(sel.Table, c.Method, sel.Column)
-			if err != nil {
-				return nil, nil, err
-			}
-			if errs[i], err = analysis.PerClassTrainErrorOfRun(cell.Dir(root, committedPreset, seed)); err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", c.Method, err)
+		for i, dir := range dirs {
+			if errs[i], err = analysis.PerClassTrainErrorOfRun(dir); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", committed[i].Method, err)
 			}
 		}
 		return committed, errs, nil
@@ -121,4 +113,21 @@ func SectionTrainErrors(committedPreset string, sel paper.Selection, seed uint64
 		}
 	}
 	return runs, errs, nil
+}
+
+// runDirs are the run directories of the committed runs of a selection for one seed.
+func runDirs(preset string, sel paper.Selection, committed []CommittedRun, seed uint64) ([]string, error) {
+	root, err := Root()
+	if err != nil {
+		return nil, err
+	}
+	dirs := make([]string, len(committed))
+	for i, c := range committed {
+		cell, err := registry.Cell(sel.Table, c.Method, sel.Column)
+		if err != nil {
+			return nil, err
+		}
+		dirs[i] = cell.Dir(root, preset, seed)
+	}
+	return dirs, nil
 }

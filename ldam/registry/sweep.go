@@ -192,7 +192,7 @@ func Sweep(ctx context.Context, jobs []Job, deps []int, parallel int, run func(c
 				switch state[d] {
 				case failed:
 					fail(i, fmt.Errorf("%s seed %d: not run, %s failed", j.Run.Name, j.Seed, jobs[d].Run.Name))
-					i = -1 // a job earlier in the list may have waited on this one
+					i = -1 // rescan: Plan does not promise that a job's dependents come after it
 					continue
 				case pending, running:
 					continue
@@ -200,7 +200,7 @@ func Sweep(ctx context.Context, jobs []Job, deps []int, parallel int, run func(c
 			}
 			if j.Done() {
 				state[i] = finished
-				i = -1
+				i = -1 // rescan, as above
 				continue
 			}
 			if err := ctx.Err(); err != nil {
